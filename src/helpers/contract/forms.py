@@ -25,7 +25,7 @@ class Column:
     required: bool = True
     nullable: bool = False
     not_above: str | None = None  # canonical name of a column this count must not exceed
-    unique: bool = False
+    names_of: str | None = None  # a name column checked against the reference name of this code
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -65,6 +65,7 @@ FEDERAL = Form(
             "Субъект Российской Федерации",
             "text",
             aliases=("Субъект РФ", "Наименование субъекта", "Регион"),
+            names_of="region_code",
         ),
         Column("directors_total", "Руководителей ОО, всего", "count"),
         Column(

@@ -1,0 +1,1 @@
+"""The data contract: declared forms, reading messy exports, cleaning, validation, errors."""

@@ -1,0 +1,123 @@
+"""Atomic publishing: an output is either the old complete file or the new complete file.
+
+Every file is written under a temporary name in its target directory (so the final rename stays
+on one file system) and moved into place with :func:`os.replace`. A writer that raises midway
+leaves the previous file untouched and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Published files are read by people and web servers, not only by their writer: mkstemp's 0600
+# would hide them, so they get the usual mode of a regular file.
+PUBLISHED_MODE = 0o644
+
+
+def _fsync_file(path: Path) -> None:
+    """Flush a written file to disk so a crash cannot publish it truncated."""
+    with path.open("rb") as stream:
+        os.fsync(stream.fileno())
+
+
+def _temp_sibling(path: Path) -> Path:
+    """An empty, hidden temporary file next to ``path`` that keeps its suffix.
+
+    The suffix matters: papermill, openpyxl and browsers pick the format from it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+    )
+    os.close(handle)
+    return Path(name)
+
+
+def _commit(temp: Path, path: Path) -> None:
+    _fsync_file(temp)
+    os.chmod(temp, PUBLISHED_MODE)
+    os.replace(temp, path)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces ``path`` in one step.
+
+    Args:
+        path: the final file.
+
+    Yields:
+        A temporary file in the same directory (empty, same suffix) for the caller to fill.
+    """
+    temp = _temp_sibling(path)
+    try:
+        yield temp
+        _commit(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as temp:
+        temp.write_bytes(data)
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_path(path) as temp:
+        temp.write_text(text, encoding=encoding)
+
+
+class Staging:
+    """Temporary files for a group of outputs, published together once all of them exist.
+
+    Use it through :func:`staged`; ``path(final)`` hands out the temporary file to write.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[Path, Path] = {}
+
+    def path(self, final: Path) -> Path:
+        """The temporary file to write in place of ``final``."""
+        if final not in self._pending:
+            self._pending[final] = _temp_sibling(final)
+        return self._pending[final]
+
+    def commit(self) -> list[Path]:
+        """Move every written file into place; returns the final paths."""
+        for final, temp in self._pending.items():
+            _commit(temp, final)
+        published = list(self._pending)
+        self._pending.clear()
+        return published
+
+    def discard(self) -> None:
+        """Delete the temporary files that were not committed."""
+        for temp in self._pending.values():
+            temp.unlink(missing_ok=True)
+        self._pending.clear()
+
+
+@contextlib.contextmanager
+def staged() -> Iterator[Staging]:
+    """Stage several outputs; publish all of them only if the block finishes without error.
+
+    A failure anywhere in the block leaves every previously published file as it was.
+    """
+    staging = Staging()
+    try:
+        yield staging
+        staging.commit()
+    finally:
+        staging.discard()
+
+
+def remove_tree_quietly(path: Path) -> None:
+    """Delete a directory of scratch files, ignoring what is already gone."""
+    shutil.rmtree(path, ignore_errors=True)
