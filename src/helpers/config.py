@@ -20,8 +20,12 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
+    """A path from the environment; a relative one is taken from the project root (as make runs)."""
     value = os.environ.get(name, "").strip()
-    return Path(value).expanduser().resolve() if value else default
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else PROJECT_ROOT / path).resolve()
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def _frame_checks(form: Form, present: set[str]) -> list[pa.Check]:
             ))
     key = [k for k in form.key if k in present]
     if key:
-        checks.append(pa.Check(lambda df: ~df.duplicated(key, keep=False), name="unique_key"))
+        checks.append(pa.Check(lambda df: ~df.duplicated(key, keep="first"), name="unique_key"))
     return checks
 
 

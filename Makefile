@@ -1,0 +1,81 @@
+# Sferum monitoring briefings. `make help` lists the targets; knobs are Make variables or
+# environment variables: DATA_DIR, OUTPUT_DIR, PERIOD, CHROMIUM, JOBS.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+DEMO_DIR   := data/demo
+DATA_DIR   ?= $(DEMO_DIR)
+OUTPUT_DIR ?= output
+PERIOD     ?=
+CHROMIUM   ?=
+export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM
+
+PYTHON_SYS ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CHROMIUM_BIN := $(or $(CHROMIUM),$(shell command -v chromium || command -v chromium-browser))
+DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
+
+.PHONY: help setup browser data validate ingest briefings test test-all lint lab clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}'
+	@echo "  Variables: DATA_DIR=$(DATA_DIR) OUTPUT_DIR=$(OUTPUT_DIR) PERIOD=$(or $(PERIOD),latest) CHROMIUM=$(or $(CHROMIUM_BIN),not found)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON_SYS)" || { echo "Python 3.11 not found: apt-get install python3 python3-venv"; exit 1; }
+	$(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP) browser ## Create the virtual environment with pinned packages and check the browser
+
+browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root), else say what to install
+	@if [ -n "$(CHROMIUM_BIN)" ] && [ -x "$(CHROMIUM_BIN)" ] && fc-list 2>/dev/null | grep -qi dejavu; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(DEBIAN_BROWSER_PACKAGES) for PDF rendering..."; \
+	  (apt-get install -y --no-install-recommends $(DEBIAN_BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(DEBIAN_BROWSER_PACKAGES) >/dev/null)) \
+	  || { echo "apt-get install $(DEBIAN_BROWSER_PACKAGES) failed"; exit 1; }; \
+	else \
+	  echo "PDF rendering needs Chromium and a font with Cyrillic glyphs. Install them:"; \
+	  echo "  sudo apt-get install $(DEBIAN_BROWSER_PACKAGES)"; \
+	  echo "or point CHROMIUM=/path/to/chromium at another Chromium build."; \
+	  exit 1; \
+	fi
+
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo
+	$(PY) -m helpers.demo.federal --out $(DEMO_DIR)/federal
+
+validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
+	$(PY) -m helpers.ingest --check
+
+ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the warehouse (atomic)
+	$(PY) -m helpers.ingest
+
+# The demo data is generated only when DATA_DIR is the demo folder: real exports are never overwritten.
+BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
+
+briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest and render the briefings into OUTPUT_DIR
+	$(PY) -m helpers.ingest
+	$(PY) -m helpers.briefings
+
+test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: setup ## Run every test, slow end-to-end renders included
+	$(PY) -m pytest -q
+
+lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
+	$(VENV)/bin/ruff check src tests notebooks
+	$(VENV)/bin/mypy src/helpers
+
+lab: $(STAMP) ## Open JupyterLab on the project's environment (helpers importable)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean: ## Remove generated outputs, the demo data and the warehouse (not the virtual environment)
+	rm -rf $(OUTPUT_DIR) $(DEMO_DIR) data/warehouse.duckdb

@@ -1,0 +1,59 @@
+"""Shared fixtures: tiny federal exports written the way real ones look."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from helpers.contract.forms import FEDERAL
+
+HEADERS = [c.header for c in FEDERAL.columns if c.name != "snapshot_date"]
+
+# code, name, directors total/active, teachers total/active, class teachers total/with chat,
+# pupils, teachers linked, pupils linked, teachers ESIA, integration
+GOOD_ROWS = [
+    ["01", "Республика Адыгея (Адыгея)", 100, 20, 1000, 200, 50, 3, 10000, 100, 2000, 10, "да"],
+    ["35", "Вологодская область", 345, 60, 9000, 1900, 400, 30, 146000, 1000, 50000, 900, "нет"],
+]
+
+
+def totals_row(rows: list[list[object]]) -> list[object]:
+    sums = [sum(int(str(r[i]).replace(" ", "").replace("\u00a0", "")) for r in rows)
+            for i in range(2, 12)]
+    return ["", "Итого", *sums, ""]
+
+
+@pytest.fixture
+def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
+    """Write a federal export as a workbook: title rows, header, rows, optional totals row."""
+
+    def write(rows: list[list[object]], *, name: str = "federal.xlsx",
+              title: str | None = "по состоянию на 16.09.2024",
+              headers: list[str] | None = None, totals: list[object] | None = None) -> Path:
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "Свод"
+        sheet.append(["Мониторинг ИКОП «Сферум»"])
+        if title:
+            sheet.append([title])
+        sheet.append([])
+        sheet.append(headers or HEADERS)
+        for row in rows:
+            sheet.append(row)
+        if totals:
+            sheet.append(totals)
+        path = tmp_path / "federal" / name
+        path.parent.mkdir(exist_ok=True)
+        workbook.save(path)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return dt.date(2024, 11, 1)
