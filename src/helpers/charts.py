@@ -17,10 +17,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from helpers.formatting import fmt_date_short, fmt_percent  # noqa: E402
+from helpers.tables import STATUS_SYMBOLS  # noqa: E402
 
 # Status colours (colour-blind safe) — always paired with a word or a marker shape.
-STATUS_COLORS = {"met": "#1b7837", "near": "#e08214", "behind": "#b2182b"}
-STATUS_SYMBOLS = {"met": "✔", "near": "▲", "behind": "✖"}
+STATUS_COLORS = {"met": "#1b7837", "near": "#e08214", "behind": "#b2182b", "unknown": "#9e9e9e"}
 PRIMARY, MUTED, TARGET = "#2166ac", "#9e9e9e", "#b2182b"
 FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers import formatting
+from helpers import formatting, indicators
 from helpers.outputs import show_table
 
 # A status is never shown by colour alone: a symbol and a word go with it.
-STATUS_LABELS = {"met": "✔ выполнено", "near": "▲ близко к цели", "behind": "✖ отстаёт"}
+STATUS_SYMBOLS = {"met": "✔", "near": "▲", "behind": "✖", "unknown": "—"}
+STATUS_LABELS = {key: f"{symbol} {indicators.STATUS_LABELS[key]}"
+                 for key, symbol in STATUS_SYMBOLS.items()}
 STATUS_BY_LABEL = {label: key for key, label in STATUS_LABELS.items()}
 
 FORMATTERS: dict[str, Callable[[object], str]] = {

@@ -1,0 +1,193 @@
+"""The regional-ranking briefing: every figure it shows, computed from the federal snapshots.
+
+``build_ranking`` is pure (history in, ``Ranking`` out); ``load_ranking`` reads the warehouse.
+The ``*_table`` and ``key_figures`` functions shape the results for display with Russian
+headers; the notebook only calls them and displays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import indicators as ind
+from helpers import warehouse
+from helpers.config import settings
+from helpers.formatting import fmt_int, fmt_percent, fmt_thousands
+from helpers.tables import KeyFigure, status_label
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Everything the regional-ranking briefing shows, for one snapshot date."""
+
+    snapshot_date: dt.date
+    window_weeks: int
+    window_start: dt.date
+    targets: ind.Targets
+    national: pd.Series
+    regions: pd.DataFrame  # one row per region: KPIs, statuses, ΔK1, rank by K1 (1 = best)
+    districts: pd.DataFrame
+    trend: pd.DataFrame
+    region_trend: pd.DataFrame  # K1 over the window of the highlighted region (may be empty)
+    highlight_region: str
+    data_hash: str
+
+    @property
+    def lagging(self) -> pd.DataFrame:
+        return ind.lagging_regions(self.regions, 5)
+
+    @property
+    def best_dynamics(self) -> pd.DataFrame:
+        return ind.best_dynamics(self.regions, 5)
+
+    @property
+    def not_integrated(self) -> pd.DataFrame:
+        return self.regions[~self.regions["k3"]].sort_values("region_code")
+
+
+def build_ranking(history: pd.DataFrame, *, period: str = "", window_weeks: int | None = None,
+                  highlight_region: str = "", targets: ind.Targets | None = None) -> Ranking:
+    """All figures of the briefing for the latest snapshot on or before ``period``."""
+    targets = targets or ind.load_targets()
+    weeks = window_weeks or targets.delta_window_weeks
+    day = ind.latest_snapshot_date(history, period or None)
+    used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
+    snapshot = ind.select_snapshot(used, day)
+    regions = ind.add_status(ind.region_indicators(snapshot), targets)
+    deltas = ind.delta_k1(used, day, weeks)[["region_code", "start_date", "k1_start", "delta_k1"]]
+    regions = regions.merge(deltas, on="region_code", how="left")
+    regions["rank"] = regions["k1"].rank(ascending=False, method="min").astype("int64")
+    regions["delta_rank"] = regions["delta_k1"].rank(ascending=False, method="min").astype("Int64")
+    return Ranking(
+        snapshot_date=day,
+        window_weeks=weeks,
+        window_start=day - dt.timedelta(weeks=weeks),
+        targets=targets,
+        national=ind.add_status(ind.national_indicators(snapshot), targets),
+        regions=regions.sort_values(["rank", "region_code"]).reset_index(drop=True),
+        districts=ind.add_status(ind.district_indicators(snapshot), targets),
+        trend=ind.national_trend(used, weeks, day),
+        region_trend=_region_trend(used, highlight_region, day, weeks),
+        highlight_region=highlight_region,
+        data_hash=warehouse.frame_hash(used.drop(columns=["source_file"], errors="ignore")),
+    )
+
+
+def _region_trend(history: pd.DataFrame, region: str, day: dt.date, weeks: int) -> pd.DataFrame:
+    if not region:
+        return pd.DataFrame(columns=["snapshot_date", "k1"])
+    start = pd.Timestamp(day - dt.timedelta(weeks=weeks))
+    rows = history[(history["region_code"] == region)
+                   & (pd.to_datetime(history["snapshot_date"]) >= start)]
+    return ind.region_indicators(rows)[["snapshot_date", "k1"]]
+
+
+def load_ranking(period: str = "", window_weeks: int | None = None, highlight_region: str = "",
+                 warehouse_path: Path | None = None) -> Ranking:
+    """The briefing's figures from the warehouse (``PERIOD``/``WAREHOUSE`` settings by default)."""
+    config = settings()
+    history = warehouse.read_federal(warehouse_path or config.warehouse)
+    return build_ranking(history, period=period or config.period, window_weeks=window_weeks,
+                         highlight_region=highlight_region)
+
+
+# --- shaped for display ----------------------------------------------------------------------
+
+def key_figures(ranking: Ranking) -> list[KeyFigure]:
+    """The first page: each KPI of the country against its 2024–2025 target."""
+    national, targets = ranking.national, ranking.targets
+
+    def share_target(target: ind.Target) -> str:
+        return ("более " if target.strict else "не менее ") + fmt_percent(target.value, 0)
+
+    not_done = int(national["regions_not_integrated"])
+    return [
+        KeyFigure(targets.k1.label, fmt_percent(national["k1"]), share_target(targets.k1),
+                  national["k1_status"]),
+        KeyFigure(targets.k2.label, fmt_percent(national["k2"]), share_target(targets.k2),
+                  national["k2_status"]),
+        KeyFigure(targets.k3.label, f"{int(national['regions_integrated'])} из "
+                  f"{int(national['regions'])} регионов", "все регионы", national["k3_status"],
+                  note=f"не завершили: {not_done}"),
+        KeyFigure(targets.k4.label, fmt_percent(national["k4"]), fmt_percent(targets.k4.value, 0),
+                  national["k4_status"]),
+        KeyFigure("Педагогов привязали учётную запись Сферума к ЕСИА",
+                  fmt_thousands(national["k5"]),
+                  f"все педагоги ({fmt_thousands(national['teachers_total'])})",
+                  national["k5_status"], note=f"доля: {fmt_percent(national['k5_share'])}"),
+    ]
+
+
+RANKING_FORMATS = {
+    "Место": "int", "K1": "percent", "ΔK1": "pp", "K2": "percent", "K4": "percent",
+    "K5, чел.": "int", "K5, доля": "percent",
+}
+
+
+def ranking_table(ranking: Ranking) -> pd.DataFrame:
+    """The full ranking of regions by K1, with statuses in words."""
+    regions = ranking.regions
+    return pd.DataFrame({
+        "Место": regions["rank"],
+        "Код": regions["region_code"],
+        "Субъект РФ": regions["region_name"],
+        "ФО": regions["federal_district"],
+        "K1": regions["k1"],
+        "Статус K1": regions["k1_status"].map(status_label),
+        "ΔK1": regions["delta_k1"],
+        "K2": regions["k2"],
+        "Статус K2": regions["k2_status"].map(status_label),
+        "K4": regions["k4"],
+        "K5, чел.": regions["k5"],
+        "K5, доля": regions["k5_share"],
+        "Интеграция": regions["k3"].map({True: "да", False: "нет"}),
+    })
+
+
+def top_table(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """A ТОП-5 list: place, region, its federal district and the value."""
+    return pd.DataFrame({
+        "№": range(1, len(frame) + 1),
+        "Субъект РФ": frame["region_name"].to_numpy(),
+        "ФО": frame["federal_district"].to_numpy(),
+        value: frame["k1" if value == "K1" else "delta_k1"].to_numpy(),
+    })
+
+
+DISTRICT_FORMATS = {"Регионов": "int", "K1": "percent", "K2": "percent", "K4": "percent",
+                    "K5, чел.": "int", "Без интеграции": "int"}
+
+
+def district_table(ranking: Ranking) -> pd.DataFrame:
+    districts = ranking.districts
+    return pd.DataFrame({
+        "Федеральный округ": districts["federal_district_full"],
+        "Регионов": districts["regions"],
+        "K1": districts["k1"],
+        "Статус K1": districts["k1_status"].map(status_label),
+        "K2": districts["k2"],
+        "K4": districts["k4"],
+        "K5, чел.": districts["k5"],
+        "Без интеграции": districts["regions_not_integrated"],
+    })
+
+
+def not_integrated_table(ranking: Ranking) -> pd.DataFrame:
+    rows = ranking.not_integrated
+    return pd.DataFrame({
+        "Код": rows["region_code"], "Субъект РФ": rows["region_name"],
+        "Федеральный округ": rows["federal_district_full"], "K2": rows["k2"],
+    })
+
+
+def summary_sentence(ranking: Ranking) -> str:
+    """One line for the top of the first page."""
+    national = ranking.national
+    return (f"Педагогических работников: {fmt_int(national['teachers_total'])}, "
+            f"руководителей ОО: {fmt_int(national['directors_total'])}, "
+            f"обучающихся: {fmt_int(national['pupils_total'])}; регионов в мониторинге: "
+            f"{int(national['regions'])}.")
