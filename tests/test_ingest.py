@@ -1,0 +1,90 @@
+"""Ingestion: demo exports into the warehouse, seed figures from it, atomic and idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import ingest, warehouse
+from helpers.config import settings
+from helpers.demo.federal import build_federal_history, write_federal_exports
+from helpers.ranking import build_ranking
+from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING, assert_seed_figures
+
+
+@pytest.fixture(scope="module")
+def demo_history() -> pd.DataFrame:
+    return build_federal_history()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_history: pd.DataFrame) -> Path:
+    """DATA_DIR with the demo exports, a warehouse and output dir of its own."""
+    write_federal_exports(demo_history, tmp_path / "data" / "federal")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))
+    return tmp_path
+
+
+def test_seed_figures_hold_in_the_warehouse(project: Path) -> None:
+    assert ingest.main([]) == 0
+    history = warehouse.read_federal(settings().warehouse)
+    assert_seed_figures(history)
+    ranking = build_ranking(history)  # what the notebook calls
+    assert ranking.lagging["region_name"].tolist() == SEED_LAGGING
+    assert ranking.best_dynamics["region_name"].tolist() == SEED_BEST_DYNAMICS
+    assert len(ranking.not_integrated) == 3
+
+
+def test_warehouse_holds_exactly_the_generated_figures(project: Path, demo_history) -> None:
+    assert ingest.main([]) == 0
+    stored = warehouse.read_federal(settings().warehouse)
+    assert len(stored) == len(demo_history) == 16 * 89
+    columns = ["region_code", "teachers_total", "teachers_active", "pupils_linked"]
+    left = stored.sort_values(["snapshot_date", "region_code"])[columns].reset_index(drop=True)
+    right = demo_history.sort_values(["snapshot_date", "region_code"])[columns]
+    pd.testing.assert_frame_equal(left, right.reset_index(drop=True), check_dtype=False)
+
+
+def test_reingest_is_idempotent(project: Path) -> None:
+    assert ingest.main([]) == 0
+    first = warehouse.read_federal(settings().warehouse)
+    assert ingest.main([]) == 0
+    pd.testing.assert_frame_equal(first, warehouse.read_federal(settings().warehouse))
+
+
+def test_bad_export_exits_2_and_keeps_the_previous_warehouse(project: Path, capsys) -> None:
+    assert ingest.main([]) == 0
+    path = settings().warehouse
+    before = path.read_bytes()
+    bad = project / "data" / "federal" / "broken_2024-09-23.csv"
+    bad.write_text("Код субъекта;Субъект Российской Федерации\n1;Адыгея\n", encoding="cp1251")
+    assert ingest.main([]) == ingest.EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "broken_2024-09-23.csv" in err and "не найдена строка заголовков" in err
+    assert "хранилище не изменено" in err
+    assert path.read_bytes() == before
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_check_only_does_not_write(project: Path) -> None:
+    assert ingest.main(["--check"]) == 0
+    assert not settings().warehouse.exists()
+
+
+def test_errors_and_warnings_are_kept_in_the_log(project: Path) -> None:
+    bad = project / "data" / "federal" / "broken_2024-09-23.csv"
+    bad.write_text("x;y\n1;2\n", encoding="utf-8")
+    ingest.main([])
+    log = (project / "output" / "logs" / "ingest.log").read_text(encoding="utf-8")
+    assert "broken_2024-09-23.csv" in log and "Данные не приняты" in log
+
+
+def test_no_exports_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "out"))
+    assert ingest.main([]) == ingest.EXIT_INVALID
