@@ -35,7 +35,7 @@ def apply_style() -> None:
         "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
         "figure.dpi": 110, "savefig.dpi": 200, "savefig.bbox": "tight",
         "axes.spines.top": False, "axes.spines.right": False,
-        "axes.formatter.use_locale": False,
+        "axes.formatter.use_locale": False, "svg.fonttype": "none",
     })
 
 
@@ -108,3 +108,15 @@ def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
     axes.set_title(title, loc="left")
     axes.grid(axis="y", visible=False)
     return figure
+
+
+def show(figure: Figure, caption: str) -> None:
+    """Display a chart as SVG (sharp in print, text kept as text) with its caption, then free it."""
+    from io import StringIO
+
+    from IPython.display import SVG, display
+
+    buffer = StringIO()
+    figure.savefig(buffer, format="svg")
+    plt.close(figure)
+    display(SVG(buffer.getvalue()), metadata={"caption": caption})

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
+from helpers import charts, warehouse
 from helpers import indicators as ind
-from helpers import warehouse
 from helpers.config import settings
-from helpers.formatting import fmt_int, fmt_percent, fmt_thousands
+from helpers.formatting import fmt_date, fmt_int, fmt_percent, fmt_thousands
 from helpers.tables import KeyFigure, status_label
 
 
@@ -191,3 +192,97 @@ def summary_sentence(ranking: Ranking) -> str:
             f"руководителей ОО: {fmt_int(national['directors_total'])}, "
             f"обучающихся: {fmt_int(national['pupils_total'])}; регионов в мониторинге: "
             f"{int(national['regions'])}.")
+
+
+def lead_html(ranking: Ranking) -> str:
+    """The line under the title: snapshot date, window, and the sizes of the monitoring."""
+    window = (f"Прирост активности — за {ranking.window_weeks} нед. "
+              f"(с {fmt_date(ranking.window_start)} по {fmt_date(ranking.snapshot_date)}).")
+    return (f'<p class="lead">По состоянию на <strong>{fmt_date(ranking.snapshot_date)}</strong>. '
+            f"{summary_sentence(ranking)} {window}</p>")
+
+
+def plan_fact(ranking: Ranking) -> pd.DataFrame:
+    """Fact, plan and status of the share KPIs, for the plan-vs-fact chart."""
+    national, targets = ranking.national, ranking.targets
+    rows = [("K1 активность в чатах", "k1", targets.k1), ("K2 связь ЭЖД и Сферума", "k2", targets.k2),
+            ("K3 регионы с интеграцией", "k3", targets.k3), ("K4 чаты с родителями", "k4", targets.k4),
+            ("K5 привязка к ЕСИА", "k5_share", targets.k5)]
+    return pd.DataFrame({
+        "label": [label for label, _, _ in rows],
+        "fact": [float(national[column]) for _, column, _ in rows],
+        "plan": [target.value for _, _, target in rows],
+        "status": [national[f"{target.kpi}_status"] for _, _, target in rows],
+    })
+
+
+def delta_caption(ranking: Ranking) -> str:
+    return (f"Регионы с наибольшим приростом K1 за {ranking.window_weeks} нед. "
+            f"(с {fmt_date(ranking.window_start)} по {fmt_date(ranking.snapshot_date)})")
+
+
+def trend_caption(ranking: Ranking) -> str:
+    return (f"Доля активных директоров и педагогов в чатах (K1) по срезам за "
+            f"{ranking.window_weeks} нед.; пунктир — цель на 2024–2025 годы")
+
+
+def _highlight_name(ranking: Ranking) -> str:
+    rows = ranking.regions[ranking.regions["region_code"] == ranking.highlight_region]
+    return str(rows["region_name"].iloc[0]) if len(rows) else ""
+
+
+def trend_chart(ranking: Ranking) -> Figure:
+    return charts.trend_chart(ranking.trend, value="k1", target=ranking.targets.k1.value,
+                              title="K1 — доля активных в чатах, Россия",
+                              highlight=ranking.region_trend,
+                              highlight_label=_highlight_name(ranking))
+
+
+def district_chart(ranking: Ranking) -> Figure:
+    return charts.category_bars(ranking.districts, label="federal_district", value="k1",
+                                title="K1 по федеральным округам",
+                                target=ranking.targets.k1.value, status="k1_status")
+
+
+def highlight_rows(ranking: Ranking) -> list[int]:
+    """Positions of the highlighted region in the ranking table (empty when none)."""
+    codes = ranking.regions["region_code"].tolist()
+    return [codes.index(ranking.highlight_region)] if ranking.highlight_region in codes else []
+
+
+def methodology_html(ranking: Ranking) -> str:
+    """Definitions, targets, statuses, window and data of the briefing, for its appendix."""
+    targets = ranking.targets
+    near = fmt_percent(targets.near, 0)
+    items = [
+        f"<b>K1</b> — {targets.k1.label}: (активные руководители ОО + активные педагоги) / "
+        f"(все руководители ОО + все педагоги); цель — более {fmt_percent(targets.k1.value, 0)}.",
+        f"<b>K2</b> — {targets.k2.label}: (педагоги + обучающиеся, связавшие учётные записи) / "
+        f"(все педагоги + все обучающиеся); цель — не менее {fmt_percent(targets.k2.value, 0)}.",
+        f"<b>K3</b> — {targets.k3.label}: да/нет по региону; цель — все регионы.",
+        f"<b>K4</b> — {targets.k4.label}: классные руководители, создавшие чат с родителями / "
+        f"все классные руководители; цель — {fmt_percent(targets.k4.value, 0)}.",
+        "<b>K5</b> — педагоги, привязавшие учётную запись Сферума к ЕСИА: число и доля от всех "
+        "педагогов; цель — все педагоги.",
+        f"<b>ΔK1</b> — прирост K1 в процентных пунктах: K1 на {fmt_date(ranking.snapshot_date)} "
+        f"минус K1 на последнем срезе не позднее {fmt_date(ranking.window_start)} "
+        f"(окно {ranking.window_weeks} нед.).",
+        "Показатели по России и федеральным округам — отношение сумм по регионам, "
+        "а не среднее региональных долей.",
+        f"Статус: «✔ выполнено» — цель достигнута; «▲ близко к цели» — не ниже {near} цели; "
+        "«✖ отстаёт» — ниже. Цвет всегда дублируется знаком и словом.",
+        "Источник: федеральный мониторинг ИКОП «Сферум» (форма субъектов РФ, еженедельные срезы); "
+        f"срез — {fmt_date(ranking.snapshot_date)}; цели — мотивирующий мониторинг "
+        f"{targets.campaign} (params/targets.yml).",
+    ]
+    return "<ul class=\"methodology\">" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def provenance(ranking: Ranking) -> dict[str, str]:
+    """What the data side of the provenance is: snapshot date and content hash of the slice read."""
+    return {"snapshot_date": ranking.snapshot_date.isoformat(), "data_hash": ranking.data_hash}
+
+
+def provenance_html(ranking: Ranking) -> str:
+    return (f'<p class="provenance-inline">Данные: срез {fmt_date(ranking.snapshot_date)}, '
+            f"контрольная сумма {ranking.data_hash}.</p>")

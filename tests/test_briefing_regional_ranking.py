@@ -1,0 +1,89 @@
+"""End to end: demo exports → warehouse → the national regional-ranking briefing in HTML, PDF, Excel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from helpers import briefings, ingest
+from helpers.demo.federal import build_federal_history, write_federal_exports
+from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Render the national briefing once into a fresh output folder; return that folder."""
+    root = tmp_path_factory.mktemp("e2e")
+    write_federal_exports(build_federal_history(), root / "data" / "federal")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_DIR", str(root / "data"))
+        patch.setenv("WAREHOUSE", str(root / "warehouse.duckdb"))
+        patch.setenv("OUTPUT_DIR", str(root / "output"))
+        patch.setenv("PERIOD", "")
+        assert ingest.main([]) == 0
+        assert briefings.main([]) == 0
+    return root / "output"
+
+
+def _one(folder: Path, pattern: str) -> Path:
+    (path,) = folder.glob(pattern)
+    return path
+
+
+def test_pdf_shows_the_seed_figures(rendered: Path) -> None:
+    reader = PdfReader(_one(rendered / "regional_ranking" / "RU", "*.pdf"))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(text.replace("\u00a0", " ").split())
+    assert "20,5 %" in text and "83 тыс." in text
+    for name in SEED_LAGGING + SEED_BEST_DYNAMICS:
+        assert " ".join(name.split()) in text, name
+    assert "стр. 1 из" in text
+    assert reader.metadata.title and "16 сентября 2024" in text
+
+
+def test_pdf_is_a4_with_fonts_embedded(rendered: Path) -> None:
+    reader = PdfReader(_one(rendered / "regional_ranking" / "RU", "*.pdf"))
+    page = reader.pages[0]
+    width_mm, height_mm = (float(v) * 25.4 / 72 for v in page.mediabox[2:])
+    assert abs(width_mm - 210) < 1 and abs(height_mm - 297) < 1
+    fonts = page["/Resources"]["/Font"]
+    for font in fonts.values():
+        if font.get_object()["/Subtype"] == "/Type3":
+            continue  # glyphs drawn inside the PDF: embedded by construction
+        descriptor = font.get_object().get("/DescendantFonts")
+        font_object = descriptor[0].get_object() if descriptor else font.get_object()
+        file_keys = set(font_object["/FontDescriptor"].get_object())
+        assert file_keys & {"/FontFile", "/FontFile2", "/FontFile3"}
+
+
+def test_excel_holds_the_ranking_of_all_regions(rendered: Path) -> None:
+    workbook = openpyxl.load_workbook(_one(rendered / "regional_ranking" / "RU", "*.xlsx"))
+    ranking = next(ws for ws in workbook.worksheets if ws.title.startswith("Рейтинг"))
+    rows = [[c.value for c in row] for row in ranking.iter_rows()]
+    header = next(i for i, row in enumerate(rows) if "Код" in row)
+    codes = [row[rows[header].index("Код")] for row in rows[header + 1:]]
+    assert len(codes) == 89 and "35" in codes and "01" in codes
+    assert ranking.freeze_panes is not None and ranking.auto_filter.ref
+    assert "Источник" in workbook.sheetnames
+
+
+def test_manifest_and_catalog_list_the_briefing(rendered: Path) -> None:
+    manifest = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))
+    entries = manifest["briefings"] if isinstance(manifest, dict) else manifest
+    (entry,) = [e for e in entries if e["kind"] == "regional_ranking"]
+    assert entry["status"] == "ok" and entry["territory"] == "RU"
+    assert entry["snapshot_date"] == "2024-09-16" and entry["data_hash"]
+    for path in entry["outputs"].values():
+        assert (rendered / path).exists()
+    index = (rendered / "index.html").read_text(encoding="utf-8")
+    assert "Российская Федерация" in index and ".pdf" in index
+
+
+def test_html_has_no_code(rendered: Path) -> None:
+    html = _one(rendered / "regional_ranking" / "RU", "*.html").read_text(encoding="utf-8")
+    assert "load_ranking" not in html and "import " not in html
+    assert "Методика и источники" in html
