@@ -8,10 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from pypdf import PdfReader
+from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING
 
 from helpers import briefings, ingest
 from helpers.demo.federal import build_federal_history, write_federal_exports
-from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING, assert_seed_figures
 
 from helpers import ingest, warehouse
 from helpers.config import settings
 from helpers.demo.federal import build_federal_history, write_federal_exports
 from helpers.ranking import build_ranking
-from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING, assert_seed_figures
 
 
 @pytest.fixture(scope="module")

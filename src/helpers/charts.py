@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # briefings render without a screen; set here, once, for every notebook
 
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -62,7 +63,7 @@ def trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title:
         axes.annotate(f"цель {fmt_percent(target, 0)}", (trend["snapshot_date"].iloc[0], target),
                       xytext=(0, 3), textcoords="offset points", color=TARGET, fontsize=8)
     axes.xaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: fmt_date_short(matplotlib.dates.num2date(v).date())[:5]))
+        lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
     _percent_axis(axes.yaxis)
     axes.set_ylim(bottom=0)
     axes.set_title(title, loc="left")

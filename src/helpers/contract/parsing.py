@@ -80,7 +80,7 @@ def locate_header(rows: list[list[object]], form: Form) -> tuple[int, dict[int, 
     required = {c.name for c in form.columns if c.required}
     best: tuple[int, dict[int, str]] | None = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        mapping = {}
+        mapping: dict[int, str] = {}
         for position, cell in enumerate(row):
             name = lookup.get(cleaning.normalize_header(cell))
             if name and name not in mapping.values():
