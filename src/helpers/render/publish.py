@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,20 +24,19 @@ def _fsync_file(path: Path) -> None:
         os.fsync(stream.fileno())
 
 
-def _temp_sibling(path: Path) -> Path:
+def temp_sibling(path: Path) -> Path:
     """An empty, hidden temporary file next to ``path`` that keeps its suffix.
 
     The suffix matters: papermill, openpyxl and browsers pick the format from it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
-    )
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(handle)
     return Path(name)
 
 
-def _commit(temp: Path, path: Path) -> None:
+def move_into_place(temp: Path, path: Path) -> None:
+    """Move the finished temporary file ``temp`` (from :func:`temp_sibling`) onto ``path``."""
     _fsync_file(temp)
     os.chmod(temp, PUBLISHED_MODE)
     os.replace(temp, path)
@@ -54,10 +52,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     Yields:
         A temporary file in the same directory (empty, same suffix) for the caller to fill.
     """
-    temp = _temp_sibling(path)
+    temp = temp_sibling(path)
     try:
         yield temp
-        _commit(temp, path)
+        move_into_place(temp, path)
     finally:
         temp.unlink(missing_ok=True)
 
@@ -86,13 +84,19 @@ class Staging:
     def path(self, final: Path) -> Path:
         """The temporary file to write in place of ``final``."""
         if final not in self._pending:
-            self._pending[final] = _temp_sibling(final)
+            self._pending[final] = temp_sibling(final)
         return self._pending[final]
+
+    def adopt(self, temp: Path, final: Path) -> None:
+        """Publish an already written temporary file (same directory as ``final``) with the rest."""
+        if temp.parent.resolve() != final.parent.resolve():
+            raise ValueError(f"{temp} must be in the folder of {final} to be moved atomically")
+        self._pending[final] = temp
 
     def commit(self) -> list[Path]:
         """Move every written file into place; returns the final paths."""
         for final, temp in self._pending.items():
-            _commit(temp, final)
+            move_into_place(temp, final)
         published = list(self._pending)
         self._pending.clear()
         return published
@@ -116,8 +120,3 @@ def staged() -> Iterator[Staging]:
         staging.commit()
     finally:
         staging.discard()
-
-
-def remove_tree_quietly(path: Path) -> None:
-    """Delete a directory of scratch files, ignoring what is already gone."""
-    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,228 @@
+"""The catalog of rendered briefings: ``output/manifest.json`` and the page ``output/index.html``.
+
+The manifest holds one entry per (kind, territory, parameters): a new render replaces the
+entry of the same key, other entries stay. Entries are plain JSON objects:
+
+``kind``, ``territory``, ``territory_name``, ``title``, ``parameters`` (dict), ``status``
+(``ok`` / ``failed``), ``error`` (message or ``null``), ``outputs`` (``html``, ``pdf``,
+``xlsx``, ``notebook``: paths relative to the output folder; the executed notebook is kept for
+debugging and never linked from the page), ``snapshot_date``, ``data_hash``, ``code_version``,
+``rendered_at`` (ISO 8601, Moscow time), ``duration_s``; a failed entry also carries
+``last_good`` (``outputs``, ``rendered_at``, ``snapshot_date`` of the last successful render,
+whose files stay published) when there was one.
+
+Parallel workers update the catalog under an exclusive lock on ``output/.manifest.lock``;
+both files are replaced atomically, so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from helpers.config import TEMPLATES_DIR
+from helpers.formatting import fmt_date
+from helpers.render.provenance import format_moment, format_parameters, parse_date, render_moment
+from helpers.render.publish import atomic_write_text
+
+MANIFEST_NAME = "manifest.json"
+INDEX_NAME = "index.html"
+LOCK_NAME = ".manifest.lock"
+MANIFEST_VERSION = 1
+PUBLIC_OUTPUTS = (("html", "HTML"), ("pdf", "PDF"), ("xlsx", "Excel"))
+
+# Section titles of the catalog page, in the order shown; other kinds follow alphabetically.
+KIND_TITLES = {
+    "regional_ranking": "Рейтинг регионов",
+    "municipality_scorecard": "Карточки муниципалитетов",
+    "migration_readiness": "Готовность к переходу на целевую платформу",
+    "diary_authorization_gaps": "Вход в электронный дневник через Госуслуги",
+}
+STATUS_WORDS = {"ok": "готово", "failed": "ошибка"}
+
+Entry = dict[str, Any]
+
+__all__ = [
+    "Entry",
+    "entry_key",
+    "load_manifest",
+    "manifest_lock",
+    "merge_entry",
+    "parameters_key",
+    "record",
+    "render_index",
+    "write_catalog",
+]
+
+
+def parameters_key(parameters: Mapping[str, Any]) -> str:
+    """The canonical text of a parameter set (sorted keys), to tell parameter sets apart."""
+    return json.dumps(parameters, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def entry_key(entry: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(kind, territory, parameters) — the identity of a briefing in the manifest."""
+    return entry["kind"], entry["territory"], parameters_key(entry.get("parameters") or {})
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    known = list(KIND_TITLES)
+    return (known.index(kind), "") if kind in known else (len(known), kind)
+
+
+def _sort_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    name = str(entry.get("territory_name") or entry["territory"])
+    return (*_kind_order(entry["kind"]), name.casefold(), *entry_key(entry)[1:])
+
+
+def _last_good(previous: Mapping[str, Any]) -> Entry | None:
+    if previous.get("status") != "ok":
+        return previous.get("last_good")
+    return {
+        "outputs": previous.get("outputs", {}),
+        "rendered_at": previous.get("rendered_at"),
+        "snapshot_date": previous.get("snapshot_date"),
+    }
+
+
+def merge_entry(entries: Sequence[Mapping[str, Any]], entry: Mapping[str, Any]) -> list[Entry]:
+    """``entries`` with ``entry`` in place of the one of the same key, sorted for display.
+
+    A failed entry remembers the outputs of the last good render of its key (``last_good``).
+    """
+    key = entry_key(entry)
+    previous = next((old for old in entries if entry_key(old) == key), None)
+    new = dict(entry)
+    if new.get("status") != "ok" and previous is not None:
+        new["last_good"] = _last_good(previous)
+    kept = [dict(old) for old in entries if entry_key(old) != key]
+    return sorted([*kept, new], key=_sort_key)
+
+
+def load_manifest(output_dir: Path) -> list[Entry]:
+    """The entries of ``output_dir/manifest.json`` (none if there is no manifest yet)."""
+    path = output_dir / MANIFEST_NAME
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8"))["briefings"])
+
+
+def _manifest_text(entries: Sequence[Mapping[str, Any]], updated_at: str) -> str:
+    document = {"version": MANIFEST_VERSION, "updated_at": updated_at, "briefings": entries}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+@contextlib.contextmanager
+def manifest_lock(output_dir: Path) -> Iterator[None]:
+    """Hold the catalog's exclusive lock (blocks until other writers are done)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with (output_dir / LOCK_NAME).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# --- the catalog page -------------------------------------------------------------------------
+
+
+def _href(relative: str) -> str:
+    return quote(relative.replace("\\", "/"))
+
+
+def _links(outputs: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    outputs = outputs or {}
+    return [(label, _href(outputs[key])) for key, label in PUBLIC_OUTPUTS if outputs.get(key)]
+
+
+def _date_label(value: Any) -> str:
+    day = parse_date(value) if value else None
+    return fmt_date(day) if day else "—"
+
+
+def _moment_label(value: Any) -> str:
+    try:
+        return format_moment(value) if value else "—"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _duration_label(seconds: Any) -> str:
+    if not isinstance(seconds, int | float):
+        return "—"
+    return f"{seconds:.1f} с".replace(".", ",")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "catalog"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        links=_links,
+        date_label=_date_label,
+        moment_label=_moment_label,
+        duration_label=_duration_label,
+        parameters_label=format_parameters,
+        status_word=lambda status: STATUS_WORDS.get(status, status),
+    )
+    return environment
+
+
+def _sections(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    ordered = sorted(entries, key=_sort_key)
+    sections = []
+    for kind, group in groupby(ordered, key=lambda entry: entry["kind"]):
+        items = list(group)
+        sections.append((KIND_TITLES.get(kind) or items[0].get("title") or kind, items))
+    return sections
+
+
+def render_index(entries: Sequence[Mapping[str, Any]], updated_at: str) -> str:
+    """The catalog page: briefings grouped by kind, with status, time and links.
+
+    Links are relative to the output folder, so the page works opened from the file system.
+    """
+    failed = sum(1 for entry in entries if entry.get("status") != "ok")
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            sections=_sections(entries),
+            total=len(entries),
+            failed=failed,
+            updated_at=updated_at,
+        )
+    )
+
+
+def write_catalog(output_dir: Path, entries: Sequence[Mapping[str, Any]]) -> None:
+    """Write ``manifest.json`` and ``index.html`` atomically (hold :func:`manifest_lock`)."""
+    updated_at = render_moment().isoformat()
+    atomic_write_text(output_dir / MANIFEST_NAME, _manifest_text(entries, updated_at))
+    atomic_write_text(output_dir / INDEX_NAME, render_index(entries, updated_at))
+
+
+def record(output_dir: Path, entry: Mapping[str, Any]) -> list[Entry]:
+    """Merge ``entry`` into the manifest and rewrite the catalog, safely across processes.
+
+    Returns:
+        All entries of the manifest after the merge.
+    """
+    with manifest_lock(output_dir):
+        entries = merge_entry(load_manifest(output_dir), entry)
+        write_catalog(output_dir, entries)
+    return entries

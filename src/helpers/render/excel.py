@@ -1,0 +1,219 @@
+"""The Excel workbook of a briefing: one sheet per displayed table, plus «Источник».
+
+The tables come from the JSON payloads the notebook displayed (:data:`helpers.outputs.TABLE_MIME`),
+so the workbook holds raw values (numbers stay numbers) with Excel number formats; Excel shows
+them with the reader's own decimal and thousands separators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from helpers.render.provenance import AUTHOR, parse_date, provenance_rows
+
+PROVENANCE_SHEET = "Источник"
+MAX_SHEET_NAME = 31
+CAPTION_ROW = 1
+HEADER_ROW = 2
+FIRST_DATA_ROW = 3
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+# Declared formats (helpers.outputs.NUMBER_FORMATS) → Excel number formats. Percentage points
+# are stored ×100 (a difference of shares 0.031 is the number 3.1 with the unit «п.п.»).
+EXCEL_FORMATS = {
+    "int": "#,##0",
+    "percent": "0.0%",
+    "pp": '+0.0" п.п.";-0.0" п.п.";0.0" п.п."',
+    "decimal": "#,##0.0",
+    "date": "DD.MM.YYYY",
+    "text": "@",
+}
+
+# Status colours, the same as the HTML template's (fill, font).
+STATUS_STYLES = {
+    "met": ("DCEFD6", "1D5A1D"),
+    "near": ("FFF0C2", "6E4A00"),
+    "behind": ("F7D4D1", "8E1B1B"),
+}
+# How a status cell's word maps to a status; checked in this order ("не выполнено" is behind).
+STATUS_WORDS = (
+    ("behind", ("behind", "отста", "не выполн", "не достиг", "ниже")),
+    ("near", ("near", "близ", "почти")),
+    ("met", ("met", "выполн", "достиг")),
+)
+
+HEADER_FILL = PatternFill("solid", fgColor="E8ECF1")
+BOLD = Font(bold=True)
+CAPTION_FONT = Font(bold=True, size=12)
+_FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+# Shapes or spaces a notebook may put before the status word (●, ▲, ✓ …).
+_LEADING_MARKS = re.compile(r"^\W+")
+
+__all__ = [
+    "EXCEL_FORMATS",
+    "PROVENANCE_SHEET",
+    "build_workbook",
+    "sheet_names",
+    "status_of",
+    "write_workbook",
+]
+
+
+def _clean_sheet_name(name: str) -> str:
+    cleaned = _FORBIDDEN_IN_SHEET_NAME.sub(" ", name).strip(" '") or "Таблица"
+    return cleaned[:MAX_SHEET_NAME]
+
+
+def sheet_names(names: Iterable[str], reserved: Iterable[str] = (PROVENANCE_SHEET,)) -> list[str]:
+    """Valid, unique Excel sheet names (≤ 31 characters, no ``[]:*?/\\``) for ``names``.
+
+    Duplicates (compared case-insensitively, as Excel does) get a suffix `` (2)``, `` (3)``….
+    """
+    taken = {name.casefold() for name in reserved}
+    result = []
+    for name in names:
+        base = candidate = _clean_sheet_name(name)
+        number = 2
+        while candidate.casefold() in taken:
+            suffix = f" ({number})"
+            candidate = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+            number += 1
+        taken.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def status_of(value: Any) -> str | None:
+    """``met``, ``near`` or ``behind`` for a status cell's word, or ``None`` if it is none."""
+    if not isinstance(value, str):
+        return None
+    word = _LEADING_MARKS.sub("", value).casefold()
+    for status, stems in STATUS_WORDS:
+        if any(word.startswith(stem) for stem in stems):
+            return status
+    return None
+
+
+def excel_value(value: Any, number_format: str | None) -> Any:
+    """A JSON value as Excel should hold it under the declared format."""
+    if value is None:
+        return None
+    if number_format == "pp" and isinstance(value, int | float):
+        return value * 100
+    if number_format == "date":
+        day = parse_date(value)
+        return day if day is not None else value
+    return value
+
+
+def _display_width(value: Any) -> int:
+    if isinstance(value, float):
+        return len(f"{value:,.1f}")
+    if isinstance(value, dt.date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+    widths = []
+    for index, column in enumerate(columns):
+        longest = max([_display_width(column)] + [_display_width(row[index]) for row in rows])
+        widths.append(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
+    return widths
+
+
+def _style_status(cell: Any, status: str | None) -> None:
+    if status is None:
+        return
+    fill, ink = STATUS_STYLES[status]
+    cell.fill = PatternFill("solid", fgColor=fill)
+    cell.font = Font(bold=True, color=ink)
+    cell.alignment = Alignment(horizontal="center")
+
+
+def write_table(sheet: Worksheet, payload: Mapping[str, Any]) -> None:
+    """Fill ``sheet`` with one table payload: caption, header, data, formats, status colours."""
+    columns: list[str] = list(payload["columns"])
+    rows: list[list[Any]] = [list(row) for row in payload["rows"]]
+    formats: Mapping[str, str] = payload.get("formats") or {}
+    status_column = payload.get("status_column")
+
+    sheet.cell(CAPTION_ROW, 1, payload.get("title") or payload.get("name")).font = CAPTION_FONT
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(HEADER_ROW, index, column)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    for offset, row in enumerate(rows):
+        for index, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+            declared = formats.get(column)
+            cell = sheet.cell(FIRST_DATA_ROW + offset, index, excel_value(value, declared))
+            if declared in EXCEL_FORMATS:
+                cell.number_format = EXCEL_FORMATS[declared]
+            if column == status_column:
+                _style_status(cell, status_of(value))
+
+    last_row = max(HEADER_ROW, FIRST_DATA_ROW + len(rows) - 1)
+    last_column = get_column_letter(max(len(columns), 1))
+    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1)
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
+    for index, width in enumerate(_column_widths(columns, rows), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def write_provenance(sheet: Worksheet, provenance: Mapping[str, Any]) -> None:
+    """Fill ``sheet`` with the provenance as label/value rows (parameters one per row)."""
+    sheet.cell(CAPTION_ROW, 1, "Сведения о подготовке справки").font = CAPTION_FONT
+    rows = [(label, value) for label, value in provenance_rows(provenance)]
+    parameters = provenance.get("parameters")
+    if isinstance(parameters, Mapping):
+        rows = [row for row in rows if row[0] != "Параметры"] + [
+            (f"Параметр {key}", value) for key, value in parameters.items()
+        ]
+    for offset, (label, value) in enumerate(rows):
+        sheet.cell(HEADER_ROW + offset, 1, label).font = BOLD
+        sheet.cell(HEADER_ROW + offset, 2, value if isinstance(value, str) else str(value))
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 70
+
+
+def build_workbook(
+    tables: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], *, title: str = ""
+) -> Workbook:
+    """A workbook with one sheet per table payload and the «Источник» sheet last.
+
+    Args:
+        tables: payloads of :func:`helpers.outputs.table_payload`, in display order.
+        provenance: the briefing's provenance (see :mod:`helpers.render.provenance`).
+        title: the briefing title, for the workbook's properties.
+    """
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for name, payload in zip(sheet_names(t["name"] for t in tables), tables, strict=True):
+        write_table(workbook.create_sheet(name), payload)
+    write_provenance(workbook.create_sheet(PROVENANCE_SHEET), provenance)
+    workbook.properties.title = title or None
+    workbook.properties.creator = AUTHOR
+    workbook.properties.subject = "; ".join(f"{k}: {v}" for k, v in provenance_rows(provenance))
+    return workbook
+
+
+def write_workbook(
+    path: Path,
+    tables: Sequence[Mapping[str, Any]],
+    provenance: Mapping[str, Any],
+    *,
+    title: str = "",
+) -> None:
+    """Build the workbook and save it to ``path`` (pass a temporary path to publish atomically)."""
+    build_workbook(tables, provenance, title=title).save(path)

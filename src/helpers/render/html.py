@@ -1,0 +1,154 @@
+"""Convert an executed briefing notebook to a standalone, code-free HTML page.
+
+nbconvert's :class:`HTMLExporter` with the project's own template (``templates/briefing``):
+inputs and prompts excluded, cells tagged ``remove_cell`` and outputs tagged ``remove_output``
+removed, stderr hidden, a contents block built from the ``h2`` headings, and the provenance in
+the footer. The PDF is printed from this same HTML, so both look the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbconvert import HTMLExporter
+from nbformat import NotebookNode
+
+from helpers.config import TEMPLATES_DIR
+from helpers.formatting import fmt_date
+from helpers.outputs import PROVENANCE_MIME
+from helpers.render.payloads import find_provenance
+from helpers.render.provenance import provenance_rows
+
+TEMPLATE_NAME = "briefing"
+CONTENTS_PLACEHOLDER = "<!-- contents -->"
+# Fewer sections than this need no contents block.
+MIN_CONTENTS_ENTRIES = 2
+
+_H1_MARKDOWN = re.compile(r"^\s{0,3}#\s+\S", re.MULTILINE)
+_H2_HTML = re.compile(r'<h2[^>]*\bid="(?P<id>[^"]+)"[^>]*>(?P<inner>.*?)</h2>', re.DOTALL)
+_H1_HTML_END = re.compile(r"</h1>")
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+__all__ = [
+    "BriefingHead",
+    "add_contents",
+    "briefing_exporter",
+    "briefing_resources",
+    "running_title",
+    "to_html",
+]
+
+
+@dataclass(frozen=True)
+class BriefingHead:
+    """What the page shows around the notebook: its head, running title and provenance."""
+
+    title: str = ""
+    territory_name: str = ""
+    snapshot_date: dt.date | None = None
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+
+def running_title(head: BriefingHead) -> str:
+    """``Справка · Вологодская область · 16 сентября 2024 г.`` (the parts that are known)."""
+    parts = [head.title, head.territory_name, fmt_date(head.snapshot_date) if head.snapshot_date else ""]
+    return " · ".join(part for part in parts if part)
+
+
+def _subtitle(head: BriefingHead) -> str:
+    snapshot = f"по состоянию на {fmt_date(head.snapshot_date)}" if head.snapshot_date else ""
+    return " · ".join(part for part in (head.territory_name, snapshot) if part)
+
+
+def _has_title(nb: NotebookNode) -> bool:
+    """Whether a markdown cell of the notebook starts a ``# Title`` of its own."""
+    return any(cell.cell_type == "markdown" and _H1_MARKDOWN.search(cell.source) for cell in nb.cells)
+
+
+def briefing_resources(nb: NotebookNode, head: BriefingHead) -> dict[str, Any]:
+    """The ``resources`` the briefing template reads (see ``templates/briefing/index.html.j2``)."""
+    return {
+        "metadata": {"name": head.title or "Справка"},
+        "briefing": {
+            "title": head.title,
+            "subtitle": _subtitle(head),
+            "document_title": running_title(head),
+            "has_title": _has_title(nb),
+            "provenance": dict(head.provenance),
+        },
+    }
+
+
+def _is_provenance(data: Mapping[str, Any]) -> bool:
+    return PROVENANCE_MIME in data
+
+
+@functools.cache
+def briefing_exporter() -> HTMLExporter:
+    """The one HTML exporter of this process (building it loads and compiles the templates)."""
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+        filters={
+            "is_provenance": _is_provenance,
+            "notebook_provenance": find_provenance,
+            "provenance_rows": provenance_rows,
+        },
+    )
+
+
+def _heading_text(inner: str) -> str:
+    return html.unescape(_TAG.sub("", _ANCHOR_LINK.sub("", inner))).strip()
+
+
+def _contents_block(headings: list[tuple[str, str]]) -> str:
+    items = "".join(
+        f'<li><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>' for anchor, text in headings
+    )
+    return f'<nav class="contents"><p class="contents-title">Содержание</p><ol>{items}</ol></nav>'
+
+
+def add_contents(page: str) -> str:
+    """Put a contents block (links to every ``h2``) after the first ``h1``, or at the top.
+
+    The template marks the top of the body with ``<!-- contents -->``; pages with fewer than
+    two sections get no contents block.
+    """
+    start = page.find(CONTENTS_PLACEHOLDER)
+    if start < 0:
+        return page
+    headings = [(match["id"], _heading_text(match["inner"])) for match in _H2_HTML.finditer(page, start)]
+    block = _contents_block(headings) if len(headings) >= MIN_CONTENTS_ENTRIES else ""
+    first_h1 = _H1_HTML_END.search(page, start)
+    first_h2 = page.find("<h2", start)
+    if first_h1 and (first_h2 < 0 or first_h1.end() < first_h2):
+        page = page[: first_h1.end()] + block + page[first_h1.end() :]
+        block = ""
+    return page.replace(CONTENTS_PLACEHOLDER, block, 1)
+
+
+def to_html(nb: NotebookNode, head: BriefingHead | None = None) -> str:
+    """The briefing page of an executed notebook.
+
+    Args:
+        nb: the executed notebook.
+        head: title, territory, snapshot date and provenance for the page head and footer;
+            without it the page shows only what the notebook displayed.
+
+    Returns:
+        A standalone HTML document (images inline, no scripts, no external files).
+    """
+    head = head or BriefingHead(provenance=find_provenance(nb))
+    body, _ = briefing_exporter().from_notebook_node(nb, resources=briefing_resources(nb, head))
+    return add_contents(body)

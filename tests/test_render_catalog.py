@@ -1,0 +1,149 @@
+"""The catalog: manifest merged one entry per briefing, and a static Russian index page."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+from helpers.render.catalog import (
+    INDEX_NAME,
+    MANIFEST_NAME,
+    load_manifest,
+    merge_entry,
+    record,
+    render_index,
+)
+
+
+def entry(
+    territory: str = "35",
+    *,
+    kind: str = "regional_ranking",
+    status: str = "ok",
+    parameters: dict[str, Any] | None = None,
+    rendered_at: str = "2024-09-16T14:05:00+03:00",
+    **extra: Any,
+) -> dict[str, Any]:
+    stem = f"{kind}/{territory}/{kind}_{territory}_2024-09-16"
+    outputs = (
+        {
+            "html": f"{stem}.html",
+            "pdf": f"{stem}.pdf",
+            "xlsx": f"{stem}.xlsx",
+            "notebook": f"_executed/{stem}.ipynb",
+        }
+        if status == "ok"
+        else {"notebook": f"_executed/{kind}/{territory}/{kind}_{territory}_failed.ipynb"}
+    )
+    return {
+        "kind": kind,
+        "territory": territory,
+        "territory_name": {"35": "Вологодская область", "45": "Курганская область"}.get(territory, territory),
+        "title": "Рейтинг",
+        "parameters": parameters if parameters is not None else {"region_code": territory},
+        "status": status,
+        "error": None if status == "ok" else "ячейка [4] завершилась ошибкой KeyError: 'K1'",
+        "outputs": outputs,
+        "snapshot_date": "2024-09-16" if status == "ok" else None,
+        "data_hash": "sha256:abc",
+        "code_version": "abc1234",
+        "rendered_at": rendered_at,
+        "duration_s": 3.2,
+        **extra,
+    }
+
+
+def test_merge_replaces_the_entry_of_the_same_key() -> None:
+    first = merge_entry([], entry("35"))
+    both = merge_entry(first, entry("45"))
+    again = merge_entry(both, entry("35", rendered_at="2024-09-23T10:00:00+03:00"))
+    assert len(again) == 2
+    assert [e["rendered_at"] for e in again if e["territory"] == "35"] == ["2024-09-23T10:00:00+03:00"]
+
+
+def test_other_parameters_are_another_entry() -> None:
+    entries = merge_entry([entry("35")], entry("35", parameters={"region_code": "35", "x": 1}))
+    assert len(entries) == 2
+
+
+def test_parameter_order_does_not_matter() -> None:
+    a = entry("35", parameters={"a": 1, "b": 2})
+    b = entry("35", parameters={"b": 2, "a": 1})
+    assert len(merge_entry([a], b)) == 1
+
+
+def test_failure_remembers_the_last_good_outputs() -> None:
+    good = entry("35")
+    failed_once = merge_entry([good], entry("35", status="failed"))[0]
+    assert failed_once["last_good"]["outputs"]["pdf"] == good["outputs"]["pdf"]
+    failed_twice = merge_entry([failed_once], entry("35", status="failed"))[0]
+    assert failed_twice["last_good"] == failed_once["last_good"]
+    assert "last_good" not in merge_entry([failed_twice], entry("35"))[0]
+
+
+def test_entries_are_grouped_by_kind_in_a_fixed_order() -> None:
+    entries: list[dict[str, Any]] = []
+    for item in (entry("45"), entry("35", kind="migration_readiness"), entry("35")):
+        entries = merge_entry(entries, item)
+    assert [(e["kind"], e["territory"]) for e in entries] == [
+        ("regional_ranking", "35"),
+        ("regional_ranking", "45"),
+        ("migration_readiness", "35"),
+    ]
+
+
+def test_record_writes_manifest_and_index(tmp_path: Path) -> None:
+    record(tmp_path, entry("35"))
+    record(tmp_path, entry("45", status="failed"))
+    document = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert document["version"] == 1
+    assert [e["territory"] for e in document["briefings"]] == ["35", "45"]
+    assert load_manifest(tmp_path) == document["briefings"]
+    assert (tmp_path / INDEX_NAME).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".manifest.lock", INDEX_NAME, MANIFEST_NAME]
+
+
+def test_index_lists_entries_with_relative_links(tmp_path: Path) -> None:
+    page = render_index([entry("35")], "2024-09-16T15:00:00+03:00")
+    assert '<html lang="ru">' in page
+    assert "Рейтинг регионов" in page
+    assert "Вологодская область" in page
+    assert "16 сентября 2024" in page and "14:05 МСК" in page
+    for suffix in ("html", "pdf", "xlsx"):
+        assert f'href="regional_ranking/35/regional_ranking_35_2024-09-16.{suffix}"' in page
+    assert "_executed" not in page  # the executed notebook is not published
+    assert "<script" not in page
+
+
+def test_index_shows_failed_briefings_in_red_with_the_error() -> None:
+    failed = merge_entry([entry("45")], entry("45", status="failed"))
+    page = render_index(failed, "2024-09-16T15:00:00+03:00")
+    assert '<tr class="failed">' in page
+    assert "ошибка" in page and "KeyError: &#39;K1&#39;" in page
+    assert "с ошибкой: 1" in page
+    assert "Предыдущая версия" in page
+    assert 'href="regional_ranking/45/regional_ranking_45_2024-09-16.pdf"' in page
+
+
+def test_index_of_nothing() -> None:
+    assert "Справок пока нет" in render_index([], "2024-09-16T15:00:00+03:00")
+
+
+def _record_many(output_dir: str, territory: str) -> None:
+    for run in range(5):
+        record(Path(output_dir), entry(territory, parameters={"run": run}))
+
+
+def test_parallel_writers_lose_no_entry(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=_record_many, args=(str(tmp_path), str(code))) for code in range(10, 14)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert len(load_manifest(tmp_path)) == 20
