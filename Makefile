@@ -7,6 +7,7 @@ DEMO_DIR   := data/demo
 DATA_DIR   ?= $(DEMO_DIR)
 OUTPUT_DIR ?= output
 PERIOD     ?=
+EXCLUDE    ?=
 CHROMIUM   ?=
 export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM
 
@@ -48,8 +49,8 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo
-	$(PY) -m helpers.demo.federal --out $(DEMO_DIR)/federal
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo (EXCLUDE=column=value drops regions)
+	$(PY) -m helpers.demo.federal --out $(DEMO_DIR)/federal $(if $(EXCLUDE),--exclude $(EXCLUDE))
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingest --check

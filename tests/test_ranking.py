@@ -1,0 +1,68 @@
+"""The regional-ranking briefing's figures: period selection, window, highlight, display shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from helpers.demo.federal import build_federal_history
+from helpers.ranking import build_ranking, highlight_rows, key_figures, plan_fact, ranking_table
+
+
+@pytest.fixture(scope="module")
+def history() -> pd.DataFrame:
+    return build_federal_history()
+
+
+def test_period_selects_the_latest_snapshot_on_or_before_it(history) -> None:
+    ranking = build_ranking(history, period="2024-09-05")
+    assert ranking.snapshot_date == dt.date(2024, 9, 2)
+    assert ranking.trend["snapshot_date"].max() == pd.Timestamp("2024-09-02")
+
+
+def test_data_after_the_period_does_not_change_the_briefing(history) -> None:
+    cut = history[pd.to_datetime(history["snapshot_date"]) <= "2024-09-02"]
+    assert build_ranking(history, period="2024-09-02").data_hash == \
+        build_ranking(cut, period="2024-09-02").data_hash
+
+
+def test_a_changed_figure_changes_the_data_hash(history) -> None:
+    changed = history.copy()
+    changed.loc[changed.index[-1], "teachers_active"] -= 1
+    assert build_ranking(history).data_hash != build_ranking(changed).data_hash
+
+
+def test_window_sets_the_delta_start(history) -> None:
+    ranking = build_ranking(history, window_weeks=2)
+    assert ranking.window_start == dt.date(2024, 9, 2)
+    assert (ranking.regions["start_date"] == pd.Timestamp("2024-09-02")).all()
+    assert len(ranking.trend) == 3
+
+
+def test_ranking_table_has_every_region_once_ranked_by_k1(history) -> None:
+    table = ranking_table(build_ranking(history))
+    assert len(table) == 89 and table["Код"].is_unique
+    assert table["K1"].is_monotonic_decreasing
+    assert table["Место"].iloc[0] == 1
+
+
+def test_highlighted_region_is_marked_and_traced(history) -> None:
+    ranking = build_ranking(history, highlight_region="35")
+    (row,) = highlight_rows(ranking)
+    assert ranking.regions["region_code"].iloc[row] == "35"
+    assert len(ranking.region_trend) == len(ranking.trend)
+
+
+def test_key_figures_say_the_seed_in_russian(history) -> None:
+    figures = {f.label: f for f in key_figures(build_ranking(history))}
+    k1 = next(f for label, f in figures.items() if "активных директоров" in label)
+    assert k1.fact == "20,5\u00a0%" and k1.plan == "более 25\u00a0%" and k1.status == "near"
+    k3 = next(f for label, f in figures.items() if "интеграция" in label)
+    assert k3.fact == "86 из 89 регионов" and k3.note == "не завершили: 3"
+
+
+def test_plan_fact_rows_are_shares_with_statuses(history) -> None:
+    rows = plan_fact(build_ranking(history))
+    assert rows["fact"].between(0, 1).all() and set(rows["status"]) <= {"met", "near", "behind"}
