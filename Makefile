@@ -1,5 +1,6 @@
 # Sferum monitoring briefings. `make help` lists the targets; knobs are Make variables or
-# environment variables: DATA_DIR, OUTPUT_DIR, PERIOD, CHROMIUM, JOBS.
+# environment variables: DATA_DIR, OUTPUT_DIR, PERIOD, CHROMIUM, BATCH, REGION, KIND, TERRITORY,
+# FORCE, JOBS, TIMEOUT, EXECUTOR.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
@@ -9,7 +10,15 @@ OUTPUT_DIR ?= output
 PERIOD     ?=
 EXCLUDE    ?=
 CHROMIUM   ?=
-export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM
+BATCH      ?= weekly
+REGION     ?=
+KIND       ?=
+TERRITORY  ?=
+FORCE      ?=
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+TIMEOUT    ?= 300
+EXECUTOR   ?= local
+export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION FORCE JOBS TIMEOUT EXECUTOR
 
 PYTHON_SYS ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -18,7 +27,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_BIN := $(or $(CHROMIUM),$(shell command -v chromium || command -v chromium-browser))
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings test test-all lint lab clean
+.PHONY: help setup browser data validate ingest briefings briefing test test-all lint lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -61,9 +70,14 @@ ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the wareho
 # The demo data is generated only when DATA_DIR is the demo folder: real exports are never overwritten.
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
-briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest and render the briefings into OUTPUT_DIR
+briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
 	$(PY) -m helpers.ingest
-	$(PY) -m helpers.briefings
+	$(PY) -m helpers.briefings --batch $(BATCH) $(if $(REGION),--region $(REGION))
+
+briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
+	@test -n "$(KIND)" || { echo "KIND= is required (see params/kinds.yml)"; exit 2; }
+	$(PY) -m helpers.ingest
+	$(PY) -m helpers.briefings --kind $(KIND) --territory $(or $(TERRITORY),RU)
 
 test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"

@@ -25,7 +25,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("OUTPUT_DIR", str(root / "output"))
         patch.setenv("PERIOD", "")
         assert ingest.main([]) == 0
-        assert briefings.main([]) == 0
+        assert briefings.main(["--batch", "national"]) == 0
     return root / "output"
 
 

@@ -56,9 +56,11 @@ __all__ = [
     "entry_key",
     "load_manifest",
     "manifest_lock",
+    "merge_entries",
     "merge_entry",
     "parameters_key",
     "record",
+    "record_many",
     "render_index",
     "write_catalog",
 ]
@@ -94,18 +96,26 @@ def _last_good(previous: Mapping[str, Any]) -> Entry | None:
     }
 
 
-def merge_entry(entries: Sequence[Mapping[str, Any]], entry: Mapping[str, Any]) -> list[Entry]:
-    """``entries`` with ``entry`` in place of the one of the same key, sorted for display.
+def merge_entries(entries: Sequence[Mapping[str, Any]],
+                  new_entries: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """``entries`` with each of ``new_entries`` in place of the one of the same key, sorted.
 
     A failed entry remembers the outputs of the last good render of its key (``last_good``).
     """
-    key = entry_key(entry)
-    previous = next((old for old in entries if entry_key(old) == key), None)
-    new = dict(entry)
-    if new.get("status") != "ok" and previous is not None:
-        new["last_good"] = _last_good(previous)
-    kept = [dict(old) for old in entries if entry_key(old) != key]
-    return sorted([*kept, new], key=_sort_key)
+    by_key = {entry_key(old): dict(old) for old in entries}
+    for entry in new_entries:
+        key = entry_key(entry)
+        previous = by_key.get(key)
+        new = dict(entry)
+        if new.get("status") != "ok" and previous is not None:
+            new["last_good"] = _last_good(previous)
+        by_key[key] = new
+    return sorted(by_key.values(), key=_sort_key)
+
+
+def merge_entry(entries: Sequence[Mapping[str, Any]], entry: Mapping[str, Any]) -> list[Entry]:
+    """``entries`` with ``entry`` merged in (see :func:`merge_entries`)."""
+    return merge_entries(entries, [entry])
 
 
 def load_manifest(output_dir: Path) -> list[Entry]:
@@ -216,13 +226,18 @@ def write_catalog(output_dir: Path, entries: Sequence[Mapping[str, Any]]) -> Non
     atomic_write_text(output_dir / INDEX_NAME, render_index(entries, updated_at))
 
 
-def record(output_dir: Path, entry: Mapping[str, Any]) -> list[Entry]:
-    """Merge ``entry`` into the manifest and rewrite the catalog, safely across processes.
+def record_many(output_dir: Path, new_entries: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """Merge entries into the manifest and rewrite the catalog once, safely across processes.
 
     Returns:
         All entries of the manifest after the merge.
     """
     with manifest_lock(output_dir):
-        entries = merge_entry(load_manifest(output_dir), entry)
+        entries = merge_entries(load_manifest(output_dir), new_entries)
         write_catalog(output_dir, entries)
     return entries
+
+
+def record(output_dir: Path, entry: Mapping[str, Any]) -> list[Entry]:
+    """Merge one entry into the manifest and rewrite the catalog (see :func:`record_many`)."""
+    return record_many(output_dir, [entry])

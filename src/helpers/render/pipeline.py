@@ -196,6 +196,7 @@ def render_briefing(
     printer: PdfPrinter,
     output_dir: Path | None = None,
     update_catalog: bool = True,
+    timeout: int | None = None,
 ) -> BriefingResult:
     """Render one briefing to HTML, PDF and Excel and record it in the catalog.
 
@@ -209,6 +210,7 @@ def render_briefing(
         printer: an open :class:`~helpers.render.pdf.PdfPrinter`, shared by a whole batch.
         output_dir: the output folder; ``settings().output_dir`` by default.
         update_catalog: merge the result into ``manifest.json`` and rewrite ``index.html``.
+        timeout: seconds allowed per notebook cell (the batch also bounds the whole briefing).
 
     Returns:
         The result; a notebook error or a failed conversion gives ``status="failed"`` with the
@@ -220,7 +222,7 @@ def render_briefing(
     executed = temp_sibling(run.executed_dir / f"{briefing_stem(kind, territory, None)}.ipynb")
     provenance: dict[str, Any] = {}
     try:
-        nb = execute_notebook(notebook_path, executed, parameters)
+        nb = execute_notebook(notebook_path, executed, parameters, timeout=timeout)
         clock.lap("execute")
         provenance = run.provenance(find_provenance(nb))
         paths = _publish_outputs(nb, executed, run=run, provenance=provenance, printer=printer, clock=clock)

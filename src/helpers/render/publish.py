@@ -120,3 +120,13 @@ def staged() -> Iterator[Staging]:
         staging.commit()
     finally:
         staging.discard()
+
+
+def sweep_stale_temps(output_dir: Path) -> list[Path]:
+    """Remove temporary files a killed run left behind (call only while holding the batch lock)."""
+    removed = []
+    for path in output_dir.rglob(".*.tmp*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -1,0 +1,126 @@
+"""What a briefing depends on, as content hashes: re-render when (and only when) one changes.
+
+The dependencies: the notebook, its parameters, the helpers' code, the nbconvert template, the
+dependency lock (``pyproject.toml``) and the data it reads — a hash of the rows of the warehouse
+tables its kind declares (``params/kinds.yml``), not of file times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from helpers.batch.plan import Job
+from helpers.config import PACKAGE_DIR, PROJECT_ROOT, TEMPLATES_DIR
+
+
+def _hash_files(paths: Iterable[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def code_hash() -> str:
+    """The helpers package's Python code."""
+    return _hash_files(PACKAGE_DIR.rglob("*.py"), PACKAGE_DIR)
+
+
+@cache
+def template_hash() -> str:
+    return _hash_files((p for p in TEMPLATES_DIR.rglob("*") if p.is_file()), TEMPLATES_DIR)
+
+
+@cache
+def lock_hash() -> str:
+    """The pinned dependencies."""
+    return _hash_files([PROJECT_ROOT / "pyproject.toml"], PROJECT_ROOT)
+
+
+@cache
+def notebook_hash(path: Path) -> str:
+    return _hash_files([path], path.parent)
+
+
+class DataHasher:
+    """Hashes of warehouse slices, computed in DuckDB and memoised for a batch."""
+
+    def __init__(self, warehouse: Path):
+        self.warehouse = warehouse
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._memo: dict[tuple[str, str, str], str] = {}
+
+    def __enter__(self) -> DataHasher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._con is not None:
+            self._con.close()
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = duckdb.connect(str(self.warehouse), read_only=True)
+        return self._con
+
+    def table_slice(self, table: str, region: str, period: str) -> str:
+        """md5 of the rows of ``table`` (of ``region`` when given; up to ``period`` when given)."""
+        key = (table, region, period)
+        if key not in self._memo:
+            con = self._connection()
+            columns = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+            where = []
+            if region and "region_code" in columns:
+                where.append(f"region_code = '{region}'")
+            if period and "snapshot_date" in columns:
+                where.append(f"snapshot_date <= DATE '{period}'")
+            drop = " EXCLUDE (source_file)" if "source_file" in columns else ""
+            condition = f" WHERE {' AND '.join(where)}" if where else ""
+            query = (f"SELECT md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))"
+                     f" FROM (SELECT *{drop} FROM {table}{condition}) t")
+            self._memo[key] = str(con.execute(query).fetchone()[0])[:16]  # type: ignore[index]
+        return self._memo[key]
+
+    def job_data(self, job: Job, tables: Mapping[str, str]) -> str:
+        """The hash of every slice the job's kind reads (every table when it declares none)."""
+        if not tables:
+            names = self._connection().execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            tables = {name: "all" for (name,) in names}
+        period = str(job.parameters.get("period", "") or "")
+        parts = []
+        for table, scope in sorted(tables.items()):
+            region = job.territory.region if scope == "region" else ""
+            parts.append(f"{table}:{self.table_slice(table, region, period)}")
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def fingerprint(job: Job, data: str) -> dict[str, Any]:
+    """Every dependency's hash and their combination (``total``)."""
+    parts = {
+        "notebook": notebook_hash(job.kind.notebook),
+        "parameters": hashlib.sha256(job.key[2].encode()).hexdigest()[:16],
+        "code": code_hash(),
+        "template": template_hash(),
+        "lock": lock_hash(),
+        "data": data,
+    }
+    parts["total"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+    return parts
+
+
+CHANGE_NAMES = {"notebook": "блокнот", "parameters": "параметры", "code": "код helpers",
+                "template": "шаблон", "lock": "зависимости", "data": "данные"}
+
+
+def changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+    """The dependencies that differ (Russian names); all of them when there is no old record."""
+    if not old:
+        return ["новая справка"]
+    return [CHANGE_NAMES[k] for k in CHANGE_NAMES if old.get(k) != new.get(k)]

@@ -1,0 +1,188 @@
+"""Planning a batch: from ``params/batches/<name>.yml`` and ``params/kinds.yml`` to checked jobs.
+
+Every parameter set is checked against the notebook's declared parameters (papermill inspects
+the cell tagged ``parameters``) before any kernel starts: unknown names, wrong types and unknown
+territory codes fail the plan with one message each, with a "did you mean" where it helps.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers.batch import territories
+from helpers.batch.territories import Territory, UnknownTerritory
+from helpers.config import NOTEBOOKS_DIR, PARAMS_DIR
+
+KINDS_FILE = PARAMS_DIR / "kinds.yml"
+BATCHES_DIR = PARAMS_DIR / "batches"
+
+
+class PlanError(ValueError):
+    """The batch cannot be planned; ``problems`` lists every reason, one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A briefing kind: its notebook, title and the parameters each territory level gets."""
+
+    name: str
+    notebook: Path
+    title: str
+    levels: Mapping[str, Mapping[str, Any]]
+    data: Mapping[str, str] = field(default_factory=dict)  # warehouse table → "all" | "region"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One briefing to render: kind, territory and the full, checked parameter set."""
+
+    kind: Kind
+    territory: Territory
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The briefing's identity in the manifest (as ``catalog.entry_key``)."""
+        text = json.dumps(self.parameters, sort_keys=True, ensure_ascii=False, default=str)
+        return self.kind.name, self.territory.code, text
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.name} · {self.territory.name}"
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f"; возможно, имелось в виду «{close[0]}»" if close else ""
+
+
+def load_kinds(path: Path = KINDS_FILE) -> dict[str, Kind]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        name: Kind(name, NOTEBOOKS_DIR / spec["notebook"], spec["title"], spec.get("levels", {}),
+                    spec.get("data", {}))
+        for name, spec in data.items()
+    }
+
+
+@cache
+def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The notebook's parameters cell as papermill reads it: name → type and default."""
+    import papermill  # imported here: it is slow to import and only planning needs it
+
+    return dict(papermill.inspect_notebook(str(notebook)))
+
+
+TYPE_CHECKS = {
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+}
+TYPE_NAMES = {"str": "строка", "int": "целое число", "float": "число", "bool": "да/нет (bool)"}
+
+
+def check_parameters(notebook: Path, parameters: Mapping[str, Any]) -> list[str]:
+    """Problems of a parameter set against the notebook's declared parameters (empty if none)."""
+    declared = declared_parameters(notebook)
+    problems = []
+    for name, value in parameters.items():
+        if name not in declared:
+            problems.append(f"{notebook.name}: неизвестный параметр «{name}»"
+                            f"{_did_you_mean(name, list(declared))} "
+                            f"(объявлены: {', '.join(declared)})")
+            continue
+        expected = declared[name]["inferred_type_name"]
+        check = TYPE_CHECKS.get(expected)
+        if check and not check(value):
+            problems.append(f"{notebook.name}: параметр «{name}» = {value!r}: ожидается "
+                            f"{TYPE_NAMES[expected]}, а не {type(value).__name__}")
+    return problems
+
+
+def _fill(template: Any, territory: Territory) -> Any:
+    if isinstance(template, str):
+        return template.format(territory=territory.code, region=territory.region)
+    return template
+
+
+def job_for(kind: Kind, territory: Territory, common: Mapping[str, Any]) -> Job:
+    """The job of a kind for a territory: the level's parameters filled in, then the common ones."""
+    if territory.level not in kind.levels:
+        raise PlanError([f"{kind.name}: нет справки для уровня «{territory.level}» "
+                         f"(территория {territory.code}); есть для: {', '.join(kind.levels)}"])
+    parameters = {name: _fill(value, territory) for name, value in kind.levels[territory.level].items()}
+    return Job(kind, territory, {**dict(common), **parameters})
+
+
+def load_batch(name: str) -> dict[str, Any]:
+    path = BATCHES_DIR / f"{name}.yml"
+    if not path.exists():
+        available = sorted(p.stem for p in BATCHES_DIR.glob("*.yml"))
+        raise PlanError([f"нет пакета «{name}» в {BATCHES_DIR}{_did_you_mean(name, available)} "
+                         f"(есть: {', '.join(available)})"])
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: str = "",
+               kinds: dict[str, Kind] | None = None) -> list[Job]:
+    """Every job of a batch (only those in ``region`` when given), checked; raises ``PlanError``."""
+    kinds = kinds or load_kinds()
+    batch = load_batch(name)
+    shared = {**(batch.get("parameters") or {}), **(common or {})}
+    jobs, problems = [], []
+    for number, line in enumerate(batch.get("briefings") or [], start=1):
+        kind = kinds.get(line.get("kind", ""))
+        if kind is None:
+            problems.append(f"{name}.yml, справка {number}: неизвестный вид «{line.get('kind')}»"
+                            f"{_did_you_mean(str(line.get('kind')), list(kinds))}")
+            continue
+        try:
+            for territory in territories.expand(line.get("territories", "national")):
+                job = job_for(kind, territory, {**shared, **(line.get("parameters") or {})})
+                jobs.append(job)
+        except (UnknownTerritory, PlanError) as exc:
+            problems.append(f"{name}.yml, справка {number}: {exc}")
+    if region:
+        code = territories.by_code(region).code
+        jobs = [j for j in jobs if j.territory.region == code]
+    return check_jobs(jobs, problems)
+
+
+def plan_single(kind_name: str, territory_code: str, *, common: Mapping[str, Any] | None = None,
+                kinds: dict[str, Kind] | None = None) -> list[Job]:
+    """One briefing of a kind for one territory (``make briefing KIND=… TERRITORY=…``)."""
+    kinds = kinds or load_kinds()
+    if kind_name not in kinds:
+        raise PlanError([f"неизвестный вид справки «{kind_name}»{_did_you_mean(kind_name, list(kinds))} "
+                         f"(есть: {', '.join(kinds)})"])
+    try:
+        territory = territories.by_code(territory_code)
+    except UnknownTerritory as exc:
+        raise PlanError([str(exc)]) from exc
+    return check_jobs([job_for(kinds[kind_name], territory, common or {})], [])
+
+
+def check_jobs(jobs: list[Job], problems: list[str]) -> list[Job]:
+    """Check every job's parameters against its notebook; raise with all problems, if any."""
+    seen: set[tuple[Path, str]] = set()
+    for job in jobs:
+        for problem in check_parameters(job.kind.notebook, job.parameters):
+            if (job.kind.notebook, problem) not in seen:
+                seen.add((job.kind.notebook, problem))
+                problems.append(problem)
+    if problems:
+        raise PlanError(problems)
+    return jobs

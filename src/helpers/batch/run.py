@@ -1,0 +1,159 @@
+"""Running a planned batch: skip what is up to date, render the rest in a pool, publish as it goes.
+
+Each finished briefing is merged into the manifest within seconds (the catalog is rewritten at
+most every ``FLUSH_SECONDS`` and at the end), so an interrupted batch keeps what it finished and
+the next run renders only what is missing or stale. Every run is appended to ``runs.jsonl``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import signal
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.batch.executors import Executor, Outcome
+from helpers.batch.fingerprint import DataHasher, changes, fingerprint
+from helpers.batch.plan import Job
+from helpers.batch.progress import BatchProgress
+from helpers.render import catalog
+from helpers.render.provenance import render_moment
+from helpers.render.publish import sweep_stale_temps
+
+FLUSH_SECONDS = 2.0
+RUNS_LOG = "runs.jsonl"
+BATCH_LOCK = ".batch.lock"
+
+
+@dataclass
+class Summary:
+    """What a batch run did."""
+
+    batch: str
+    planned: int
+    up_to_date: int = 0
+    rendered: int = 0
+    failed: int = 0
+    interrupted: bool = False
+    started_at: str = field(default_factory=lambda: render_moment().isoformat())
+    elapsed_s: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed else 0
+
+    def text(self) -> str:
+        state = "ПРЕРВАН" if self.interrupted else "готов"
+        return (f"Пакет «{self.batch}» {state}: справок {self.planned}, актуальных {self.up_to_date}, "
+                f"сформировано {self.rendered}, с ошибкой {self.failed}; {self.elapsed_s:.1f} с.")
+
+
+class BatchBusy(RuntimeError):
+    """Another batch is writing into the same output folder."""
+
+
+@contextlib.contextmanager
+def batch_lock(output_dir: Path) -> Iterator[None]:
+    """One batch at a time per output folder (the lock dies with the process, even on kill -9)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with (output_dir / BATCH_LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BatchBusy(f"в {output_dir} уже идёт другой пакет / another batch is running") from exc
+        yield
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the batch the way Ctrl-C does: finished work is kept, the rest is not started."""
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def is_up_to_date(entry: Mapping[str, Any] | None, print_: Mapping[str, Any], output_dir: Path) -> bool:
+    """Rendered fine before, from the same dependencies, and every output still there."""
+    if not entry or entry.get("status") != "ok":
+        return False
+    if (entry.get("fingerprint") or {}).get("total") != print_["total"]:
+        return False
+    return all((output_dir / path).exists() for path in (entry.get("outputs") or {}).values())
+
+
+def stale_jobs(jobs: list[Job], prints: Mapping[tuple[str, str, str], dict[str, Any]],
+               output_dir: Path, force: bool) -> list[tuple[Job, list[str]]]:
+    """The jobs to render, each with why (the dependencies that changed)."""
+    known = {catalog.entry_key(e): e for e in catalog.load_manifest(output_dir)}
+    stale = []
+    for job in jobs:
+        entry = known.get(job.key)
+        if force or not is_up_to_date(entry, prints[job.key], output_dir):
+            why = ["FORCE"] if force else changes((entry or {}).get("fingerprint"), prints[job.key])
+            stale.append((job, why or ["нет файлов или прошлый запуск с ошибкой"]))
+    return stale
+
+
+def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, force: bool,
+              make_executor: Callable[[], Executor]) -> Summary:
+    """Render every job of a batch that is not up to date; record outcomes as they arrive."""
+    summary = Summary(batch=name, planned=len(jobs))
+    clock = time.monotonic()
+    with batch_lock(output_dir), sigterm_as_interrupt():
+        sweep_stale_temps(output_dir)
+        with DataHasher(warehouse) as hasher:
+            prints = {job.key: fingerprint(job, hasher.job_data(job, job.kind.data)) for job in jobs}
+        stale = stale_jobs(jobs, prints, output_dir, force)
+        summary.up_to_date = len(jobs) - len(stale)
+        progress = BatchProgress(len(stale), summary.up_to_date)
+        pending: list[dict[str, Any]] = []
+        executor = make_executor() if stale else None
+        try:
+            for job, _why in stale:
+                executor.submit(job)  # type: ignore[union-attr]
+            last_flush = time.monotonic()
+            for outcome in executor.outcomes() if executor else []:
+                pending.append({**outcome.entry, "fingerprint": prints[outcome.job.key]})
+                _count(summary, outcome)
+                progress.advance(outcome)
+                if time.monotonic() - last_flush > FLUSH_SECONDS:
+                    catalog.record_many(output_dir, pending)
+                    pending, last_flush = [], time.monotonic()
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            progress.close()
+            if executor is not None:
+                executor.shutdown()
+            if pending:
+                catalog.record_many(output_dir, pending)
+            summary.elapsed_s = round(time.monotonic() - clock, 2)
+            _log_run(output_dir, summary)
+    return summary
+
+
+def _count(summary: Summary, outcome: Outcome) -> None:
+    if outcome.ok:
+        summary.rendered += 1
+    else:
+        summary.failed += 1
+        summary.failures.append(f"{outcome.job.label}: {outcome.entry.get('error')}")
+
+
+def _log_run(output_dir: Path, summary: Summary) -> None:
+    record = {**asdict(summary), "finished_at": render_moment().isoformat()}
+    with (output_dir / RUNS_LOG).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(record, ensure_ascii=False) + "\n")
