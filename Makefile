@@ -27,7 +27,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_BIN := $(or $(CHROMIUM),$(shell command -v chromium || command -v chromium-browser))
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings briefing test test-all lint lab clean
+.PHONY: help setup browser data validate ingest briefings briefing bench test test-all lint lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -84,6 +84,10 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
+
+bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) the naive way, the suite's way and the floor
+	$(PY) -m helpers.ingest
+	$(PY) -m helpers.bench
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests notebooks

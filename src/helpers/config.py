@@ -2,6 +2,7 @@
 
 Nothing else in the package hard-codes a path: import the settings from here.
 Environment overrides: ``DATA_DIR``, ``OUTPUT_DIR``, ``WAREHOUSE``, ``PERIOD``, ``CHROMIUM``,
+``PARAMS_DIR`` (read once, at import),
 ``SFERUM_SECRET`` (pseudonymisation key; read from ``.env`` when not set).
 """
 
@@ -14,7 +15,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-PARAMS_DIR = PROJECT_ROOT / "params"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
@@ -44,6 +44,9 @@ class Settings:
 
     def region_dir(self, region_code: str) -> Path:
         return self.data_dir / "regions" / region_code
+
+
+PARAMS_DIR = _path_from_env("PARAMS_DIR", PROJECT_ROOT / "params")  # batches, kinds, targets
 
 
 def default_chromium() -> str:

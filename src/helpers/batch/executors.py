@@ -59,6 +59,7 @@ def failed_entry(job: Job, error: str, duration: float) -> dict[str, Any]:
 # --- the worker side --------------------------------------------------------------------------
 
 _printer: Any = None
+_kernel: Any = None
 
 
 def _kill_children_and_exit(signum: int, _frame: object) -> None:
@@ -81,18 +82,20 @@ def _start_worker() -> None:
 
 
 def render_job(job: Job, output_dir: str, cell_timeout: int | None) -> dict[str, Any]:
-    """Render one briefing in this worker (its Chromium started on the first call)."""
-    global _printer
+    """Render one briefing in this worker (its Chromium and kernel started on the first call)."""
+    global _printer, _kernel
+    from helpers.render.execute import WarmKernel
     from helpers.render.pdf import PdfPrinter
     from helpers.render.pipeline import render_briefing
 
     if _printer is None:
         _printer = PdfPrinter()
         _printer.__enter__()
+        _kernel = WarmKernel()
     result = render_briefing(
         job.kind.notebook, job.parameters, kind=job.kind.name, territory=job.territory.code,
         territory_name=job.territory.name, title=job.kind.title, printer=_printer,
-        output_dir=Path(output_dir), update_catalog=False, timeout=cell_timeout,
+        output_dir=Path(output_dir), update_catalog=False, timeout=cell_timeout, kernel=_kernel,
     )
     return result.entry()
 

@@ -21,7 +21,7 @@ from nbformat import NotebookNode
 from helpers.config import settings
 from helpers.render import catalog
 from helpers.render.excel import write_workbook
-from helpers.render.execute import NotebookFailed, execute_notebook
+from helpers.render.execute import NotebookFailed, WarmKernel, execute_notebook
 from helpers.render.html import BriefingHead, running_title, to_html
 from helpers.render.payloads import find_provenance, find_tables
 from helpers.render.pdf import PdfPrinter, pdf_metadata
@@ -197,6 +197,7 @@ def render_briefing(
     output_dir: Path | None = None,
     update_catalog: bool = True,
     timeout: int | None = None,
+    kernel: WarmKernel | None = None,
 ) -> BriefingResult:
     """Render one briefing to HTML, PDF and Excel and record it in the catalog.
 
@@ -211,6 +212,7 @@ def render_briefing(
         output_dir: the output folder; ``settings().output_dir`` by default.
         update_catalog: merge the result into ``manifest.json`` and rewrite ``index.html``.
         timeout: seconds allowed per notebook cell (the batch also bounds the whole briefing).
+        kernel: a kernel kept alive across a worker's briefings; ``None`` for a fresh one.
 
     Returns:
         The result; a notebook error or a failed conversion gives ``status="failed"`` with the
@@ -222,7 +224,7 @@ def render_briefing(
     executed = temp_sibling(run.executed_dir / f"{briefing_stem(kind, territory, None)}.ipynb")
     provenance: dict[str, Any] = {}
     try:
-        nb = execute_notebook(notebook_path, executed, parameters, timeout=timeout)
+        nb = execute_notebook(notebook_path, executed, parameters, timeout=timeout, kernel=kernel)
         clock.lap("execute")
         provenance = run.provenance(find_provenance(nb))
         paths = _publish_outputs(nb, executed, run=run, provenance=provenance, printer=printer, clock=clock)
