@@ -66,3 +66,32 @@ def test_key_figures_say_the_seed_in_russian(history) -> None:
 def test_plan_fact_rows_are_shares_with_statuses(history) -> None:
     rows = plan_fact(build_ranking(history))
     assert rows["fact"].between(0, 1).all() and set(rows["status"]) <= {"met", "near", "behind"}
+
+
+def test_region_card_places_the_region_among_its_neighbours(history) -> None:
+    from helpers.ranking import (
+        neighbour_highlight,
+        neighbours_table,
+        region_key_figures,
+        region_position_html,
+    )
+
+    ranking = build_ranking(history, highlight_region="35")
+    table = neighbours_table(ranking)
+    (row,) = neighbour_highlight(ranking)
+    assert len(table) == 7 and table["Субъект РФ"].iloc[row] == "Вологодская область"
+    assert table["Место"].is_monotonic_increasing
+    position = region_position_html(ranking)
+    rank = int(ranking.regions.set_index("region_code").loc["35", "rank"])
+    assert f"{rank} из 89" in position and "федерального округа (СЗФО)" in position
+    figures = region_key_figures(ranking)
+    assert figures[0].note.startswith("по России: 20,5")
+
+
+def test_region_card_of_the_first_region_has_neighbours_only_below(history) -> None:
+    from helpers.ranking import neighbour_highlight, neighbours_table
+
+    ranking = build_ranking(history)
+    leader = ranking.regions["region_code"].iloc[0]
+    ranking = build_ranking(history, highlight_region=leader)
+    assert neighbour_highlight(ranking) == [0] and len(neighbours_table(ranking)) == 4

@@ -65,7 +65,9 @@ def trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title:
     axes.xaxis.set_major_formatter(FuncFormatter(
         lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
     _percent_axis(axes.yaxis)
-    axes.set_ylim(bottom=0)
+    highest = max([trend[value].max(), target or 0]
+                  + ([highlight[value].max()] if highlight is not None and not highlight.empty else []))
+    axes.set_ylim(0, highest * 1.2)
     axes.set_title(title, loc="left")
     axes.legend(loc="lower right", frameon=False)
     return figure

@@ -286,3 +286,83 @@ def provenance(ranking: Ranking) -> dict[str, str]:
 def provenance_html(ranking: Ranking) -> str:
     return (f'<p class="provenance-inline">Данные: срез {fmt_date(ranking.snapshot_date)}, '
             f"контрольная сумма {ranking.data_hash}.</p>")
+
+
+# --- the region's card (a region's own briefing) ---------------------------------------------
+
+def region_row(ranking: Ranking) -> pd.Series:
+    """The highlighted region's row of the ranking (KPIs, statuses, ΔK1, ranks)."""
+    rows = ranking.regions[ranking.regions["region_code"] == ranking.highlight_region]
+    if rows.empty:
+        raise ValueError(f"Регион «{ranking.highlight_region}» не найден в срезе "
+                         f"{fmt_date(ranking.snapshot_date)} / region not in the snapshot")
+    return rows.iloc[0]
+
+
+def region_position_html(ranking: Ranking) -> str:
+    """Where the region stands: rank by K1 and by ΔK1, and within its federal district."""
+    row, total = region_row(ranking), len(ranking.regions)
+    district = ranking.regions[ranking.regions["federal_district"] == row["federal_district"]]
+    in_district = int((district["k1"] > row["k1"]).sum()) + 1
+    delta_rank = "—" if pd.isna(row["delta_rank"]) else f"{int(row['delta_rank'])} из {total}"
+    return (f'<p class="lead"><strong>{row["region_name"]}</strong> — место по активности '
+            f"педагогов (K1): <strong>{int(row['rank'])} из {total}</strong>; по приросту "
+            f"активности (ΔK1): <strong>{delta_rank}</strong>; среди регионов своего "
+            f"федерального округа ({row['federal_district']}): {in_district} из {len(district)}.</p>")
+
+
+def region_key_figures(ranking: Ranking) -> list[KeyFigure]:
+    """The region's KPIs against the targets, each with the country's value beside it."""
+    row, national, targets = region_row(ranking), ranking.national, ranking.targets
+
+    def card(target: ind.Target, column: str, status: str, fact: str, country: str) -> KeyFigure:
+        return KeyFigure(target.label, fact, ("более " if target.strict else "не менее ")
+                         + fmt_percent(target.value, 0), row[status], note=f"по России: {country}")
+
+    return [
+        card(targets.k1, "k1", "k1_status", fmt_percent(row["k1"]), fmt_percent(national["k1"])),
+        card(targets.k2, "k2", "k2_status", fmt_percent(row["k2"]), fmt_percent(national["k2"])),
+        KeyFigure(targets.k3.label, "да" if row["k3"] else "нет", "да", row["k3_status"],
+                  note=f"по России завершили: {int(national['regions_integrated'])} из "
+                       f"{int(national['regions'])}"),
+        card(targets.k4, "k4", "k4_status", fmt_percent(row["k4"]), fmt_percent(national["k4"])),
+        KeyFigure("Педагогов привязали учётную запись Сферума к ЕСИА", fmt_int(row["k5"]),
+                  "все педагоги", row["k5_status"],
+                  note=f"доля {fmt_percent(row['k5_share'])}; по России {fmt_percent(national['k5_share'])}"),
+    ]
+
+
+def neighbours_table(ranking: Ranking, span: int = 3) -> pd.DataFrame:
+    """The region and its ``span`` neighbours above and below in the K1 ranking."""
+    table = ranking_table(ranking)
+    (position,) = highlight_rows(ranking)
+    window = table.iloc[max(0, position - span): position + span + 1]
+    return window[["Место", "Субъект РФ", "ФО", "K1", "Статус K1", "ΔK1"]].reset_index(drop=True)
+
+
+def neighbour_highlight(ranking: Ranking, span: int = 3) -> list[int]:
+    """The region's row within ``neighbours_table``."""
+    (position,) = highlight_rows(ranking)
+    return [min(position, span)]
+
+
+def region_trend_caption(ranking: Ranking) -> str:
+    return (f"K1 региона «{_highlight_name(ranking)}» и России по срезам за {ranking.window_weeks} "
+            "нед.; пунктир — цель на 2024–2025 годы")
+
+
+def show_region_card(ranking: Ranking) -> None:
+    """The region's own first page (nothing in the national briefing)."""
+    from IPython.display import HTML, display
+
+    from helpers import tables
+
+    if not ranking.highlight_region:
+        return
+    display(HTML(f"<h2 id=\"region-card\">Карточка региона: {region_row(ranking)['region_name']}</h2>"))
+    display(HTML(region_position_html(ranking)))
+    display(HTML(tables.key_figures_html(region_key_figures(ranking))))
+    tables.show(neighbours_table(ranking), name="Соседи по рейтингу",
+                title="Место региона в рейтинге по K1 среди соседей", formats=RANKING_FORMATS,
+                status_columns=["Статус K1"], highlight_rows=neighbour_highlight(ranking))
+    charts.show(trend_chart(ranking), region_trend_caption(ranking))
