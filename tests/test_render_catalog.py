@@ -114,13 +114,14 @@ def test_index_lists_entries_with_relative_links(tmp_path: Path) -> None:
     for suffix in ("html", "pdf", "xlsx"):
         assert f'href="regional_ranking/35/regional_ranking_35_2024-09-16.{suffix}"' in page
     assert "_executed" not in page  # the executed notebook is not published
-    assert "<script" not in page
+    assert 'data-find="вологодская область 35"' in page  # the finder matches name or code
+    assert "https://" not in page and "src=" not in page  # nothing fetched: works offline
 
 
 def test_index_shows_failed_briefings_in_red_with_the_error() -> None:
     failed = merge_entry([entry("45")], entry("45", status="failed"))
     page = render_index(failed, "2024-09-16T15:00:00+03:00")
-    assert '<tr class="failed">' in page
+    assert '<tr class="failed" data-find=' in page
     assert "ошибка" in page and "KeyError: &#39;K1&#39;" in page
     assert "с ошибкой: 1" in page
     assert "Предыдущая версия" in page
