@@ -205,3 +205,23 @@ def test_a_briefing_over_its_time_is_stopped_and_recorded(tmp_path: Path) -> Non
     summary, entries, _ = _real_run(tmp_path, jobs, timeout=20)
     assert summary.failed == 1
     assert "превышено время" in entries["35"]["error"] or "Timeout" in entries["35"]["error"]
+
+
+@pytest.mark.slow
+def test_the_same_batch_runs_on_a_dask_cluster(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    from helpers.batch.executors import DaskExecutor
+
+    store = tmp_path / "warehouse.duckdb"
+    warehouse.rebuild(store, {"federal_snapshots": _federal_rows()}, {})
+    output = tmp_path / "output"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        summary = run_batch("dask", _jobs(PROBE, fail_on="77"), output_dir=output, warehouse=store,
+                            force=False, make_executor=lambda: DaskExecutor(
+                                output, address=cluster.scheduler_address, timeout=120))
+    assert (summary.rendered, summary.failed) == (2, 1)
+    entries = {e["territory"]: e for e in catalog.load_manifest(output)}
+    assert (output / entries["35"]["outputs"]["pdf"]).exists()
+    assert "сбой на территории 77" in entries["77"]["error"]
