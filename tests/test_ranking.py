@@ -95,3 +95,10 @@ def test_region_card_of_the_first_region_has_neighbours_only_below(history) -> N
     leader = ranking.regions["region_code"].iloc[0]
     ranking = build_ranking(history, highlight_region=leader)
     assert neighbour_highlight(ranking) == [0] and len(neighbours_table(ranking)) == 4
+
+
+def test_table_cells_are_escaped_for_html() -> None:
+    from helpers.tables import html_view
+
+    page = html_view(pd.DataFrame({"Школа": ["МОУ <СОШ №1> & Ко"]}), {"Школа": "text"})
+    assert "&lt;СОШ №1&gt; &amp; Ко" in page and "<СОШ" not in page

@@ -40,7 +40,7 @@ def html_view(frame: pd.DataFrame, formats: dict[str, str], status_columns: Sequ
               highlight_rows: Sequence[int] = ()) -> str:
     """The styled HTML of a table: formatted numbers, status cells classed, no index."""
     styler = frame.style.format(
-        {c: FORMATTERS[f] for c, f in formats.items() if c in frame.columns}, na_rep="—"
+        {c: FORMATTERS[f] for c, f in formats.items() if c in frame.columns}, na_rep="—", escape="html"
     ).hide(axis="index")
     classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for column in status_columns:
