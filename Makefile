@@ -9,6 +9,7 @@ DATA_DIR   ?= $(DEMO_DIR)
 OUTPUT_DIR ?= output
 PERIOD     ?=
 EXCLUDE    ?=
+SCALE      ?= region
 CHROMIUM   ?=
 BATCH      ?= weekly
 REGION     ?=
@@ -59,8 +60,8 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo (EXCLUDE=column=value drops regions)
-	$(PY) -m helpers.demo.federal --out $(DEMO_DIR)/federal $(if $(EXCLUDE),--exclude $(EXCLUDE))
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value)
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale $(SCALE) $(if $(EXCLUDE),--exclude $(EXCLUDE))
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingest --check
@@ -86,9 +87,10 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
-bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) the naive way, the suite's way and the floor
+bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite vs floor; national ingestion time and memory
 	$(PY) -m helpers.ingest
 	$(PY) -m helpers.bench
+	$(PY) -m helpers.bench_ingest --data-dir data/national
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests notebooks

@@ -57,3 +57,47 @@ def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def today() -> dt.date:
     return dt.date(2024, 11, 1)
+
+
+# --- the regional demo, generated and ingested once per test session --------------------------
+
+DEMO_KEY = "test-pseudonymisation-key"
+
+
+@pytest.fixture(autouse=True)
+def _pseudonymisation_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never generate a key into the project's .env."""
+    monkeypatch.setenv("SFERUM_SECRET", DEMO_KEY)
+
+
+@pytest.fixture(scope="session")
+def vologda_demo():
+    """The Vologda demo (every school-level table, personal data included), built once."""
+    from helpers.demo.regional import build_region, vologda_plan
+
+    return build_region(vologda_plan())
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``python -m helpers.demo`` into a temporary DATA_DIR (federal + regions/35)."""
+    from helpers.demo.__main__ import main
+
+    out = tmp_path_factory.mktemp("demo") / "data"
+    assert main(["--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo ingested into a warehouse of its own."""
+    from helpers import ingest
+
+    root = tmp_path_factory.mktemp("warehouse")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SFERUM_SECRET", DEMO_KEY)
+        patch.setenv("DATA_DIR", str(demo_data))
+        patch.setenv("WAREHOUSE", str(root / "warehouse.duckdb"))
+        patch.setenv("OUTPUT_DIR", str(root / "output"))
+        assert ingest.main([]) == 0
+    return root / "warehouse.duckdb"

@@ -12,17 +12,24 @@ from helpers.batch.plan import Kind, PlanError, check_parameters, job_for, plan_
 PROBE = Path(__file__).parent / "fixtures" / "batch" / "probe.ipynb"
 
 
-def test_weekly_batch_is_the_country_and_every_region() -> None:
+def test_weekly_batch_is_the_country_every_region_and_region_35s_briefings() -> None:
     jobs = plan_batch("weekly")
-    assert len(jobs) == 90
-    assert jobs[0].territory.code == "RU" and jobs[0].parameters == {}
-    assert {j.territory.code for j in jobs[1:]} == {t.code for t in territories.regions()}
-    assert all(j.parameters == {"highlight_region": j.territory.code} for j in jobs[1:])
+    ranking = [j for j in jobs if j.kind.name == "regional_ranking"]
+    assert len(ranking) == 90 and ranking[0].territory.code == "RU" and ranking[0].parameters == {}
+    assert {j.territory.code for j in ranking[1:]} == {t.code for t in territories.regions()}
+    assert all(j.parameters == {"highlight_region": j.territory.code} for j in ranking[1:])
+    scorecards = [j for j in jobs if j.kind.name == "municipality_scorecard"]
+    assert len(scorecards) == 28
+    assert scorecards[0].parameters == {"region_code": "35", "oktmo": "19701000"}
+    diary = [j for j in jobs if j.kind.name == "diary_authorization_gaps"]
+    assert len(diary) == 29 and diary[0].parameters == {"region_code": "35"}
+    assert [j.parameters for j in jobs if j.kind.name == "migration_readiness"] == [{"region_code": "35"}]
+    assert len(jobs) == 90 + 1 + 28 + 29
 
 
 def test_region_filter_keeps_the_briefings_of_that_region() -> None:
-    (job,) = plan_batch("weekly", region="35")
-    assert job.territory.name == "Вологодская область"
+    assert [j.territory.name for j in plan_batch("weekly", region="48")] == ["Липецкая область"]
+    assert len(plan_batch("weekly", region="35")) == 1 + 1 + 1 + 28 + 28
 
 
 def test_territory_expressions_come_from_the_reference() -> None:
@@ -59,8 +66,9 @@ def test_right_types_pass() -> None:
 def test_a_bad_common_parameter_fails_the_whole_plan() -> None:
     with pytest.raises(PlanError) as failure:
         plan_batch("weekly", common={"windw_weeks": 4})
-    (problem,) = failure.value.problems  # reported once, not once per region
-    assert "«window_weeks»" in problem
+    problems = failure.value.problems  # once per notebook, not once per territory
+    assert len(problems) == 4 and all("«windw_weeks»" in p for p in problems)
+    assert any("«window_weeks»" in p for p in problems)  # the did-you-mean of regional_ranking
 
 
 def test_single_briefing_and_its_errors() -> None:

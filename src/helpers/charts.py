@@ -123,3 +123,88 @@ def show(figure: Figure, caption: str) -> None:
     figure.savefig(buffer, format="svg")
     plt.close(figure)
     display(SVG(buffer.getvalue()), metadata={"caption": caption})
+
+
+def comparison_trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title: str,
+                           label: str, highlight: pd.DataFrame | None = None,
+                           highlight_label: str = "") -> Figure:
+    """``trend_chart`` with the main line named (``label``: a region rather than «Россия»).
+
+    The highlighted territory (a municipality) is drawn over it; each line has a marker shape of
+    its own, so the legend reads without colour.
+    """
+    figure, axes = _figure(7)
+    axes.plot(trend["snapshot_date"], trend[value], color=PRIMARY, marker="o", markersize=3,
+              label=label)
+    shown = highlight if highlight is not None and not highlight.empty else None
+    if shown is not None:
+        axes.plot(shown["snapshot_date"], shown[value], color="#e08214", marker="s",
+                  markersize=3, linewidth=1.8, label=highlight_label)
+    if target is not None:
+        axes.axhline(target, color=TARGET, linestyle="--", linewidth=1)
+        axes.annotate(f"цель {fmt_percent(target, 0)}", (trend["snapshot_date"].iloc[0], target),
+                      xytext=(0, 3), textcoords="offset points", color=TARGET, fontsize=8)
+    axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
+    _percent_axis(axes.yaxis)
+    values = [trend[value].max(), target or 0] + ([shown[value].max()] if shown is not None else [])
+    axes.set_ylim(0, max(v for v in values if pd.notna(v)) * 1.2 or 1)
+    axes.set_title(title, loc="left")
+    axes.legend(loc="lower right", frameon=False)
+    return figure
+
+
+def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,
+                 comparison: str | None = None, comparison_label: str = "") -> Figure:
+    """A funnel as horizontal bars, first step on top: each step's share of the first (``share``)
+    with its count (``value``) written beside it; optionally another territory's share of each
+    step (``comparison``, e.g. the region's) as a black tick, named in the legend."""
+    from helpers.formatting import fmt_int  # appended function: the module's imports are shared
+
+    figure, axes = _figure(0.8 * len(steps) + 2)
+    positions = list(range(len(steps)))
+    axes.barh(positions, [1.0] * len(steps), color="#eeeeee")
+    axes.barh(positions, steps[share], color=PRIMARY, height=0.6)
+    for y, (part, count) in enumerate(zip(steps[share], steps[value], strict=True)):
+        axes.annotate(f"{fmt_percent(part)} · {fmt_int(count)}", (1.0, y), xytext=(4, 0),
+                      textcoords="offset points", va="center", fontsize=8)
+    if comparison is not None:
+        for y, part in enumerate(steps[comparison]):
+            axes.plot([part, part], [y - 0.38, y + 0.38], color="black", linewidth=2,
+                      label=comparison_label if y == 0 else None)
+        axes.legend(loc="lower left", frameon=False, bbox_to_anchor=(0, 1.0), ncols=1)
+    axes.set_yticks(positions, steps[label])
+    axes.invert_yaxis()
+    axes.set_xlim(0, 1)
+    _percent_axis(axes.xaxis)
+    axes.set_title(title, loc="left", pad=18 if comparison is not None else 6)
+    axes.grid(axis="y", visible=False)
+    return figure
+
+
+def age_histogram(frame: pd.DataFrame, *, title: str, active_label: str) -> Figure:
+    """Shares of members by days since their last visit (``chat``, ``bin``, ``order``, ``active``,
+    ``share``): grouped bars, one colour and hatch per chat, the activity window shaded and named."""
+    figure, axes = _figure(7.5)
+    bins = frame.drop_duplicates("order").sort_values("order")
+    groups = list(dict.fromkeys(frame["chat"]))
+    width = 0.8 / max(len(groups), 1)
+    colors, hatches = [PRIMARY, "#e08214", "#5aae61", MUTED], ["", "//", "..", "xx"]
+    for i, group in enumerate(groups):
+        rows = frame[frame["chat"] == group].set_index("order").reindex(bins["order"])
+        positions = [p + (i - (len(groups) - 1) / 2) * width for p in range(len(bins))]
+        axes.bar(positions, rows["share"].fillna(0), width=width, color=colors[i % len(colors)],
+                 hatch=hatches[i % len(hatches)], edgecolor="white", linewidth=0.3, label=f"«{group}»")
+    within = int(bins["active"].sum())
+    if within:
+        axes.axvspan(-0.5, within - 0.5, color="#dcefd6", zorder=0)
+        axes.annotate(active_label, (-0.5, 1), xycoords=("data", "axes fraction"),
+                      xytext=(3, -3), textcoords="offset points", ha="left", va="top", fontsize=8)
+    axes.set_xticks(range(len(bins)), [str(b).replace(" ", "\n", 1) for b in bins["bin"]], fontsize=7)
+    axes.set_xlabel("полных дней с последнего визита до выгрузки")
+    _percent_axis(axes.yaxis)
+    axes.set_ylim(0, frame["share"].max() * 1.25 if frame["share"].notna().any() else 1)
+    axes.set_title(title, loc="left")
+    axes.grid(axis="x", visible=False)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(groups), frameon=False)
+    return figure

@@ -80,7 +80,7 @@ TEACHER_LOAD_FACTOR = {"77": 1.15, "78": 1.1, "50": 1.1}
 # Region 35's sizes are pinned: its school-level demo data (about 345 schools and 146 thousand
 # pupils, SPEC §5) must sum to this row. To replace its rows entirely, pass ``fixed``.
 PINNED_SIZES: dict[str, dict[str, int]] = {
-    "35": {"directors_total": 345, "teachers_total": 10_420, "class_teachers_total": 6_490,
+    "35": {"directors_total": 345, "teachers_total": 10_420, "class_teachers_total": 7_400,
            "pupils_total": 146_000},
 }
 

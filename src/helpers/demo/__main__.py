@@ -1,0 +1,93 @@
+"""``python -m helpers.demo --out data/demo [--scale national] [--exclude COLUMN=VALUE ...]``.
+
+Writes the whole demo data folder: the federal monitoring snapshots (``federal/``) and the
+school-level exports of Вологодская область (``regions/35/``), whose sums are the federal
+row of region 35. With ``--scale national`` every other region gets school-level data too
+(synthetic municipalities, registered in ``reference/municipalities.csv``), about 40 thousand
+schools for load tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from helpers.config import settings
+from helpers.demo.federal import (
+    _parse_exclude,
+    build_federal_history,
+    excluded_codes,
+    write_federal_exports,
+)
+from helpers.demo.regional import build_region, federal_rows, vologda_plan
+from helpers.demo.regional_exports import write_region
+from helpers.reference import load_regions
+
+MARKER = ".sferum-demo"  # a folder holding this file was written by this generator
+
+
+def _clean(out: Path) -> None:
+    """Remove the regions and generated reference of an earlier run (only in a demo folder)."""
+    if not (out / MARKER).exists():
+        if (out / "regions").exists():
+            raise SystemExit(f"{out} is not a demo folder written by this generator "
+                             f"(no {MARKER}); refusing to overwrite its regions/")
+        return
+    shutil.rmtree(out / "regions", ignore_errors=True)
+    (out / "reference" / "municipalities.csv").unlink(missing_ok=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.demo",
+        description="Демонстрационные данные: федеральный мониторинг и данные школ регионов.",
+    )
+    parser.add_argument("--out", type=Path, default=None,
+                        help="папка данных (по умолчанию DATA_DIR)")
+    parser.add_argument("--scale", choices=("region", "national"), default="region",
+                        help="region: данные школ Вологодской области; national: всех регионов "
+                             "(нагрузочный режим, около 40 тысяч школ)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="СТОЛБЕЦ=ЗНАЧЕНИЕ",
+                        help="исключить регионы по столбцу справочника, например is_added_2022=1")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="процессов для нагрузочного режима (по умолчанию 2)")
+    args = parser.parse_args(argv)
+    try:
+        exclude = _parse_exclude(args.exclude)
+        excluded = excluded_codes(load_regions(), exclude)
+    except ValueError as exc:
+        parser.error(str(exc))
+    out = (args.out or settings().data_dir).resolve()
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    _clean(out)
+    (out / MARKER).write_text("written by python -m helpers.demo\n", encoding="utf-8")
+    vologda = None if "35" in excluded else build_region(vologda_plan())
+    fixed = federal_rows(vologda) if vologda is not None else None
+    history = build_federal_history(exclude=exclude, fixed=fixed)
+    federal = write_federal_exports(history, out / "federal")
+    lines = [f"{len(federal)} файлов федерального мониторинга: "
+             f"{history['region_code'].nunique()} регионов → {out / 'federal'}"]
+    if vologda is not None:
+        files = write_region(vologda, out / "regions" / "35")
+        lines.append(f"{len(files)} выгрузок Вологодской области: школ {len(vologda.schools)}, "
+                     f"учеников {int(vologda.schools['pupils'].sum())}, родителей в реестре "
+                     f"{len(vologda.parents)}, чатов {vologda.chats['chat_id'].nunique()} "
+                     f"→ {out / 'regions' / '35'}")
+    if args.scale == "national":
+        from helpers.demo.national import write_national
+
+        totals = write_national(out, history, excluded | {"35"}, jobs=args.jobs)
+        lines.append(f"нагрузочный режим: регионов {totals['regions']}, школ "
+                     f"{totals['schools']}, учеников {totals['pupils']} → {out / 'regions'}")
+    seconds = time.perf_counter() - started
+    sys.stdout.write("\n".join(lines) + f"\nготово за {seconds:.0f} с\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

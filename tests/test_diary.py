@@ -1,0 +1,392 @@
+"""The diary (ЭЖД) authorization-gaps briefing: the funnel and checks on a hand-made region.
+
+The tiny region (every expectation below is counted by hand from these rows):
+
+- schools S1, S2 in municipality 19605000, S3 in 19608000; the monitoring of 16.09.2024 gives
+  S1 4 pupils, S2 4 (its registry lists 5: one record too many), S3 has no row there (the school
+  registry's 4 pupils);
+- pupils: p1 (S1, 10 y.) has two parents — A can log in, B has no LOGIN; p2 (S1, 13, account
+  created) and p3 (S1, 14, account only created) and p4 (S2, 14, linked) are children of C, who so
+  has children in two schools; p5 (S2) has no SNILS, p6 (S2) an invalid one, p7 (S2) no parent and
+  no account, p8 (S2) a parent D whose card names S3; p9 (S3, age unknown, account created) — E;
+  p10 (S3, 15) — F with an invalid SNILS; p11 (S3, 16) — G without a confirmed Госуслуги account;
+- parents H (no children) and I (a child missing from the registry, S3 in the card).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import diary as dy
+from helpers import warehouse
+from helpers.campaigns import Task
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "diary_authorization_gaps.ipynb"
+DAY = dt.date(2024, 9, 16)
+MO_A, MO_B = "19605000", "19608000"
+AUTH = Task(id="auth_info", label="Информация по авторизации доведена до школы", column="auth_info",
+            level="school", deadline=dt.date(2024, 9, 30))
+
+
+def _pupils() -> pd.DataFrame:
+    rows = [  # pupil, school, age, snils present, snils valid, child account
+        ("p1", "S1", 10, True, True, "created"),
+        ("p2", "S1", 13, True, True, "created"),
+        ("p3", "S1", 14, True, True, "created"),
+        ("p4", "S2", 14, True, True, "linked"),
+        ("p5", "S2", 8, False, False, "created"),
+        ("p6", "S2", 9, True, False, "created"),
+        ("p7", "S2", 11, True, True, "none"),
+        ("p8", "S2", 12, True, True, "created"),
+        ("p9", "S3", None, True, True, "created"),
+        ("p10", "S3", 15, True, True, "linked"),
+        ("p11", "S3", 16, True, True, "linked"),
+    ]
+    frame = pd.DataFrame(rows, columns=["pupil_id", "school_id", "age", "snils_present",
+                                        "snils_valid", "child_account"])
+    frame["age"] = frame["age"].astype("Int64")
+    return frame.assign(region_code="35", class_name="5А", grade=5, snapshot_date=DAY)
+
+
+def _parents() -> pd.DataFrame:
+    rows = [  # parent, snils present, snils valid, login, Госуслуги confirmed
+        ("A", True, True, True, True),
+        ("B", True, True, False, True),
+        ("C", True, True, True, True),
+        ("D", True, True, True, True),
+        ("E", True, True, True, True),
+        ("F", True, False, True, True),
+        ("G", True, True, True, False),
+        ("H", False, False, False, False),
+        ("I", True, True, True, True),
+    ]
+    frame = pd.DataFrame(rows, columns=["parent_id", "snils_present", "snils_valid",
+                                        "login_present", "esia_confirmed"])
+    return frame.assign(region_code="35", children_count=1, snapshot_date=DAY)
+
+
+def _links() -> pd.DataFrame:
+    rows = [("A", "p1", "S1"), ("B", "p1", "S1"), ("C", "p2", "S1"), ("C", "p3", "S1"),
+            ("C", "p4", "S2"), ("D", "p8", "S3"), ("E", "p9", "S3"), ("F", "p10", "S3"),
+            ("G", "p11", "S3"), ("I", "pX", "S3")]
+    frame = pd.DataFrame(rows, columns=["parent_id", "pupil_id", "school_id"])
+    return frame.assign(region_code="35", snapshot_date=DAY)
+
+
+def _schools() -> pd.DataFrame:
+    return pd.DataFrame({
+        "region_code": "35", "school_id": ["S1", "S2", "S3"],
+        "school_name": ["МОУ «СОШ № 1»", "МОУ «СОШ № 2»", "МБОУ «Третья ООШ»"],
+        "oktmo": [MO_A, MO_A, MO_B],
+        "municipality": ["Бабаевский муниципальный округ", "Бабаевский муниципальный округ",
+                         "Бабушкинский муниципальный округ"],
+        "kind": "школа", "classes": 1, "pupils": [3, 5, 4],
+    })
+
+
+def _municipalities() -> pd.DataFrame:
+    return pd.DataFrame({"region_code": "35", "oktmo": [MO_A, MO_B],
+                         "name": ["Бабаевский муниципальный округ", "Бабушкинский муниципальный округ"],
+                         "name_alt": "", "kind": "муниципальный округ"})
+
+
+def _activity() -> pd.DataFrame:
+    rows = [("S1", dt.date(2024, 9, 9), 100), ("S1", DAY, 4), ("S2", DAY, 4),
+            ("S1", dt.date(2024, 9, 23), 999)]  # a later export: after the registries, not used
+    frame = pd.DataFrame(rows, columns=["school_id", "snapshot_date", "pupils_total"])
+    counters = ["directors_total", "directors_active", "teachers_total", "teachers_active",
+                "class_teachers_total", "class_teachers_parent_chat", "teachers_linked",
+                "pupils_linked", "teachers_esia"]
+    return frame.assign(region_code="35", **{c: 0 for c in counters})
+
+
+def _tasks() -> pd.DataFrame:
+    return pd.DataFrame({
+        "region_code": "35", "oktmo": [MO_A, MO_A, MO_B, MO_A], "level": ["school"] * 3 + ["municipality"],
+        "unit_id": ["S1", "S2", "S3", MO_A], "school_id": ["S1", "S2", "S3", None],
+        "test_week_held": [None, None, None, True],
+        "regulation_adopted": pd.NaT, "regulation_posted": pd.NaT, "regulation_url": None,
+        "parent_meeting": pd.NaT,
+        "auth_info": pd.to_datetime(["2024-09-20", "2024-10-01", None, "2024-09-10"]),
+        "snapshot_date": dt.date(2024, 10, 1),
+    })
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    return {"schools": _schools(), "municipalities": _municipalities(),
+            "school_activity": _activity(), "pupils": _pupils(), "parents": _parents(),
+            "parent_children": _links(), "tasks": _tasks()}
+
+
+def _build(oktmo: str = "", period: str = "", **changes: pd.DataFrame) -> dy.Diary:
+    frames = {**_frames(), **changes}
+    return dy.build_diary(schools=frames["schools"], municipalities=frames["municipalities"],
+                          activity=frames["school_activity"], pupils=frames["pupils"],
+                          parents=frames["parents"], links=frames["parent_children"],
+                          tasks=frames["tasks"], region_code="35", region_name="Вологодская область",
+                          oktmo=oktmo, period=period, near=0.8, auth_task=AUTH)
+
+
+@pytest.fixture(scope="module")
+def region() -> dy.Diary:
+    return _build()
+
+
+@pytest.fixture(scope="module")
+def municipality() -> dy.Diary:
+    return _build(MO_A)
+
+
+def _school(diary: dy.Diary, school_id: str) -> pd.Series:
+    return diary.schools.set_index("school_id").loc[school_id]
+
+
+# --- the rules, one by one -----------------------------------------------------------------------
+
+def test_child_account_rule_switches_at_14() -> None:
+    age = pd.Series([13, 14, 14, None, 5, 15, 13], dtype="Int64")
+    state = pd.Series(["created", "created", "linked", "created", None, "linked", "linked"])
+    assert dy.child_account_ready(age, state).tolist() == [True, False, True, False, False, True, True]
+
+
+def test_pupil_with_two_parents_counts_once_when_one_can_log_in() -> None:
+    flags = dy.pupil_flags(_pupils(), _parents(), _links()).set_index("pupil_id")
+    assert flags.loc["p1", "step_can_login"]  # A can; B (no LOGIN) does not matter
+    assert flags.loc["p1", "parent_login"] and flags.loc["p1", "has_parent"]
+    assert flags.index.is_unique and len(flags) == 11
+
+
+def test_pupil_steps_stop_where_the_record_breaks() -> None:
+    flags = dy.pupil_flags(_pupils(), _parents(), _links()).set_index("pupil_id")
+    steps = [s.column for s in dy.FUNNEL[2:]]
+    passed = {pupil: int(flags.loc[pupil, steps].sum()) for pupil in flags.index}
+    # steps passed of the seven after «in the registry»: SNILS present, valid, parent, its SNILS,
+    # LOGIN, Госуслуги, child's account
+    assert passed == {"p1": 7, "p2": 7, "p3": 6, "p4": 7, "p5": 0, "p6": 1, "p7": 2, "p8": 2,
+                      "p9": 6, "p10": 3, "p11": 5}
+    assert flags.loc["p8", "wrong_school"] and not flags.loc["p8", "no_parent"]
+    assert flags.loc["p7", "no_parent"] and not flags.loc["p7", "wrong_school"]
+    assert flags.loc["p9", "age_unknown"] and not flags.loc["p9", "account_ready"]
+
+
+def test_parent_with_children_in_two_schools_belongs_to_both() -> None:
+    pairs = dy.parent_flags(_parents(), _links(), _pupils())
+    schools_of = pairs.groupby("parent_id")["school_id"].agg(lambda s: sorted(s)).to_dict()
+    assert schools_of["C"] == ["S1", "S2"]
+    assert schools_of["D"] == ["S2"]  # the pupil's school, though D's card names S3
+    assert schools_of["I"] == ["S3"]  # the child is not in the registry: the card's school
+    assert "H" not in schools_of
+    assert dy.parents_without_children(_parents(), _links()) == 1
+
+
+def test_contingent_takes_the_monitoring_at_the_registry_date() -> None:
+    base, used = dy.contingent(_schools(), _activity(), DAY)
+    assert used == DAY
+    assert dict(zip(base["school_id"], base["contingent"], strict=True)) == {"S1": 4, "S2": 4, "S3": 4}
+    base, used = dy.contingent(_schools(), _activity().iloc[0:0], DAY)
+    assert used is None and base["contingent"].tolist() == [3, 5, 4]
+
+
+def test_counts_agree_with_their_nouns() -> None:
+    words = ("родитель", "родителя", "родителей")
+    assert [dy.counted(n, *words) for n in (1, 2, 5, 11, 21, 32, 112)] == [
+        "1 родитель", "2 родителя", "5 родителей", "11 родителей", "21 родитель", "32 родителя",
+        "112 родителей"]
+
+
+# --- the briefing's figures ----------------------------------------------------------------------
+
+def test_region_funnel_is_hand_computed(region: dy.Diary) -> None:
+    assert dy.funnel(region)["count"].tolist() == [12, 10, 10, 9, 7, 6, 6, 5, 3]
+    assert region.region["not_in_registry"] == 2 and region.region["registry_extra"] == 1
+
+
+def test_school_funnels_are_capped_by_the_contingent(region: dy.Diary) -> None:
+    steps = [s.column for s in dy.FUNNEL]
+    assert _school(region, "S1")[steps].tolist() == [4, 3, 3, 3, 3, 3, 3, 3, 2]
+    assert _school(region, "S2")[steps].tolist() == [4, 4, 4, 3, 1, 1, 1, 1, 1]  # 5 records, 4 pupils
+    assert _school(region, "S3")[steps].tolist() == [4, 3, 3, 3, 3, 2, 2, 1, 0]
+
+
+def test_parents_count_in_each_school_and_once_above(region: dy.Diary, municipality: dy.Diary) -> None:
+    assert [int(_school(region, s)["parents"]) for s in ("S1", "S2", "S3")] == [3, 2, 4]
+    assert municipality.territory["parents"] == 4  # A, B, C, D: C once
+    assert region.region["parents"] == 8  # H has no child
+    assert region.region["parent_login"] == 7 and region.region["parent_esia"] == 7
+    assert region.region["parent_snils_invalid"] == 1
+    assert region.orphan_parents == 1
+
+
+def test_checks_are_counted_and_rated(region: dy.Diary) -> None:
+    school = dy.checks_table(region, "school").set_index("Проверка")
+    assert school["Выполнено"].tolist() == [10, 9, 7, 7, 7]
+    assert school["Проверено"].tolist() == [12, 11, 11, 8, 8]
+    assert school["Исправить"].tolist() == [2, 2, 4, 1, 1]
+    assert school["Статус"].iloc[0] == "▲ близко к цели"  # 10 of 12 = 83 % ≥ 80 % of the target
+    assert school["Статус"].iloc[2] == "✖ отстаёт"  # 7 of 11
+    parent = dy.checks_table(region, "parent")
+    assert parent["Выполнено"].tolist() == [7, 5, 3] and parent["Проверено"].tolist() == [8, 6, 4]
+    assert region.region["age_unknown"] == 1
+
+
+def test_action_list_names_what_to_fix_with_counts(region: dy.Diary) -> None:
+    table = dy.actions_table(region)
+    s2 = dict(zip(table.loc[table["Код ОО"] == "S2", "Что сделать"],
+                  table.loc[table["Код ОО"] == "S2", "Записей"], strict=True))
+    assert s2 == {
+        "Сверить реестр «Ученики» с контингентом (записей больше, чем обучающихся)": 1,
+        "Внести СНИЛС ученика": 1,
+        "Исправить СНИЛС ученика (не проходит проверку)": 1,
+        "Внести родителя в «Реестр родителей» и указать ребёнка": 3,  # p5, p6, p7
+        "Указать школу ребёнка в карточке родителя": 1,
+        "Создать учётную запись ребёнка до 14 лет на Госуслугах": 1,
+    }
+    summary = dy.actions_summary_table(region).set_index("Что сделать")
+    assert summary.loc["Создать ЛОГИН родителю", "Записей"] == 1  # B, once
+    assert summary.loc["Внести ученика в реестр «Ученики»", "Школ"] == 2
+    assert summary["№"].tolist() == list(range(1, len(summary) + 1))
+
+
+def test_schools_ranked_by_gaps_worst_first(region: dy.Diary) -> None:
+    table = dy.worst_schools_table(region)
+    assert table["Образовательная организация"].str.startswith(
+        ("МБОУ «Третья ООШ»", "МОУ «СОШ № 2»", "МОУ «СОШ № 1»")).all()
+    assert table["Доля"].tolist() == [0.0, 0.25, 0.5]
+    assert "Бабушкинский м. о." in table["Образовательная организация"].iloc[0]
+    assert table.iloc[0, -1] == ("внести в реестр учеников — 1; дата рождения — 1; "
+                                 "исправить СНИЛС родителя — 1")
+
+
+def test_municipality_briefing_compares_with_the_region(municipality: dy.Diary) -> None:
+    assert municipality.territory_name == "Бабаевский муниципальный округ"
+    assert dy.funnel(municipality)["count"].tolist() == [8, 7, 7, 6, 4, 4, 4, 4, 3]
+    assert "Доля по региону" in dy.funnel_table(municipality).columns
+    assert len(municipality.local_schools) == 2
+    figures = dy.key_figures(municipality)
+    assert figures[0].fact == "37,5\u00a0%" and "по региону: 25,0\u00a0%" in figures[0].note
+    highlight = dy.municipality_highlight(municipality)
+    assert dy.municipality_parent_table(municipality)["Муниципальное образование"].iloc[highlight[0]] \
+        == "Бабаевский м. о."
+    assert highlight[-1] == 2  # the region's total, last
+    assert dy.worst_schools_table(municipality)["Образовательная организация"].tolist() == [
+        "МОУ «СОШ № 2»", "МОУ «СОШ № 1»"]
+
+
+def test_unknown_municipality_is_refused() -> None:
+    with pytest.raises(ValueError, match="ОКТМО 19999000"):
+        _build("19999000")
+
+
+def test_auth_info_task_against_its_deadline(region: dy.Diary) -> None:
+    statuses = dict(zip(region.schools["school_id"], region.schools["auth_status"], strict=True))
+    assert statuses == {"S1": "done", "S2": "late", "S3": "overdue"}
+    auth = dy.key_figures(region)[-1]
+    assert auth.fact == "1 из 3" and auth.status == "behind"
+
+
+def test_key_figures_of_the_first_page(region: dy.Diary, municipality: dy.Diary) -> None:
+    figures = {f.label: f for f in dy.key_figures(region)}
+    assert figures["Могут войти в электронный дневник через Госуслуги"].fact == "25,0\u00a0%"
+    school_part = figures["Школа выполнила свою часть (проверки 1–5) для обучающихся"]
+    assert school_part.fact == "50,0\u00a0%"  # 6 of 12
+    children = figures["Учётная запись ребёнка создана (до 14 лет) или привязана (с 14 лет)"]
+    assert children.fact == "80,0\u00a0%"  # (5 + 3) of (6 + 4)
+    schools = figures["Школ, где могут войти не менее 80\u00a0% обучающихся"]
+    assert schools.fact == "0 из 3" and schools.status == "behind"
+    assert dy.key_figures(municipality)[4].note == "по региону: 0 из 3"
+
+
+def test_period_selects_the_registry_export() -> None:
+    earlier = dt.date(2024, 9, 2)
+    old = _pupils().assign(snapshot_date=earlier, snils_present=False, snils_valid=False)
+    pupils = pd.concat([old, _pupils()], ignore_index=True)
+    parents = pd.concat([_parents().assign(snapshot_date=earlier), _parents()], ignore_index=True)
+    links = pd.concat([_links().assign(snapshot_date=earlier), _links()], ignore_index=True)
+    then = _build(period="2024-09-10", pupils=pupils, parents=parents, parent_children=links)
+    assert then.snapshot_date == earlier and then.territory["step_snils_present"] == 0
+    assert _build(pupils=pupils, parents=parents, parent_children=links).snapshot_date == DAY
+    with pytest.raises(ValueError, match="Нет выгрузки"):
+        _build(period="2024-08-01")
+    with pytest.raises(ValueError, match="ГГГГ-ММ-ДД"):
+        _build(period="16.09.2024")
+
+
+def test_data_hash_follows_the_data(region: dy.Diary) -> None:
+    changed = _parents()
+    changed.loc[changed["parent_id"] == "G", "esia_confirmed"] = True
+    assert _build().data_hash == region.data_hash
+    assert _build(parents=changed).data_hash != region.data_hash
+    assert dy.provenance(region) == {"snapshot_date": "2024-09-16", "data_hash": region.data_hash}
+
+
+def test_display_shapes_have_no_identifiers_of_people(region: dy.Diary, municipality: dy.Diary) -> None:
+    people = set(_pupils()["pupil_id"]) | set(_parents()["parent_id"])
+    for diary in (region, municipality):
+        frames = [dy.funnel_table(diary), dy.checks_table(diary, "school"),
+                  dy.checks_table(diary, "parent"), dy.municipality_school_table(diary),
+                  dy.municipality_parent_table(diary), dy.worst_schools_table(diary),
+                  dy.actions_summary_table(diary), dy.actions_table(diary), dy.schools_table(diary)]
+        for frame in frames:
+            cells = set(frame.astype(str).to_numpy().ravel()) | set(frame.columns)
+            assert not cells & people
+        assert "Методика" not in dy.methodology_html(diary)  # the heading is the notebook's
+        assert dy.lead_html(diary).startswith('<p class="lead">')
+
+
+def test_warehouse_without_registries_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    warehouse.rebuild(path, {"schools": _schools()}, keys={})
+    with pytest.raises(ValueError, match="нет таблиц данных школ .*pupils"):
+        dy.load_diary("35", warehouse_path=path)
+
+
+def test_optional_tables_may_be_missing(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    frames = _frames()
+    warehouse.rebuild(path, {t: frames[t] for t in dy.REQUIRED_TABLES}, keys={})
+    diary = dy.load_diary("35", warehouse_path=path)
+    assert diary.contingent_date is None and diary.region["contingent"] == 12  # the school registry
+    assert diary.tasks_date is None and dy.key_figures(diary)[-1].status == "unknown"
+    assert diary.territory_name == "Вологодская область"
+
+
+# --- the notebook, once, on a tiny warehouse -----------------------------------------------------
+
+def test_notebook_runs_with_its_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers.render.execute import execute_notebook
+    from helpers.render.payloads import find_provenance, find_tables
+
+    path = tmp_path / "w.duckdb"
+    warehouse.rebuild(path, _frames(), keys={})
+    monkeypatch.setenv("WAREHOUSE", str(path))
+    monkeypatch.setenv("PERIOD", "")
+    nb = execute_notebook(NOTEBOOK, tmp_path / "out.ipynb", {})
+
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    shown = nbformat.writes(nb)
+    for text in ("Авторизация в электронном дневнике через Госуслуги", "Воронка авторизации",
+                 "Что должна сделать школа", "Что должен сделать родитель", "Методика и источники",
+                 "Вологодская область", "16 сентября 2024"):
+        assert text in shown, text
+    names = [t["name"] for t in find_tables(nb)]
+    assert {"Воронка", "Проверки школы", "Действия по школам", "Проверки по школам"} <= set(names)
+    funnel = next(t for t in find_tables(nb) if t["name"] == "Воронка")
+    assert [row[2] for row in funnel["rows"]] == [12, 10, 10, 9, 7, 6, 6, 5, 3]
+    assert find_provenance(nb)["snapshot_date"] == "2024-09-16"
+    people = set(_pupils()["pupil_id"]) | set(_parents()["parent_id"]) | {"pX"}
+    for table in find_tables(nb):
+        assert not {str(cell) for row in table["rows"] for cell in row} & people, table["name"]
+
+
+def test_notebook_is_committed_without_outputs() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.cells[0].metadata.get("tags") == ["parameters"]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None

@@ -1,0 +1,453 @@
+"""The migration-readiness briefing: each figure on tiny hand-made frames, then the notebook.
+
+The tiny region: two municipalities, three schools, a chats export for each campaign of
+``params/campaigns.yml`` (16.09.2024: Telegram/WhatsApp → Сферум; 10.11.2025: Сферум → MAX).
+Expected values are worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import readiness as rd
+from helpers import warehouse
+from helpers.campaigns import Campaign, DepartmentChat, load_campaigns
+from helpers.config import NOTEBOOKS_DIR
+
+D24, D25 = dt.date(2024, 9, 16), dt.date(2025, 11, 10)
+T24 = pd.Timestamp("2024-09-16 14:05")  # the latest «last seen» of the 2024 export
+T25 = pd.Timestamp("2025-11-10 09:30")
+A, B = "19605000", "19701000"
+
+
+def _campaign(**changes: object) -> Campaign:
+    base = dict(
+        id="c", title="Перевод", from_platforms=("telegram", "whatsapp"), to_platform="sferum",
+        start=dt.date(2024, 8, 1), cutover=dt.date(2024, 9, 10), target_only_from=dt.date(2024, 9, 11),
+        active_days=7,
+        department_chats=(DepartmentChat("dept_directors", "Директора школ ВО", ("director",)),
+                          DepartmentChat("dept_omsu", "Департамент – ОМСУ", ("omsu",))),
+        school_chats=("school", "staff"), class_chats=("class", "parents"),
+    )
+    base.update(changes)
+    return Campaign(**base)  # type: ignore[arg-type]
+
+
+CAMPAIGN = _campaign()
+
+
+# --- the tiny region -------------------------------------------------------------------------
+
+SCHOOLS = pd.DataFrame({
+    "region_code": "35", "school_id": ["s1", "s2", "s3"],
+    "school_name": ["МБОУ «СОШ № 1»", "МБОУ «СОШ № 2»", "МБОУ «СОШ № 3»"],
+    "oktmo": [A, A, B],
+    "municipality": ["Бабаевский муниципальный округ"] * 2 + ["город Вологда"],
+    "kind": "средняя общеобразовательная школа", "classes": [2, 1, 1], "pupils": [40, 20, 20],
+})
+MUNICIPALITIES = pd.DataFrame({
+    "region_code": "35", "oktmo": [A, B],
+    "name": ["Бабаевский муниципальный округ", "город Вологда"],
+    "name_alt": ["", ""], "kind": ["муниципальный округ", "городской округ"],
+})
+
+
+def _chat(day: dt.date, chat_id: str, chat_type: str, school: str | None, class_name: str | None,
+          platform: str, closed: dt.date | None = None, created: dt.date = dt.date(2024, 8, 20)) -> dict:
+    return {"region_code": "35", "chat_id": chat_id, "title": f"чат {chat_id}", "chat_type": chat_type,
+            "school_id": school, "class_name": class_name, "platform": platform, "created": created,
+            "closed": closed, "members": 3, "snapshot_date": day}
+
+
+CUT24, ON_TIME, LATE = dt.date(2024, 9, 10), dt.date(2024, 9, 10), dt.date(2024, 9, 12)
+CHATS_24 = [
+    # s1 (2 classes): everything on Сферум but the parents of 2А; class 2А inactive;
+    # the WhatsApp parents' chat of 2А still open; the Telegram staff chat closed on time.
+    _chat(D24, "a1", "school", "s1", None, "sferum"),
+    _chat(D24, "a2", "staff", "s1", None, "sferum"),
+    _chat(D24, "a3", "class", "s1", "1А", "sferum"),
+    _chat(D24, "a4", "class", "s1", "2А", "sferum"),
+    _chat(D24, "a5", "parents", "s1", "1А", "sferum"),
+    _chat(D24, "a6", "parents", "s1", "2А", "whatsapp", created=dt.date(2020, 9, 1)),
+    _chat(D24, "a7", "staff", "s1", None, "telegram", closed=ON_TIME, created=dt.date(2020, 9, 1)),
+    # s2 (1 class): all four chats on Сферум and active → ready
+    _chat(D24, "b1", "school", "s2", None, "sferum"),
+    _chat(D24, "b2", "staff", "s2", None, "sferum"),
+    _chat(D24, "b3", "class", "s2", "1Б", "sferum"),
+    _chat(D24, "b4", "parents", "s2", "1Б", "sferum"),
+    # s3 (1 class): only the school chat; its Telegram parents' chat closed after the cut-over
+    _chat(D24, "c1", "school", "s3", None, "sferum"),
+    _chat(D24, "c2", "parents", "s3", "1В", "telegram", closed=LATE, created=dt.date(2020, 9, 1)),
+    # the department
+    _chat(D24, "d1", "dept_directors", None, None, "sferum"),
+    _chat(D24, "d2", "dept_omsu", None, None, "sferum"),
+    _chat(D24, "d3", "dept_directors", None, None, "telegram", closed=ON_TIME, created=dt.date(2020, 1, 1)),
+]
+
+
+def _member(day: dt.date, chat_id: str, member_id: str, role: str, seen: pd.Timestamp | None) -> dict:
+    return {"region_code": "35", "chat_id": chat_id, "member_id": member_id, "role": role,
+            "last_seen": seen, "snapshot_date": day}
+
+
+def _members_24() -> list[dict]:
+    fresh, old = T24 - pd.Timedelta(days=1), T24 - pd.Timedelta(days=20)
+    rows = [
+        _member(D24, "a1", "dir1", "director", T24),  # the export moment
+        _member(D24, "a1", "pup1", "pupil", fresh),
+        _member(D24, "a2", "tea1", "teacher", fresh),
+        _member(D24, "a3", "tea1", "teacher", old),
+        _member(D24, "a3", "pup1", "pupil", fresh),
+        _member(D24, "a4", "tea2", "teacher", old),  # class 2А: nobody active
+        _member(D24, "a4", "pup2", "pupil", None),
+        _member(D24, "a5", "par1", "parent", fresh),
+        _member(D24, "b1", "dir2", "director", fresh),
+        _member(D24, "b2", "tea3", "teacher", T24 - pd.Timedelta(days=6, hours=23)),  # active
+        _member(D24, "b3", "tea3", "teacher", fresh),
+        _member(D24, "b4", "par2", "parent", fresh),
+        _member(D24, "c1", "dir3", "director", T24 - pd.Timedelta(days=7)),  # exactly 7 days: not
+        _member(D24, "c1", "pup3", "pupil", fresh),
+        # the directors' chat: 3 directors (2 active), one of the department
+        _member(D24, "d1", "dir1", "director", fresh),
+        _member(D24, "d1", "dir2", "director", T24 - pd.Timedelta(hours=5)),
+        _member(D24, "d1", "dir3", "director", T24 - pd.Timedelta(days=10)),
+        _member(D24, "d1", "dep1", "department", None),
+        # ОМСУ: one of two municipalities
+        _member(D24, "d2", "om1", "omsu", fresh),
+        _member(D24, "d2", "dep1", "department", fresh),
+    ]
+    return rows
+
+
+CUT25 = dt.date(2025, 11, 1)
+CHATS_25 = [
+    # s1: all six chats on MAX, active; its Сферум chats closed before the cut-over;
+    # the WhatsApp parents' chat of 2А is still open (not a platform of the 2025 campaign)
+    *[_chat(D25, f"m{i}", t, "s1", c, "max", created=dt.date(2025, 9, 1))
+      for i, (t, c) in enumerate([("school", None), ("staff", None), ("class", "1А"), ("class", "2А"),
+                                  ("parents", "1А"), ("parents", "2А")])],
+    _chat(D25, "a1", "school", "s1", None, "sferum", closed=dt.date(2025, 10, 30)),
+    _chat(D25, "a6", "parents", "s1", "2А", "whatsapp", created=dt.date(2020, 9, 1)),
+    # s2: the school chat on MAX; the Сферум school chat still open
+    _chat(D25, "n1", "school", "s2", None, "max", created=dt.date(2025, 9, 1)),
+    _chat(D25, "b1", "school", "s2", None, "sferum"),
+    # s3: nothing on MAX; its Сферум school chat closed late
+    _chat(D25, "c1", "school", "s3", None, "sferum", closed=dt.date(2025, 11, 5)),
+    # the department: only the directors' chat on MAX; both Сферум chats closed on the cut-over day
+    _chat(D25, "e1", "dept_directors", None, None, "max", created=dt.date(2025, 9, 10)),
+    _chat(D25, "d1", "dept_directors", None, None, "sferum", closed=CUT25),
+    _chat(D25, "d2", "dept_omsu", None, None, "sferum", closed=CUT25),
+]
+
+
+def _members_25() -> list[dict]:
+    fresh = T25 - pd.Timedelta(days=2)
+    rows = [_member(D25, f"m{i}", "tea1", "teacher", fresh) for i in range(6)]
+    rows += [_member(D25, "m0", "dir1", "director", T25), _member(D25, "n1", "dir2", "director", fresh),
+             _member(D25, "e1", "dir1", "director", fresh), _member(D25, "e1", "dir2", "director", None)]
+    return rows
+
+
+ACTIVITY = pd.DataFrame({
+    "region_code": "35", "school_id": ["s1", "s2", "s3", "s1", "s2", "s3"],
+    "snapshot_date": [dt.date(2024, 9, 9)] * 3 + [dt.date(2024, 9, 16)] * 3,
+    "directors_total": 1, "directors_active": 1, "teachers_total": [5, 2, 3, 5, 3, 2],
+    "teachers_active": 1, "class_teachers_total": 1, "class_teachers_parent_chat": 1,
+    "pupils_total": [40, 20, 20, 40, 20, 20], "teachers_linked": 1, "pupils_linked": 1, "teachers_esia": 1,
+})
+PARENTS = pd.DataFrame({
+    "region_code": "35", "parent_id": ["p1", "p2", "p3", "p4"], "snils_present": True,
+    "snils_valid": True, "login_present": True, "children_count": 1, "esia_confirmed": True,
+    "snapshot_date": D24,
+})
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    if "last_seen" in frame:
+        frame["last_seen"] = pd.to_datetime(frame["last_seen"])
+    return frame
+
+
+def _slices(chats: list[dict], members: list[dict]) -> rd.Slices:
+    return rd.Slices(schools=SCHOOLS, municipalities=MUNICIPALITIES, chats=_frame(chats),
+                     members=_frame(members), activity=ACTIVITY,
+                     parent_counts=pd.DataFrame({"snapshot_date": [D24], "parents": [4]}))
+
+
+@pytest.fixture(scope="module")
+def built() -> rd.Readiness:
+    return rd.build_readiness(_slices(CHATS_24, _members_24()), region_code="35", campaign=CAMPAIGN,
+                              day=D24, region_name="Вологодская область")
+
+
+# --- the export and activity -----------------------------------------------------------------
+
+def test_choose_export_by_period_and_by_campaign() -> None:
+    campaigns = load_campaigns()
+    first, second = campaigns["telegram_to_sferum_2024"], campaigns["sferum_to_max_2025"]
+    dates = [D24, D25]
+    assert rd.choose_export(dates, first, campaigns) == D24  # the next campaign starts 25.08.2025
+    assert rd.choose_export(dates, second, campaigns) == D25
+    assert rd.choose_export(dates, first, campaigns, "2025-12-31") == D25
+    assert rd.choose_export(dates, first, campaigns, "2024-10-01") == D24
+    with pytest.raises(ValueError, match="раньше начала кампании"):
+        rd.choose_export(dates, second, campaigns, "2024-10-01")
+    with pytest.raises(ValueError, match="Нет выгрузки чатов на"):
+        rd.choose_export(dates, first, campaigns, "2024-01-01")
+    with pytest.raises(ValueError, match="за время кампании"):
+        rd.choose_export([D24], second, campaigns)
+
+
+def test_export_moment_is_the_latest_visit_of_the_day_else_its_end() -> None:
+    members = _frame(_members_24())
+    assert rd.export_moment(members, D24) == T24
+    nobody_today = members.assign(last_seen=T24 - pd.Timedelta(days=2))
+    assert rd.export_moment(nobody_today, D24) == pd.Timestamp("2024-09-16 23:59")
+
+
+def test_active_means_seen_less_than_the_window_ago() -> None:
+    seen = pd.Series(pd.to_datetime(["2024-09-16 14:00", "2024-09-09 14:06", "2024-09-09 14:05", None]))
+    ages = rd.seen_age_days(seen, T24)
+    assert ages.iloc[0] == pytest.approx(5 / 1440)
+    assert math.isnan(ages.iloc[3])
+    assert rd.is_active(ages, 7).tolist() == [True, True, False, False]
+
+
+def test_chat_activity_counts_listed_and_active_members() -> None:
+    activity = rd.chat_activity(_frame(_members_24()), T24, 7).set_index("chat_id")
+    assert activity.loc["a3"].tolist() == [2, 1]  # teacher 20 days ago, pupil yesterday
+    assert activity.loc["a4"].tolist() == [2, 0]
+    assert activity.loc["c1"].tolist() == [2, 1]  # the director exactly 7 days ago is not active
+    assert activity.loc["d1"].tolist() == [4, 2]
+
+
+def test_nearest_date_prefers_the_earlier_on_a_tie() -> None:
+    days = [dt.date(2024, 9, 9), dt.date(2024, 9, 16), dt.date(2024, 9, 23)]
+    assert rd.nearest_date(days, D25) == dt.date(2024, 9, 23)
+    assert rd.nearest_date([dt.date(2024, 9, 12), dt.date(2024, 9, 20)], D24) == dt.date(2024, 9, 12)
+    assert rd.nearest_date([], D24) is None
+
+
+def test_expected_by_role() -> None:
+    expected = rd.expected_by_role(ACTIVITY[ACTIVITY["snapshot_date"] == D24], 4, 2)
+    assert expected == {"director": 3, "teacher": 10, "pupil": 80, "parent": 4, "omsu": 2}
+    assert math.isnan(rd.expected_by_role(ACTIVITY.iloc[0:0], None, 0)["parent"])
+
+
+# --- old platforms ---------------------------------------------------------------------------
+
+def test_old_chats_are_closed_on_time_late_or_open() -> None:
+    old = rd.old_chats(_frame(CHATS_24), CAMPAIGN).set_index("chat_id")["state"]
+    assert old.to_dict() == {"a6": "open", "a7": "closed_on_time", "c2": "closed_late",
+                             "d3": "closed_on_time"}
+    table = rd.old_chats_by_platform(_frame(CHATS_24), CAMPAIGN).set_index("platform")
+    assert table.loc["telegram", ["chats", "closed_on_time", "closed_late", "open"]].tolist() == [3, 2, 1, 0]
+    assert table.loc["whatsapp", ["chats", "open"]].tolist() == [1, 1]
+
+
+def test_open_chats_on_platforms_outside_the_campaign_are_listed_apart() -> None:
+    campaign = _campaign(from_platforms=("sferum",), to_platform="max", cutover=CUT25)
+    table = rd.old_chats_by_platform(_frame(CHATS_25), campaign).set_index("platform")
+    assert table.loc["sferum", ["chats", "closed_on_time", "closed_late", "open"]].tolist() == [5, 3, 1, 1]
+    assert table.loc["sferum", "in_campaign"]
+    assert not table.loc["whatsapp", "in_campaign"] and table.loc["whatsapp", "open"] == 1
+
+
+def test_old_chats_status_after_and_before_the_cutover() -> None:
+    assert rd.old_chats_status(0, 10, D24, CUT24) == "met"
+    assert rd.old_chats_status(1, 10, D24, CUT24) == "behind"  # the deadline has passed
+    assert rd.old_chats_status(1, 10, dt.date(2024, 9, 1), CUT24) == "near"  # 90 % closed
+    assert rd.old_chats_status(5, 10, dt.date(2024, 9, 1), CUT24) == "behind"
+
+
+# --- the department --------------------------------------------------------------------------
+
+def test_department_chats_joined_vs_expected(built: rd.Readiness) -> None:
+    dept = built.department.set_index("chat_type")
+    directors = dept.loc["dept_directors"]
+    # 3 directors of 3 expected; 2 active (5 h and 1 day ago; the third 10 days ago)
+    assert (directors["joined"], directors["expected"], directors["active"]) == (3, 3, 2)
+    assert directors["coverage"] == 1 and directors["status"] == "met"
+    assert directors["active_share"] == pytest.approx(2 / 3)
+    assert directors["listed"] == 4 and directors["old_open"] == 0
+    assert directors["old_closed"] == CUT24
+    omsu = dept.loc["dept_omsu"]  # one ОМСУ of two municipalities
+    assert omsu["coverage"] == 0.5 and omsu["status"] == "behind" and omsu["old_chats"] == 0
+
+
+def test_department_coverage_is_capped_and_a_missing_chat_is_zero() -> None:
+    expected = {"director": 2.0, "omsu": 2.0}
+    dept = rd.department_chats(_frame(CHATS_25), _frame(_members_25()),
+                               _campaign(from_platforms=("sferum",), to_platform="max", cutover=CUT25),
+                               expected, T25).set_index("chat_type")
+    assert dept.loc["dept_directors", "coverage"] == 1.0  # 2 of 2
+    assert dept.loc["dept_directors", "active"] == 1  # dir2 never seen
+    assert not dept.loc["dept_omsu", "present"] and dept.loc["dept_omsu", "coverage"] == 0
+    assert dept.loc["dept_omsu", "status"] == "behind"
+
+
+def test_age_bins_and_histogram(built: rd.Readiness) -> None:
+    labels = [b[0] for b in rd.age_bins(7)]
+    assert labels == ["0", "1", "2", "3", "4", "5", "6", "7–13", "14–29", "30–89", "90 и более"]
+    assert [b[0] for b in rd.age_bins(30)][-3:] == ["30–59", "60–89", "90 и более"]
+    hist = built.seen_ages[built.seen_ages["chat"] == "Директора школ ВО"].set_index("bin")
+    # 1 day, 5 hours, 10 days ago, never
+    assert hist["members"].to_dict() == {"0": 1, "1": 1, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0,
+                                         "7–13": 1, "14–29": 0, "30–89": 0, "90 и более": 0,
+                                         rd.NEVER_SEEN: 1}
+    assert hist["share"].sum() == pytest.approx(1)
+    assert hist.loc["6", "active"] and not hist.loc["7–13", "active"]
+
+
+# --- schools, municipalities, region ---------------------------------------------------------
+
+def test_school_readiness_index(built: rd.Readiness) -> None:
+    schools = built.schools.set_index("school_id")
+    s1 = schools.loc["s1"]
+    # required 2 + 2×2 = 6; present 5 (no parents' chat of 2А); active 4 (class 2А inactive);
+    # the WhatsApp chat open: (4 − 1) / 6
+    assert s1[["required", "present", "active", "old_open", "old_late"]].tolist() == [6, 5, 4, 1, 0]
+    assert s1[["present_parents", "active_class", "required_class"]].tolist() == [1, 1, 2]
+    assert s1["index"] == pytest.approx(0.5) and s1["status"] == "behind"
+    assert schools.loc["s2", "index"] == 1 and schools.loc["s2", "ready"]
+    s3 = schools.loc["s3"]  # 1 of 4 (the director 7 days ago, the pupil yesterday: active)
+    assert s3[["required", "active", "old_open", "old_late"]].tolist() == [4, 1, 0, 1]
+    assert s3["index"] == pytest.approx(0.25)
+
+
+def test_class_chats_are_capped_at_the_number_of_classes() -> None:
+    chats = [*CHATS_24, _chat(D24, "x1", "class", "s2", "9Я", "sferum")]
+    members = [*_members_24(), _member(D24, "x1", "t9", "teacher", T24)]
+    schools = rd.school_readiness(SCHOOLS, _frame(chats), rd.chat_activity(_frame(members), T24, 7),
+                                  CAMPAIGN).set_index("school_id")
+    assert schools.loc["s2", "present_class"] == 1 and schools.loc["s2", "index"] == 1
+
+
+def test_municipalities_and_region_are_ratios_of_sums(built: rd.Readiness) -> None:
+    towns = built.municipalities.set_index("oktmo")
+    # A: (3 + 4) / (6 + 4); B: 1 / 4
+    assert towns.loc[A, "index"] == pytest.approx(0.7) and towns.loc[B, "index"] == pytest.approx(0.25)
+    assert towns.loc[A, "rank"] == 1 and towns.loc[B, "rank"] == 2
+    assert towns.loc[A, ["schools", "ready_schools", "old_open"]].tolist() == [2, 1, 1]
+    assert built.region["index"] == pytest.approx(8 / 14)
+    assert built.region["ready_schools"] == 1 and built.region["status"] == "behind"
+
+
+def test_chat_type_summary(built: rd.Readiness) -> None:
+    types = built.chat_types.set_index("chat_type")
+    assert types.loc["school", ["required", "present", "active"]].tolist() == [3, 3, 3]
+    assert types.loc["parents", ["required", "present", "active"]].tolist() == [4, 2, 2]
+    assert types.loc["all", ["required", "present", "active"]].tolist() == [14, 10, 9]
+    assert types.loc["school", "status"] == "met" and types.loc["parents", "status"] == "behind"
+
+
+def test_role_coverage_and_staff_activity(built: rd.Readiness) -> None:
+    roles = built.roles.set_index("role")
+    # directors dir1..3 (dir3 last seen 7 days ago in both chats: not active)
+    assert roles.loc["director", ["expected", "joined", "active"]].tolist() == [3, 3, 2]
+    # teachers tea1 (active in a2), tea2 (20 days), tea3 (active): of 10 expected (16.09.2024)
+    assert roles.loc["teacher", ["expected", "joined", "active"]].tolist() == [10, 3, 2]
+    assert roles.loc["pupil", ["joined", "active"]].tolist() == [3, 2]  # pup2 never seen
+    assert roles.loc["parent", ["expected", "joined", "coverage"]].tolist() == [4, 2, 0.5]
+    assert built.staff_k1 == pytest.approx(4 / 13)
+
+
+def test_not_ready_table_counts_what_is_missing(built: rd.Readiness) -> None:
+    table = rd.not_ready_table(built)
+    assert table["Школа"].tolist() == ["МБОУ «СОШ № 3»", "МБОУ «СОШ № 1»"]  # least ready first
+    s3, s1 = table.iloc[0], table.iloc[1]
+    assert s3[["Нет общешк. чата", "Нет чата сотр.", "Нет чатов классов", "Нет чатов родит."]].tolist() \
+        == [0, 1, 1, 1]
+    assert s1[["Нет чатов родит.", "Неактивных чатов", "Открыто на прежних"]].tolist() == [1, 1, 1]
+    assert s1["МО"] == "Бабаевский м.о."
+
+
+def test_key_figures_and_texts(built: rd.Readiness) -> None:
+    figures = rd.key_figures(built)
+    assert figures[0].fact == "57,1\u00a0%" and figures[0].status == "behind"
+    assert figures[1].fact == "1 из 3"
+    assert figures[3].fact == "1" and figures[3].status == "behind"  # the WhatsApp chat
+    assert figures[4].fact == "3 из 3" and figures[5].fact == "1 из 2"
+    lead = rd.lead_html(built)
+    assert "16 сентября 2024" in lead and "через 6 дней после даты перехода" in lead
+    assert "Индекс готовности школы" in rd.methodology_html(built)
+    assert rd.provenance(built) == {"snapshot_date": "2024-09-16", "data_hash": built.data_hash}
+
+
+def test_no_department_chat_on_the_target_platform_gives_a_line_not_a_chart(
+        built: rd.Readiness, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[object] = []
+    monkeypatch.setattr("IPython.display.display", lambda *items, **_: shown.extend(items))
+    rd.show_seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
+    (line,) = shown
+    assert "в выгрузке нет" in line.data  # type: ignore[attr-defined]
+
+
+def test_unknown_campaign_is_refused() -> None:
+    with pytest.raises(ValueError, match="не найдена"):
+        rd.campaign_by_id("nope", load_campaigns())
+
+
+# --- the notebook on a tiny warehouse --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("readiness") / "w.duckdb"
+    warehouse.rebuild(path, {
+        "municipalities": MUNICIPALITIES, "schools": SCHOOLS, "school_activity": ACTIVITY,
+        "chats": _frame([*CHATS_24, *CHATS_25]), "chat_members": _frame([*_members_24(), *_members_25()]),
+        "parents": PARENTS,
+    }, keys={})
+    return path
+
+
+def _outputs_text(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            parts.append(str(output.get("data", {}).get("text/html", "")))
+    return "\n".join(parts).replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(("campaign", "expected"), [
+    ("telegram_to_sferum_2024", ["16 сентября 2024", "57,1 %", "Сферум (VK Мессенджер)", "1 из 3"]),
+    # 2025: s1 ready (6/6), s2 1 active − 1 open Сферум chat = 0, s3 nothing: 6 / 14
+    ("sferum_to_max_2025", ["10 ноября 2025", "42,9 %", "MAX", "WhatsApp (вне кампании)", "не создан"]),
+])
+def test_notebook_runs_on_a_tiny_warehouse(tiny_warehouse: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch, campaign: str,
+                                           expected: list[str]) -> None:
+    from helpers.render.execute import execute_notebook
+
+    monkeypatch.setenv("WAREHOUSE", str(tiny_warehouse))
+    monkeypatch.setenv("PERIOD", "")
+    nb = execute_notebook(NOTEBOOKS_DIR / "migration_readiness.ipynb", tmp_path / "out.ipynb",
+                          {"region_code": "35", "campaign": campaign, "period": ""})
+    text = _outputs_text(nb)
+    for heading in ("Чаты департамента с директорами школ и ОМСУ", "Готовность муниципальных образований",
+                    "Школы, не готовые к переходу", "Охват ролей модели работы школы",
+                    "Методика и источники"):
+        assert heading in text
+    for value in expected:
+        assert value in text, value
+    assert "tea1" not in text and "dir1" not in text  # no member ids in what readers see
+
+
+def test_committed_notebook_has_no_outputs_and_parameters_first() -> None:
+    nb = nbformat.read(NOTEBOOKS_DIR / "migration_readiness.ipynb", as_version=4)
+    assert "parameters" in nb.cells[0].metadata.get("tags", [])
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+    headings = [c.source for c in nb.cells if c.cell_type == "markdown" and "## " in c.source]
+    assert headings[-1].endswith("## Методика и источники")

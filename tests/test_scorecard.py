@@ -1,0 +1,408 @@
+"""The municipality scorecard: KPIs of a municipality's schools, ОМСУ tasks, what schools must do.
+
+Figures are checked on a tiny hand-made region (two municipalities, four schools) whose every
+expected value is computed by hand in the comments; the notebook runs once on that region put
+into a tiny warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import indicators as ind
+from helpers import scorecard as sc
+from helpers import warehouse
+from helpers.campaigns import Task
+from helpers.config import NOTEBOOKS_DIR
+from helpers.render.execute import execute_notebook
+
+D = dt.date
+REGION, CITY, OTHER = "35", "19701000", "19730000"
+TARGETS = ind.Targets(
+    campaign="2024–2025",
+    k1=ind.Target("k1", "Доля активных директоров и педагогов в чатах", 0.25, strict=True),
+    k2=ind.Target("k2", "Доля педагогов и обучающихся, связавших учётные записи", 0.75),
+    k3=ind.Target("k3", "Базовая интеграция", 1.0),
+    k4=ind.Target("k4", "Доля классных руководителей с чатом с родителями", 1.0),
+    k5=ind.Target("k5", "Доля педагогов, привязавших учётную запись к ЕСИА", 1.0),
+    near=0.8,
+    delta_window_weeks=4,
+)
+TEST_WEEK = Task("test_week", "Неделя тестовой эксплуатации", "test_week_held", "municipality",
+                 D(2024, 9, 20), start=D(2024, 9, 13))
+ADOPTED = Task("regulation_adopted", "Положение принято", "regulation_adopted", "school",
+               D(2024, 9, 20))
+POSTED = Task("regulation_posted", "Положение на сайте", "regulation_posted", "school",
+              D(2024, 9, 30))
+TASKS_YML = """campaign: test_campaign
+tasks:
+  test_week: {label: "Неделя тестовой эксплуатации", column: test_week_held, level: municipality,
+              period: [2024-09-13, 2024-09-20]}
+  regulation_adopted: {label: "Положение принято", column: regulation_adopted, deadline: 2024-09-20}
+  regulation_posted: {label: "Положение на сайте", column: regulation_posted, deadline: 2024-09-30}
+"""
+
+COUNTS = ["directors_total", "directors_active", "teachers_total", "teachers_active",
+          "class_teachers_total", "class_teachers_parent_chat", "pupils_total", "teachers_linked",
+          "pupils_linked", "teachers_esia"]
+# On 16.09.2024. s1: every KPI met. s2: K1 1/10, K2 50/99, K4 3/5, K5 0/9. s3: K4 9/10.
+# s4 (the other municipality): nothing yet.
+ACTIVITY_0916 = {
+    "s1": [1, 1, 9, 2, 10, 10, 90, 9, 66, 9],
+    "s2": [1, 0, 9, 1, 5, 3, 90, 0, 50, 0],
+    "s3": [1, 1, 19, 5, 10, 9, 180, 19, 150, 19],
+    "s4": [1, 0, 9, 0, 10, 0, 100, 0, 0, 0],
+}
+
+
+def _activity() -> pd.DataFrame:
+    rows = []
+    for day, less in (("2024-09-09", 1), ("2024-09-16", 0)):  # a week earlier s1 had one less
+        for school, counts in ACTIVITY_0916.items():
+            values = dict(zip(COUNTS, counts, strict=True))
+            if school == "s1":
+                values["teachers_active"] -= less
+            rows.append({"region_code": REGION, "school_id": school, **values,
+                         "snapshot_date": pd.Timestamp(day)})
+    return pd.DataFrame(rows)
+
+
+def _schools() -> pd.DataFrame:
+    return pd.DataFrame({
+        "region_code": REGION,
+        "school_id": ["s1", "s2", "s3", "s4"],
+        "school_name": ["МОУ «СОШ № 1»", "МОУ «СОШ № 2»", "МОУ «СОШ № 3»", "МОУ «СОШ № 4»"],
+        "oktmo": [CITY, CITY, CITY, OTHER],
+        "municipality": ["город Вологда"] * 3 + ["город Череповец"],
+        "kind": "средняя общеобразовательная школа",
+        "classes": [10, 5, 10, 10],
+        "pupils": [90, 90, 180, 100],
+    })
+
+
+def _municipalities() -> pd.DataFrame:
+    return pd.DataFrame({"region_code": REGION, "oktmo": [CITY, OTHER],
+                         "name": ["город Вологда", "город Череповец"],
+                         "name_alt": ["", ""], "kind": "городской округ"})
+
+
+def _tasks() -> pd.DataFrame:
+    t = pd.Timestamp
+    rows = [  # level, unit, school, test week, adopted, posted, url, meeting, auth info
+        ("municipality", CITY, None, True, None, None, None, None, t("2024-09-27")),
+        ("school", "s1", "s1", True, t("2024-09-15"), t("2024-09-25"), "https://s1.ru/p.pdf",
+         t("2024-09-20"), t("2024-09-18")),
+        ("school", "s2", "s2", False, t("2024-09-25"), None, None, None, None),
+        ("school", "s3", "s3", True, t("2024-09-19"), t("2024-09-29"), None, t("2024-09-28"),
+         t("2024-09-28")),
+        ("school", "s4", "s4", True, t("2024-09-10"), t("2024-09-11"), "https://s4.ru/p.pdf",
+         t("2024-09-12"), t("2024-09-12")),
+    ]
+    frame = pd.DataFrame(rows, columns=["level", "unit_id", "school_id", "test_week_held",
+                                        "regulation_adopted", "regulation_posted", "regulation_url",
+                                        "parent_meeting", "auth_info"])
+    frame.insert(0, "region_code", REGION)
+    frame.insert(1, "oktmo", [CITY, CITY, CITY, CITY, OTHER])
+    frame["test_week_held"] = frame["test_week_held"].astype("boolean")
+    for column in ("regulation_adopted", "regulation_posted", "parent_meeting", "auth_info"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["snapshot_date"] = pd.Timestamp("2024-10-01")
+    return frame
+
+
+@pytest.fixture
+def tasks_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tasks.yml"
+    path.write_text(TASKS_YML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def card(tasks_file: Path) -> sc.Scorecard:
+    return sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(),
+                              region_code=REGION, oktmo=CITY, targets=TARGETS, task_file=tasks_file,
+                              region_name="Вологодская область")
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+def test_territory_kpis_are_ratios_of_sums() -> None:
+    activity = pd.DataFrame([dict(zip(COUNTS, ACTIVITY_0916[s], strict=True)) for s in ("s1", "s2")])
+    kpis = sc.territory_kpis(activity)
+    assert kpis["schools"] == 2 and kpis["teachers_total"] == 18
+    assert kpis["k1"] == pytest.approx((1 + 2 + 0 + 1) / (1 + 9 + 1 + 9))  # 4/20, not mean of 30 % and 10 %
+    assert kpis["k2"] == pytest.approx((9 + 66 + 0 + 50) / (9 + 90 + 9 + 90))
+    assert kpis["k4"] == pytest.approx(13 / 15)
+    assert kpis["k5"] == 9 and kpis["k5_share"] == pytest.approx(9 / 18)
+
+
+def test_statuses_against_the_targets() -> None:
+    kpis = sc.with_statuses(pd.Series({"k1": 0.25, "k2": 0.75, "k4": 0.85, "k5_share": 0.5}), TARGETS)
+    # K1 must be strictly above 25 %: exactly 25 % is «близко»; K2 at 75 % is met.
+    assert (kpis["k1_status"], kpis["k2_status"], kpis["k4_status"], kpis["k5_status"]) == \
+        ("near", "met", "near", "behind")
+
+
+def test_school_kpis_per_school() -> None:
+    activity = pd.DataFrame([{"school_id": s, **dict(zip(COUNTS, c, strict=True))}
+                             for s, c in ACTIVITY_0916.items()])
+    schools = sc.school_kpis(activity, TARGETS).set_index("school_id")
+    assert schools.at["s1", "k1"] == pytest.approx(0.3) and schools.at["s1", "k1_status"] == "met"
+    assert schools.at["s2", "k1"] == pytest.approx(0.1) and schools.at["s2", "k1_status"] == "behind"
+    assert schools.at["s3", "k4_status"] == "near"  # 9/10 ≥ 0,8 × 100 %
+
+
+def test_k1_trend_and_municipality_ranking() -> None:
+    activity = _activity()
+    trend = sc.k1_trend(activity)
+    assert list(trend["snapshot_date"]) == [pd.Timestamp("2024-09-09"), pd.Timestamp("2024-09-16")]
+    assert list(trend["k1"]) == pytest.approx([9 / 50, 10 / 50])
+    current = activity[activity["snapshot_date"] == pd.Timestamp("2024-09-16")]
+    ranked = sc.municipality_ranking(current, _schools())
+    assert list(ranked["oktmo"]) == [CITY, OTHER] and list(ranked["rank"]) == [1, 2]
+    assert list(ranked["k1"]) == pytest.approx([10 / 40, 0.0])
+
+
+@pytest.mark.parametrize(("done", "total", "target", "strict", "needed"), [
+    (5, 10, 0.75, False, 3),   # 75 % of 10 is 7,5 → 8
+    (2, 8, 0.25, True, 1),     # more than 25 % of 8 → 3 (2 is exactly 25 %)
+    (1, 10, 0.25, True, 2),    # more than 2,5 → 3
+    (52, 54, 1.0, False, 2),
+    (9, 9, 1.0, False, 0),
+    (0, 0, 1.0, False, 0),
+    (8, 10, 0.5, False, 0),    # above the target already
+])
+def test_needed_to_reach(done: int, total: int, target: float, strict: bool, needed: int) -> None:
+    assert sc.needed_to_reach(done, total, target, strict=strict) == needed
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "task", "status"), [
+    (pd.Timestamp("2024-09-20"), ADOPTED, "done"),       # on the deadline day
+    (pd.Timestamp("2024-09-21"), ADOPTED, "late"),
+    (pd.NaT, ADOPTED, "overdue"),
+    (None, POSTED, "overdue"),
+    (pd.Timestamp("2024-10-02"), POSTED, "overdue"),     # after the as-of day: not done yet
+    (True, TEST_WEEK, "done"),
+    (False, TEST_WEEK, "overdue"),
+    (pd.NA, TEST_WEEK, "overdue"),
+])
+def test_task_state_on_the_first_of_october(value: object, task: Task, status: str) -> None:
+    assert sc.task_state(value, task, D(2024, 10, 1)) == status
+
+
+def test_task_not_due_yet_is_pending() -> None:
+    assert sc.task_state(None, POSTED, D(2024, 9, 25)) == "pending"
+
+
+def test_school_task_states() -> None:
+    rows = _tasks()
+    rows = rows[rows["level"] == "school"]
+    states = sc.school_task_states(["s1", "s2", "s9"], rows, [TEST_WEEK, ADOPTED, POSTED],
+                                   D(2024, 10, 1)).set_index("school_id")
+    assert states.loc["s1"].to_dict() == {"in_tasks": True, "test_week": "done",
+                                          "regulation_adopted": "done", "regulation_posted": "done"}
+    assert states.loc["s2"].to_dict() == {"in_tasks": True, "test_week": "overdue",
+                                          "regulation_adopted": "late", "regulation_posted": "overdue"}
+    # s9 sent nothing: its school tasks are not done; the ОМСУ's test week is not its to say
+    assert states.loc["s9"].to_dict() == {"in_tasks": False, "test_week": "unknown",
+                                          "regulation_adopted": "overdue",
+                                          "regulation_posted": "overdue"}
+
+
+def test_municipality_tasks(card: sc.Scorecard) -> None:
+    tasks = card.tasks.set_index("task_id")
+    # test week: the ОМСУ's row says held; s2's row says not held
+    assert tasks.at["test_week", "status"] == "done" and tasks.at["test_week", "omsu_mark"] is True
+    assert tasks.at["test_week", "schools_missing"] == 1
+    # adopted by all three, the last (s2) on 25.09 after the 20.09 deadline → late
+    assert tasks.at["regulation_adopted", "status"] == "late"
+    assert (tasks.at["regulation_adopted", "schools_done"],
+            tasks.at["regulation_adopted", "schools_late"],
+            tasks.at["regulation_adopted", "schools_missing"]) == (2, 1, 0)
+    # s2 has not posted it and 30.09 has passed
+    assert tasks.at["regulation_posted", "status"] == "overdue"
+    assert tasks.at["regulation_posted", "schools_missing"] == 1
+
+
+def test_a_school_level_task_done_by_all_on_time_is_done() -> None:
+    rows = pd.DataFrame({"school_id": ["a", "b"],
+                         "regulation_adopted": pd.to_datetime(["2024-09-10", "2024-09-19"])})
+    states = sc.school_task_states(["a", "b"], rows, [ADOPTED], D(2024, 10, 1))
+    tasks = sc.municipality_tasks([ADOPTED], None, rows, states, D(2024, 10, 1))
+    assert tasks.loc[0, "status"] == "done" and tasks.loc[0, "schools_done"] == 2
+
+
+# --- what each school still has to do --------------------------------------------------------
+
+def test_school_todo(card: sc.Scorecard) -> None:
+    schools = card.schools.set_index("school_id")
+    # s2: posting overdue; K1 1/10 needs 3 (2 more), K2 50/99 needs 75 (25 more),
+    # K4 3/5 needs 2 more, K5 0/9 needs 9
+    assert list(schools.at["s2", "todo"]) == [
+        "разместить положение на сайте (срок 30.09.2024 прошёл)",
+        "до цели не хватает, чел.: K1 — 2, K2 — 25, K4 — 2, K5 — 9",
+    ]
+    assert schools.at["s2", "todo_count"] == 5 and schools.at["s2", "overdue"] == 1
+    # s3: posted without the page address; K4 9/10
+    assert list(schools.at["s3", "todo"]) == ["указать ссылку на положение на сайте школы",
+                                              "до цели не хватает, чел.: K4 — 1"]
+    assert list(schools.at["s1", "todo"]) == []
+
+
+def test_schools_most_to_do_first(card: sc.Scorecard) -> None:
+    assert list(card.schools["school_id"]) == ["s2", "s3", "s1"]
+    table = sc.schools_table(card)
+    assert list(table["№"]) == [1, 2, 3]
+    assert table["Что сделать"].iloc[2] == "всё выполнено"
+    assert table["Статус K1"].iloc[0] == "✖ отстаёт"
+
+
+def test_gaps_text() -> None:
+    assert sc.gaps_text({}) == ""
+    assert sc.gaps_text({"k1": 7, "k4": 2}) == "до цели не хватает, чел.: K1 — 7, K4 — 2"
+
+
+# --- the scorecard ---------------------------------------------------------------------------
+
+def test_municipality_and_region_kpis(card: sc.Scorecard) -> None:
+    own, region = card.municipality, card.region
+    assert own["schools"] == 3 and region["schools"] == 4
+    assert own["k1"] == pytest.approx(10 / 40) and own["k1_status"] == "near"  # not above 25 %
+    assert region["k1"] == pytest.approx(10 / 50) and region["k1_status"] == "near"
+    assert own["k2"] == pytest.approx((28 + 266) / (37 + 360))
+    assert own["k4"] == pytest.approx(22 / 25)
+    assert own["k5_share"] == pytest.approx(28 / 37) and own["k5_status"] == "behind"
+    assert card.rank == 1 and len(card.municipalities_ranked) == 2
+    assert card.municipality_name == "город Вологда"
+
+
+def test_dates_and_trend(card: sc.Scorecard) -> None:
+    assert card.activity_date == D(2024, 9, 16)
+    assert card.tasks_date == card.as_of == D(2024, 10, 1)
+    assert list(card.municipality_trend["k1"]) == pytest.approx([9 / 40, 10 / 40])
+    assert sc.provenance(card) == {"snapshot_date": "2024-10-01", "data_hash": card.data_hash}
+
+
+def test_period_before_the_tasks_export(tasks_file: Path) -> None:
+    early = sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(),
+                               region_code=REGION, oktmo=CITY, period="2024-09-12", targets=TARGETS,
+                               task_file=tasks_file)
+    assert early.activity_date == D(2024, 9, 9) and early.tasks_date is None
+    assert early.as_of == D(2024, 9, 12)
+    assert set(early.tasks["status"]) == {"unknown"}
+    assert early.tasks["schools_missing"].isna().all()
+    figures = sc.key_figures(early)
+    assert figures[4].fact == "—" and figures[4].status == "unknown"
+    assert sc.provenance(early)["snapshot_date"] == "2024-09-09"
+
+
+def test_data_after_the_period_does_not_change_the_hash(tasks_file: Path) -> None:
+    def build(activity: pd.DataFrame) -> sc.Scorecard:
+        return sc.build_scorecard(_schools(), activity, _tasks(), _municipalities(),
+                                  region_code=REGION, oktmo=CITY, period="2024-09-12",
+                                  targets=TARGETS, task_file=tasks_file)
+
+    activity = _activity()
+    earlier = activity[activity["snapshot_date"] <= pd.Timestamp("2024-09-09")]
+    assert build(activity).data_hash == build(earlier).data_hash
+    changed = activity.copy()
+    changed.loc[0, "teachers_active"] += 1
+    assert build(changed).data_hash != build(activity).data_hash
+
+
+def test_unknown_municipality_is_refused(tasks_file: Path) -> None:
+    with pytest.raises(ValueError, match="нет школ с ОКТМО 19999000"):
+        sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(), region_code=REGION,
+                           oktmo="19999000", targets=TARGETS, task_file=tasks_file)
+
+
+def test_bad_period_is_refused(tasks_file: Path) -> None:
+    with pytest.raises(ValueError, match="ГГГГ-ММ-ДД"):
+        sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(), region_code=REGION,
+                           oktmo=CITY, period="16.09.2024", targets=TARGETS, task_file=tasks_file)
+    with pytest.raises(ValueError, match="Нет среза мониторинга"):
+        sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(), region_code=REGION,
+                           oktmo=CITY, period="2024-01-01", targets=TARGETS, task_file=tasks_file)
+
+
+def test_display_tables(card: sc.Scorecard) -> None:
+    tasks = sc.tasks_table(card)
+    assert list(tasks.columns) == ["Задача", "Срок", "Статус", "Школ не выполнили",
+                                   "Школ с опозданием"]
+    assert list(tasks["Статус"].str.replace("\u00a0", " ")) == ["✔ в срок", "▲ с опозданием",
+                                                                "✖ просрочено"]
+    assert tasks["Срок"].iloc[0].replace("\u2060", "") == "13–20.09.2024"
+    assert tasks["Срок"].iloc[1] == "до\u00a020.09.2024"
+    kpis = sc.kpi_table(card)
+    assert list(kpis["Показатель"].str[:2]) == ["K1", "K2", "K4", "K5"]
+    assert kpis["Разница с областью"].iloc[0] == pytest.approx(0.25 - 0.2)
+    assert "тестовая неделя чатов — да" in sc.omsu_marks_html(card)
+    figures = sc.key_figures(card)
+    assert [f.status for f in figures[:4]] == ["near", "near", "near", "behind"]
+    assert figures[4].fact == "1 из 3" and figures[4].status == "behind"  # the test week only
+    assert figures[5].fact == "2 из 3"  # s1 and s3 did every school task (s2 has not posted)
+    status = sc.school_status_table(card)
+    assert status.loc[0, "Положение принято"] == "▲ выполнено с опозданием"
+
+
+def test_methodology_names_deadlines_and_sources(card: sc.Scorecard) -> None:
+    text = sc.methodology_html(card)
+    assert "13.09.2024" in text and "до 30.09.2024" in text.replace("\u00a0", " ")
+    assert "более 25" in text and "params/tasks.yml" in text
+    assert "16 сентября 2024" in text
+
+
+# --- the notebook ----------------------------------------------------------------------------
+
+def test_notebook_runs_on_a_tiny_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    warehouse.rebuild(path, {"schools": _schools(), "school_activity": _activity(),
+                             "tasks": _tasks(), "municipalities": _municipalities()}, keys={})
+    monkeypatch.setenv("WAREHOUSE", str(path))
+    monkeypatch.setenv("PERIOD", "")
+    nb = execute_notebook(NOTEBOOKS_DIR / "municipality_scorecard.ipynb", tmp_path / "out.ipynb",
+                          {"region_code": REGION, "oktmo": CITY, "period": ""})
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = " ".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    text = text.replace("\u00a0", " ")
+    headings = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    for heading in ("## Показатели и задачи ОМСУ", "## Школы: что осталось сделать",
+                    "## Динамика активности педагогов", "## Методика и источники"):
+        assert heading in headings
+    assert headings.rstrip().endswith("## Методика и источники")
+    assert "город Вологда" in text and "25,0 %" in text and "до цели не хватает" in text
+    assert "Положение принято" in text and "просрочено" in text
+    tables = [o.data["application/vnd.sferum.table+json"]["name"] for o in outputs
+              if "application/vnd.sferum.table+json" in o.get("data", {})]
+    assert tables == ["Задачи ОМСУ", "Показатели", "Школы", "Задачи по школам", "Динамика K1"]
+
+
+def test_notebook_is_committed_without_outputs() -> None:
+    nb = nbformat.read(NOTEBOOKS_DIR / "municipality_scorecard.ipynb", as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    assert all(not cell.outputs and cell.execution_count is None for cell in code)
+
+
+def test_a_region_without_tasks_export_still_gets_its_scorecard(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    warehouse.rebuild(path, {"schools": _schools(), "school_activity": _activity()}, keys={})
+    card = sc.load_scorecard(REGION, CITY, warehouse_path=path)
+    assert card.tasks_date is None and set(card.tasks["status"]) == {"unknown"}
+    assert card.municipality_name == "город Вологда"  # from the school registry
+    assert card.as_of == card.activity_date == D(2024, 9, 16)
+
+
+def test_a_warehouse_without_school_data_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    warehouse.rebuild(path, {"municipalities": _municipalities()}, keys={})
+    with pytest.raises(ValueError, match="make ingest"):
+        sc.load_scorecard(REGION, CITY, warehouse_path=path)
