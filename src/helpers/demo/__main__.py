@@ -76,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = write_region(vologda, out / "regions" / "35")
         lines.append(f"{len(files)} выгрузок Вологодской области: школ {len(vologda.schools)}, "
                      f"учеников {int(vologda.schools['pupils'].sum())}, родителей в реестре "
-                     f"{len(vologda.parents)}, чатов {vologda.chats['chat_id'].nunique()} "
-                     f"→ {out / 'regions' / '35'}")
+                     f"{len(vologda.parents)}, чатов {vologda.chats['chat_id'].nunique()} (в "
+                     f"реестрах 16.09.2024 и 10.11.2025) → {out / 'regions' / '35'}")
     if args.scale == "national":
         from helpers.demo.national import write_national
 
