@@ -50,14 +50,20 @@ def _percent_axis(axis: matplotlib.axis.Axis) -> None:
 
 
 def trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title: str,
-                highlight: pd.DataFrame | None = None, highlight_label: str = "") -> Figure:
-    """A share over snapshot dates (``snapshot_date``, ``value``), with the target as a line."""
+                highlight: pd.DataFrame | None = None, highlight_label: str = "",
+                label: str = "Россия") -> Figure:
+    """A share over snapshot dates (``snapshot_date``, ``value``), with the target as a line.
+
+    The main line is ``label`` (the country, or a region); a highlighted territory is drawn over
+    it with a marker shape of its own, so the legend reads without colour.
+    """
     figure, axes = _figure(7)
     axes.plot(trend["snapshot_date"], trend[value], color=PRIMARY, marker="o", markersize=3,
-              label="Россия")
-    if highlight is not None and not highlight.empty:
-        axes.plot(highlight["snapshot_date"], highlight[value], color="#e08214", marker="s",
-                  markersize=3, label=highlight_label)
+              label=label)
+    shown = highlight if highlight is not None and not highlight.empty else None
+    if shown is not None:
+        axes.plot(shown["snapshot_date"], shown[value], color="#e08214", marker="s",
+                  markersize=3, linewidth=1.8, label=highlight_label)
     if target is not None:
         axes.axhline(target, color=TARGET, linestyle="--", linewidth=1)
         axes.annotate(f"цель {fmt_percent(target, 0)}", (trend["snapshot_date"].iloc[0], target),
@@ -65,9 +71,8 @@ def trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title:
     axes.xaxis.set_major_formatter(FuncFormatter(
         lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
     _percent_axis(axes.yaxis)
-    highest = max([trend[value].max(), target or 0]
-                  + ([highlight[value].max()] if highlight is not None and not highlight.empty else []))
-    axes.set_ylim(0, highest * 1.2)
+    values = [trend[value].max(), target or 0] + ([shown[value].max()] if shown is not None else [])
+    axes.set_ylim(0, max(v for v in values if pd.notna(v)) * 1.2 or 1)
     axes.set_title(title, loc="left")
     axes.legend(loc="lower right", frameon=False)
     return figure
@@ -123,35 +128,6 @@ def show(figure: Figure, caption: str) -> None:
     figure.savefig(buffer, format="svg")
     plt.close(figure)
     display(SVG(buffer.getvalue()), metadata={"caption": caption})
-
-
-def comparison_trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title: str,
-                           label: str, highlight: pd.DataFrame | None = None,
-                           highlight_label: str = "") -> Figure:
-    """``trend_chart`` with the main line named (``label``: a region rather than «Россия»).
-
-    The highlighted territory (a municipality) is drawn over it; each line has a marker shape of
-    its own, so the legend reads without colour.
-    """
-    figure, axes = _figure(7)
-    axes.plot(trend["snapshot_date"], trend[value], color=PRIMARY, marker="o", markersize=3,
-              label=label)
-    shown = highlight if highlight is not None and not highlight.empty else None
-    if shown is not None:
-        axes.plot(shown["snapshot_date"], shown[value], color="#e08214", marker="s",
-                  markersize=3, linewidth=1.8, label=highlight_label)
-    if target is not None:
-        axes.axhline(target, color=TARGET, linestyle="--", linewidth=1)
-        axes.annotate(f"цель {fmt_percent(target, 0)}", (trend["snapshot_date"].iloc[0], target),
-                      xytext=(0, 3), textcoords="offset points", color=TARGET, fontsize=8)
-    axes.xaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
-    _percent_axis(axes.yaxis)
-    values = [trend[value].max(), target or 0] + ([shown[value].max()] if shown is not None else [])
-    axes.set_ylim(0, max(v for v in values if pd.notna(v)) * 1.2 or 1)
-    axes.set_title(title, loc="left")
-    axes.legend(loc="lower right", frameon=False)
-    return figure
 
 
 def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,

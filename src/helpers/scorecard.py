@@ -776,7 +776,7 @@ def trend_caption(card: Scorecard) -> str:
 
 
 def trend_chart(card: Scorecard) -> Figure:
-    return charts.comparison_trend_chart(
+    return charts.trend_chart(
         card.trend, value="k1", target=card.targets.k1.value,
         title=f"K1 — доля активных в чатах, {card.municipality_name}", label=card.region_name,
         highlight=card.municipality_trend, highlight_label=card.municipality_name,
