@@ -98,12 +98,14 @@ def load_ranking(period: str = "", window_weeks: int | None = None, highlight_re
 
 # --- shaped for display ----------------------------------------------------------------------
 
+def share_target(target: ind.Target) -> str:
+    """A share target as the plan reads: «более 25 %» (strict) or «не менее 75 %»."""
+    return ("более " if target.strict else "не менее ") + fmt_percent(target.value, 0)
+
+
 def key_figures(ranking: Ranking) -> list[KeyFigure]:
     """The first page: each KPI of the country against its 2024–2025 target."""
     national, targets = ranking.national, ranking.targets
-
-    def share_target(target: ind.Target) -> str:
-        return ("более " if target.strict else "не менее ") + fmt_percent(target.value, 0)
 
     not_done = int(national["regions_not_integrated"])
     return [
@@ -316,8 +318,8 @@ def region_key_figures(ranking: Ranking) -> list[KeyFigure]:
     row, national, targets = region_row(ranking), ranking.national, ranking.targets
 
     def card(target: ind.Target, column: str, status: str, fact: str, country: str) -> KeyFigure:
-        return KeyFigure(target.label, fact, ("более " if target.strict else "не менее ")
-                         + fmt_percent(target.value, 0), row[status], note=f"по России: {country}")
+        return KeyFigure(target.label, fact, share_target(target), row[status],
+                         note=f"по России: {country}")
 
     return [
         card(targets.k1, "k1", "k1_status", fmt_percent(row["k1"]), fmt_percent(national["k1"])),
