@@ -539,12 +539,7 @@ def build_diary(*, schools: pd.DataFrame, municipalities: pd.DataFrame, activity
         ValueError: ``period`` not an ISO date, no registry export on or before it, or ``oktmo``
             not in the region.
     """
-    if period:
-        try:
-            dt.date.fromisoformat(period)
-        except ValueError:
-            raise ValueError(f"Дата «{period}» не в формате ГГГГ-ММ-ДД / period {period!r} is not "
-                             "an ISO date") from None
+    regional.check_period(period)
     pupils_now = _at_or_before(pupils, period, "Ученики")
     parents_now = _at_or_before(parents, period, "Реестр родителей")
     parents_day = regional.snapshot_on_or_before(parents_now)

@@ -23,6 +23,17 @@ def read_table(table: str, region_code: str, warehouse_path: Path | None = None)
     return frame.drop(columns=["source_file"], errors="ignore")
 
 
+def check_period(period: str) -> None:
+    """Refuse a period that is not an ISO date (empty means the latest export)."""
+    if not period:
+        return
+    try:
+        dt.date.fromisoformat(period)
+    except ValueError:
+        raise ValueError(f"Дата «{period}» не в формате ГГГГ-ММ-ДД / period {period!r} is not "
+                         "an ISO date") from None
+
+
 def snapshot_on_or_before(frame: pd.DataFrame, period: str = "") -> dt.date:
     """The latest ``snapshot_date`` of ``frame`` on or before ``period`` (ISO; '' = latest)."""
     dates = pd.to_datetime(frame["snapshot_date"])

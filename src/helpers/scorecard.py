@@ -447,12 +447,7 @@ def build_scorecard(schools: pd.DataFrame, activity: pd.DataFrame, tasks: pd.Dat
         ValueError: in Russian, when ``period`` is not an ISO date, the municipality has no
             schools, or there is no activity snapshot on or before ``period``.
     """
-    if period:
-        try:
-            dt.date.fromisoformat(period)
-        except ValueError:
-            raise ValueError(f"Дата среза «{period}» не в формате ГГГГ-ММ-ДД / period {period!r} "
-                             "is not an ISO date") from None
+    regional.check_period(period)
     targets = targets or ind.load_targets()
     campaign_id, specs = campaigns.load_tasks(task_file) if task_file else campaigns.load_tasks()
     task_specs = tuple(specs.values())
