@@ -64,22 +64,22 @@ data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=
 	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale $(SCALE) $(if $(EXCLUDE),--exclude $(EXCLUDE))
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
-	$(PY) -m helpers.ingest --check
+	$(PY) -m helpers.ingestion --check
 
 ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the warehouse (atomic)
-	$(PY) -m helpers.ingest
+	$(PY) -m helpers.ingestion
 
 # The demo data is generated only when DATA_DIR is the demo folder: real exports are never overwritten.
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
 briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
-	$(PY) -m helpers.ingest
-	$(PY) -m helpers.briefings --batch $(BATCH) $(if $(REGION),--region $(REGION))
+	$(PY) -m helpers.ingestion
+	$(PY) -m helpers.batch --batch $(BATCH) $(if $(REGION),--region $(REGION))
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
 	@test -n "$(KIND)" || { echo "KIND= is required (see params/kinds.yml)"; exit 2; }
-	$(PY) -m helpers.ingest
-	$(PY) -m helpers.briefings --kind $(KIND) --territory $(or $(TERRITORY),RU)
+	$(PY) -m helpers.ingestion
+	$(PY) -m helpers.batch --kind $(KIND) --territory $(or $(TERRITORY),RU)
 
 test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"
@@ -88,9 +88,9 @@ test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
 bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite vs floor; national ingestion time and memory
-	$(PY) -m helpers.ingest
-	$(PY) -m helpers.bench
-	$(PY) -m helpers.bench_ingest --data-dir data/national
+	$(PY) -m helpers.ingestion
+	$(PY) tools/bench.py
+	$(PY) tools/bench_ingest.py --data-dir data/national
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests notebooks

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers.contract.forms import FEDERAL
+from helpers.ingestion.contract.forms import FEDERAL
 
 HEADERS = [c.header for c in FEDERAL.columns if c.name != "snapshot_date"]
 
@@ -91,7 +91,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_warehouse(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo ingested into a warehouse of its own."""
-    from helpers import ingest
+    from helpers.ingestion import ingest
 
     root = tmp_path_factory.mktemp("warehouse")
     with pytest.MonkeyPatch.context() as patch:

@@ -10,8 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-from helpers.formatting import fmt_percent, fmt_thousands
-from helpers.indicators import (
+from helpers.indicators.kpis import (
     best_dynamics,
     delta_k1,
     lagging_regions,
@@ -21,6 +20,7 @@ from helpers.indicators import (
     region_indicators,
     select_snapshot,
 )
+from helpers.vocabulary import fmt_percent, fmt_thousands
 
 SEED_DATE = dt.date(2024, 9, 16)
 SEED_K1 = "20,5\u00a0%"

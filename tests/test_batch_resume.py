@@ -16,7 +16,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from helpers import warehouse
+from helpers.warehouse import store
 
 PROBE = Path(__file__).parent / "fixtures" / "batch" / "probe.ipynb"
 REGIONS = ["01", "02", "03", "04", "05", "06"]
@@ -36,13 +36,13 @@ def environment(tmp_path: Path) -> dict[str, str]:
     (params / "batches" / "slow.yml").write_text(yaml.safe_dump(batch, allow_unicode=True))
     rows = pd.DataFrame({"snapshot_date": [pd.Timestamp("2024-09-16").date()] * len(REGIONS),
                          "region_code": REGIONS, "teachers_total": [10] * len(REGIONS)})
-    warehouse.rebuild(tmp_path / "warehouse.duckdb", {"federal_snapshots": rows}, {})
+    store.rebuild(tmp_path / "store.duckdb", {"federal_snapshots": rows}, {})
     return {**os.environ, "PARAMS_DIR": str(params), "OUTPUT_DIR": str(tmp_path / "output"),
-            "WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "JOBS": "2", "PERIOD": ""}
+            "WAREHOUSE": str(tmp_path / "store.duckdb"), "JOBS": "2", "PERIOD": ""}
 
 
 def _start(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "helpers.briefings", "--batch", "slow"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "helpers.batch", "--batch", "slow"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 

@@ -11,13 +11,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from helpers import warehouse
 from helpers.batch import fingerprint as fp
 from helpers.batch import territories
 from helpers.batch.executors import LocalExecutor, Outcome
 from helpers.batch.plan import Job, Kind, job_for
 from helpers.batch.run import run_batch
 from helpers.render import catalog
+from helpers.warehouse import store
 
 PROBE = Path(__file__).parent / "fixtures" / "batch" / "probe.ipynb"
 
@@ -59,8 +59,8 @@ def _federal_rows() -> pd.DataFrame:
 @pytest.fixture
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A warehouse, a copy of the probe notebook, a code and a template folder of the test's own."""
-    store = tmp_path / "warehouse.duckdb"
-    warehouse.rebuild(store, {"federal_snapshots": _federal_rows()}, {})
+    db_path = tmp_path / "warehouse.duckdb"
+    store.rebuild(db_path, {"federal_snapshots": _federal_rows()}, {})
     notebook = tmp_path / "probe.ipynb"
     shutil.copy(PROBE, notebook)
     code, template = tmp_path / "code", tmp_path / "template"
@@ -74,7 +74,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(fp, "TEMPLATES_DIR", template)
     for cached in (fp.code_hash, fp.template_hash, fp.notebook_hash, fp.lock_hash):
         cached.cache_clear()
-    yield tmp_path, store, notebook, code, template
+    yield tmp_path, db_path, notebook, code, template
     for cached in (fp.code_hash, fp.template_hash, fp.notebook_hash, fp.lock_hash):
         cached.cache_clear()
 
@@ -86,10 +86,10 @@ def _jobs(notebook: Path, scope: str = "region", **extra: object) -> list[Job]:
 
 
 def _run(setup, jobs: list[Job], force: bool = False) -> list[str]:
-    tmp, store = setup[0], setup[1]
+    tmp, db_path = setup[0], setup[1]
     rendered: list[str] = []
     output = tmp / "output"
-    run_batch("test", jobs, output_dir=output, warehouse=store, force=force,
+    run_batch("test", jobs, output_dir=output, warehouse=db_path, force=force,
               make_executor=lambda: RecordingExecutor(output, rendered))
     for cached in (fp.code_hash, fp.template_hash, fp.notebook_hash, fp.lock_hash):
         cached.cache_clear()
@@ -130,20 +130,20 @@ def test_dependency_lock_change_triggers_a_rerender(setup) -> None:
 
 
 def test_data_change_rerenders_only_the_briefings_that_read_it(setup) -> None:
-    store = setup[1]
+    db_path = setup[1]
     jobs = _jobs(setup[2], scope="region")
     _run(setup, jobs)
-    with duckdb.connect(str(store)) as con:
+    with duckdb.connect(str(db_path)) as con:
         con.execute("UPDATE federal_snapshots SET teachers_active = 21 WHERE region_code = '48'")
         con.execute("CREATE TABLE unrelated AS SELECT 1 AS x")
     assert _run(setup, jobs) == ["48"]
 
 
 def test_data_change_rerenders_every_briefing_that_reads_all_rows(setup) -> None:
-    store = setup[1]
+    db_path = setup[1]
     jobs = _jobs(setup[2], scope="all")
     _run(setup, jobs)
-    with duckdb.connect(str(store)) as con:
+    with duckdb.connect(str(db_path)) as con:
         con.execute("UPDATE federal_snapshots SET teachers_active = 21 WHERE region_code = '48'")
     assert _run(setup, jobs) == ["35", "48", "77"]
 
@@ -151,7 +151,7 @@ def test_data_change_rerenders_every_briefing_that_reads_all_rows(setup) -> None
 def test_reingesting_the_same_data_changes_nothing(setup) -> None:
     jobs = _jobs(setup[2])
     _run(setup, jobs)
-    warehouse.rebuild(setup[1], {"federal_snapshots": _federal_rows()}, {})
+    store.rebuild(setup[1], {"federal_snapshots": _federal_rows()}, {})
     assert _run(setup, jobs) == []
 
 
@@ -181,10 +181,10 @@ def test_run_log_keeps_counts(setup) -> None:
 # --- real worker processes -----------------------------------------------------------------------
 
 def _real_run(tmp_path: Path, jobs: list[Job], timeout: float = 120):
-    store = tmp_path / "warehouse.duckdb"
-    warehouse.rebuild(store, {"federal_snapshots": _federal_rows()}, {})
+    db_path = tmp_path / "warehouse.duckdb"
+    store.rebuild(db_path, {"federal_snapshots": _federal_rows()}, {})
     output = tmp_path / "output"
-    summary = run_batch("test", jobs, output_dir=output, warehouse=store, force=False,
+    summary = run_batch("test", jobs, output_dir=output, warehouse=db_path, force=False,
                         make_executor=lambda: LocalExecutor(output, jobs=2, timeout=timeout))
     return summary, {(e["territory"]): e for e in catalog.load_manifest(output)}, output
 
@@ -213,12 +213,12 @@ def test_the_same_batch_runs_on_a_dask_cluster(tmp_path: Path) -> None:
 
     from helpers.batch.executors import DaskExecutor
 
-    store = tmp_path / "warehouse.duckdb"
-    warehouse.rebuild(store, {"federal_snapshots": _federal_rows()}, {})
+    db_path = tmp_path / "warehouse.duckdb"
+    store.rebuild(db_path, {"federal_snapshots": _federal_rows()}, {})
     output = tmp_path / "output"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        summary = run_batch("dask", _jobs(PROBE, fail_on="77"), output_dir=output, warehouse=store,
+        summary = run_batch("dask", _jobs(PROBE, fail_on="77"), output_dir=output, warehouse=db_path,
                             force=False, make_executor=lambda: DaskExecutor(
                                 output, address=cluster.scheduler_address, timeout=120))
     assert (summary.rendered, summary.failed) == (2, 1)

@@ -10,8 +10,9 @@ import pytest
 from pypdf import PdfReader
 from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING
 
-from helpers import briefings, ingest
+from helpers.batch.__main__ import main as render_main
 from helpers.demo.federal import build_federal_history, write_federal_exports
+from helpers.ingestion import ingest
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("OUTPUT_DIR", str(root / "output"))
         patch.setenv("PERIOD", "")
         assert ingest.main([]) == 0
-        assert briefings.main(["--batch", "national"]) == 0
+        assert render_main(["--batch", "national"]) == 0
     return root / "output"
 
 

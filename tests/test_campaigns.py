@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.campaigns import campaign_at, load_campaigns, load_tasks, task_status
+from helpers.indicators.campaigns import campaign_at, load_campaigns, load_tasks, task_status
 
 D = dt.date
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.contract import cleaning
-from helpers.contract.forms import FEDERAL
-from helpers.contract.loading import load_file, load_folder
-from helpers.contract.problems import Problem
-from helpers.ingest import federal_context
+from helpers.ingestion.contract import cleaning
+from helpers.ingestion.contract.forms import FEDERAL
+from helpers.ingestion.contract.loading import load_file, load_folder
+from helpers.ingestion.contract.problems import Problem
+from helpers.ingestion.ingest import federal_context
 from tests.conftest import GOOD_ROWS, HEADERS, totals_row
 
 

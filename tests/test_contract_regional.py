@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.contract.forms import CHAT_MEMBERS, FORMS, REGIONAL_FORMS
-from helpers.contract.loading import detect_form, parse_folder
-from helpers.contract.problems import Problem
-from helpers.contract.reading import read_tables
 from helpers.demo.writing import Sheet, write_csv, write_xlsx
-from helpers.reference import load_municipalities
-from helpers.school_data import RegionData, load_region, region_folders
+from helpers.ingestion.contract.forms import CHAT_MEMBERS, FORMS, REGIONAL_FORMS
+from helpers.ingestion.contract.loading import detect_form, parse_folder
+from helpers.ingestion.contract.problems import Problem
+from helpers.ingestion.contract.reading import read_tables
+from helpers.ingestion.regional import RegionData, load_region, region_folders
+from helpers.warehouse.reference import load_municipalities
 
 TODAY = dt.date(2025, 12, 1)
 EXPORTED = "Выгружено 16.09.2024 14:05"
@@ -458,7 +458,7 @@ def test_many_errors_of_one_kind_are_summarised(tmp_path: Path, tables: dict[str
 def test_large_csv_goes_through_pyarrow_with_the_same_result(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              tables: dict[str, dict]) -> None:
-    from helpers.contract import reading
+    from helpers.ingestion.contract import reading
 
     folder = write_region(tmp_path / "a", {"pupils.csv": tables["pupils.csv"]})
     slow = read_tables(folder / "pupils.csv")[0].cells

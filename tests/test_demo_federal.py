@@ -12,8 +12,6 @@ import pandas as pd
 import pytest
 from seed_figures import assert_seed_figures
 
-from helpers.contract.forms import FEDERAL
-from helpers.contract.loading import load_folder
 from helpers.demo.federal import (
     build_federal_history,
     check_constraints,
@@ -21,7 +19,7 @@ from helpers.demo.federal import (
     snapshot_dates,
     write_federal_exports,
 )
-from helpers.indicators import (
+from helpers.indicators.kpis import (
     best_dynamics,
     delta_k1,
     lagging_regions,
@@ -30,7 +28,9 @@ from helpers.indicators import (
     region_indicators,
     select_snapshot,
 )
-from helpers.ingest import federal_context
+from helpers.ingestion.contract.forms import FEDERAL
+from helpers.ingestion.contract.loading import load_folder
+from helpers.ingestion.ingest import federal_context
 
 LATEST = dt.date(2024, 9, 16)
 NBSP = "\u00a0"

@@ -14,8 +14,6 @@ import pandas as pd
 import pytest
 from seed_figures import assert_seed_figures
 
-from helpers.campaigns import load_tasks, task_status
-from helpers.contract.snils import normalize, validity
 from helpers.demo.federal import build_federal_history, snapshot_dates
 from helpers.demo.national import national_plans, synthetic_municipalities, write_national
 from helpers.demo.regional import (
@@ -27,9 +25,11 @@ from helpers.demo.regional import (
     build_region,
     federal_rows,
 )
-from helpers.indicators import delta_k1, region_indicators, select_snapshot
-from helpers.reference import load_municipalities
-from helpers.school_data import load_region
+from helpers.indicators.campaigns import load_tasks, task_status
+from helpers.indicators.kpis import delta_k1, region_indicators, select_snapshot
+from helpers.ingestion.contract.snils import normalize, validity
+from helpers.ingestion.regional import load_region
+from helpers.warehouse.reference import load_municipalities
 
 D = pd.Timestamp
 
@@ -280,8 +280,8 @@ def test_national_plans_cover_about_forty_thousand_schools() -> None:
 
 def test_the_load_mode_writes_what_ingestion_accepts(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from helpers import ingest
     from helpers.demo.federal import write_federal_exports
+    from helpers.ingestion import ingest
 
     history = build_federal_history()
     skip = set(history["region_code"]) - {"83", "87"}

@@ -22,9 +22,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import diary as dy
-from helpers import warehouse
-from helpers.campaigns import Task
+from helpers.briefings.diary_authorization_gaps import build as dy
+from helpers.indicators.campaigns import Task
+from helpers.warehouse import store
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "diary_authorization_gaps.ipynb"
 DAY = dt.date(2024, 9, 16)
@@ -340,7 +340,7 @@ def test_display_shapes_have_no_identifiers_of_people(region: dy.Diary, municipa
 
 def test_warehouse_without_registries_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    warehouse.rebuild(path, {"schools": _schools()}, keys={})
+    store.rebuild(path, {"schools": _schools()}, keys={})
     with pytest.raises(ValueError, match="нет таблиц данных школ .*pupils"):
         dy.load_diary("35", warehouse_path=path)
 
@@ -348,7 +348,7 @@ def test_warehouse_without_registries_says_what_to_do(tmp_path: Path) -> None:
 def test_optional_tables_may_be_missing(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     frames = _frames()
-    warehouse.rebuild(path, {t: frames[t] for t in dy.REQUIRED_TABLES}, keys={})
+    store.rebuild(path, {t: frames[t] for t in dy.REQUIRED_TABLES}, keys={})
     diary = dy.load_diary("35", warehouse_path=path)
     assert diary.contingent_date is None and diary.region["contingent"] == 12  # the school registry
     assert diary.tasks_date is None and dy.key_figures(diary)[-1].status == "unknown"
@@ -362,7 +362,7 @@ def test_notebook_runs_with_its_defaults(tmp_path: Path, monkeypatch: pytest.Mon
     from helpers.render.payloads import find_provenance, find_tables
 
     path = tmp_path / "w.duckdb"
-    warehouse.rebuild(path, _frames(), keys={})
+    store.rebuild(path, _frames(), keys={})
     monkeypatch.setenv("WAREHOUSE", str(path))
     monkeypatch.setenv("PERIOD", "")
     nb = execute_notebook(NOTEBOOK, tmp_path / "out.ipynb", {})

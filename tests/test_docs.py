@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers.config import PROJECT_ROOT
-from helpers.contract.forms import FORMS
+from helpers.ingestion.contract.forms import FORMS
 
 
 def test_every_declared_column_is_documented_with_its_headers() -> None:

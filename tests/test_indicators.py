@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.indicators import (
+from helpers.indicators.kpis import (
     add_status,
     best_dynamics,
     delta_k1,

@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING, assert_seed_figures
 
-from helpers import ingest, warehouse
+from helpers.briefings.regional_ranking.build import build_ranking
 from helpers.config import settings
 from helpers.demo.federal import build_federal_history, write_federal_exports
-from helpers.ranking import build_ranking
+from helpers.ingestion import ingest
+from helpers.warehouse import store
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +25,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_history: pd.Da
     """DATA_DIR with the demo exports, a warehouse and output dir of its own."""
     write_federal_exports(demo_history, tmp_path / "data" / "federal")
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "store.duckdb"))
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))
     return tmp_path
 
 
 def test_seed_figures_hold_in_the_warehouse(project: Path) -> None:
     assert ingest.main([]) == 0
-    history = warehouse.read_federal(settings().warehouse)
+    history = store.read_federal(settings().warehouse)
     assert_seed_figures(history)
     ranking = build_ranking(history)  # what the notebook calls
     assert ranking.lagging["region_name"].tolist() == SEED_LAGGING
@@ -41,7 +42,7 @@ def test_seed_figures_hold_in_the_warehouse(project: Path) -> None:
 
 def test_warehouse_holds_exactly_the_generated_figures(project: Path, demo_history) -> None:
     assert ingest.main([]) == 0
-    stored = warehouse.read_federal(settings().warehouse)
+    stored = store.read_federal(settings().warehouse)
     assert len(stored) == len(demo_history) == 16 * 89
     columns = ["region_code", "teachers_total", "teachers_active", "pupils_linked"]
     left = stored.sort_values(["snapshot_date", "region_code"])[columns].reset_index(drop=True)
@@ -51,9 +52,9 @@ def test_warehouse_holds_exactly_the_generated_figures(project: Path, demo_histo
 
 def test_reingest_is_idempotent(project: Path) -> None:
     assert ingest.main([]) == 0
-    first = warehouse.read_federal(settings().warehouse)
+    first = store.read_federal(settings().warehouse)
     assert ingest.main([]) == 0
-    pd.testing.assert_frame_equal(first, warehouse.read_federal(settings().warehouse))
+    pd.testing.assert_frame_equal(first, store.read_federal(settings().warehouse))
 
 
 def test_bad_export_exits_2_and_keeps_the_previous_warehouse(project: Path, capsys) -> None:

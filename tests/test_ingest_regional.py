@@ -12,18 +12,19 @@ import pytest
 from seed_figures import assert_seed_figures
 from test_contract_regional import TABLES, write_region
 
-from helpers import ingest, warehouse
-from helpers.contract.forms import FEDERAL
-from helpers.contract.snils import normalize
 from helpers.demo.federal import build_federal_history, write_federal_exports
 from helpers.demo.regional import COUNT_COLUMNS
+from helpers.ingestion import ingest
+from helpers.ingestion.contract.forms import FEDERAL
+from helpers.ingestion.contract.snils import normalize
+from helpers.warehouse import store
 
 TABLE_NAMES = {"federal_snapshots", "municipalities", "schools", "school_activity", "chats",
                "chat_members", "tasks", "pupils", "parents", "parent_children", "source_files"}
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:
-    with warehouse.connect(path) as con:
+    with store.connect(path) as con:
         return con.execute(sql).df()
 
 
@@ -54,7 +55,7 @@ def test_school_sums_equal_the_federal_row_of_region_35(demo_warehouse: Path) ->
     assert len(schools) == len(federal) == 16
     pd.testing.assert_frame_equal(schools[COUNT_COLUMNS], federal[COUNT_COLUMNS],
                                   check_dtype=False)
-    assert_seed_figures(warehouse.read_federal(demo_warehouse))
+    assert_seed_figures(store.read_federal(demo_warehouse))
 
 
 def test_the_warehouse_holds_no_personal_data(demo_warehouse: Path, vologda_demo) -> None:
@@ -130,34 +131,34 @@ def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, history: pd.DataFrame
     write_federal_exports(history, tmp_path / "data" / "federal")
     write_region(tmp_path / "data" / "regions" / "35", copy.deepcopy(TABLES))
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "store.duckdb"))
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))
     return tmp_path
 
 
 def test_federal_and_regions_in_one_rebuild(small: Path) -> None:
     assert ingest.main([]) == 0
-    path = small / "warehouse.duckdb"
-    assert len(warehouse.read_federal(path)) == 16 * 89
-    pupils = warehouse.read_table(path, "pupils").sort_values("school_id")
+    path = small / "store.duckdb"
+    assert len(store.read_federal(path)) == 16 * 89
+    pupils = store.read_table(path, "pupils").sort_values("school_id")
     assert len(pupils) == 3 and pupils["age"].tolist() == [11, 7, 14]
     assert pupils["snils_valid"].tolist() == [True, False, False]
-    tasks = warehouse.read_table(path, "tasks").sort_values("unit_id")
+    tasks = store.read_table(path, "tasks").sort_values("unit_id")
     assert tasks["level"].tolist() == ["school", "school", "municipality"]
     assert tasks["oktmo"].tolist() == ["19701000", "19605000", "19605000"]  # from the registry
-    links = warehouse.read_table(path, "parent_children")
+    links = store.read_table(path, "parent_children")
     assert len(links) == 3 and set(links["school_id"]) == {"1001", "1002", "1003"}
-    parents = warehouse.read_table(path, "parents").sort_values("children_count")
+    parents = store.read_table(path, "parents").sort_values("children_count")
     assert parents["children_count"].tolist() == [0, 1, 2]
     assert parents["login_present"].sum() == 2
-    sources = warehouse.read_table(path, "source_files")
+    sources = store.read_table(path, "source_files")
     assert "regions/35/pupils.csv" in set(sources["file"])
     assert sources.set_index("file").loc["regions/35/pupils.csv", "rows"] == 3
 
 
 def test_an_error_in_a_region_keeps_the_previous_warehouse(small: Path, capsys) -> None:
     assert ingest.main([]) == 0
-    path = small / "warehouse.duckdb"
+    path = small / "store.duckdb"
     before = path.read_bytes()
     region = small / "data" / "regions" / "35"
     tables = copy.deepcopy(TABLES)
@@ -175,7 +176,7 @@ def test_an_error_in_the_federal_files_stops_the_regions_too(small: Path) -> Non
     bad = small / "data" / "federal" / "broken_2024-09-23.csv"
     bad.write_text("Код субъекта;Субъект Российской Федерации\n1;Адыгея\n", encoding="cp1251")
     assert ingest.main([]) == ingest.EXIT_INVALID
-    assert not (small / "warehouse.duckdb").exists()
+    assert not (small / "store.duckdb").exists()
 
 
 def test_a_badly_named_region_folder_is_an_error(small: Path) -> None:
@@ -188,18 +189,18 @@ def test_without_regions_the_tables_exist_and_are_empty(small: Path) -> None:
 
     shutil.rmtree(small / "data" / "regions")
     assert ingest.main([]) == 0
-    path = small / "warehouse.duckdb"
+    path = small / "store.duckdb"
     for table in ("schools", "chat_members", "pupils", "parent_children", "tasks"):
-        assert warehouse.read_table(path, table).empty
-    assert list(warehouse.read_table(path, "pupils").columns)[:4] == [
+        assert store.read_table(path, table).empty
+    assert list(store.read_table(path, "pupils").columns)[:4] == [
         "region_code", "pupil_id", "school_id", "class_name"]
-    assert len(warehouse.read_federal(path)) == 16 * 89
+    assert len(store.read_federal(path)) == 16 * 89
     assert FEDERAL.key == ("snapshot_date", "region_code")
 
 
 def test_streaming_rebuild_abandons_the_new_file_on_error(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    warehouse.rebuild(path, {"t": pd.DataFrame({"a": [1, 2]})}, keys={"t": ("a",)})
+    store.rebuild(path, {"t": pd.DataFrame({"a": [1, 2]})}, keys={"t": ("a",)})
     before = path.read_bytes()
 
     def chunks():
@@ -208,19 +209,19 @@ def test_streaming_rebuild_abandons_the_new_file_on_error(tmp_path: Path) -> Non
         raise RuntimeError("an invalid export")
 
     with pytest.raises(RuntimeError):
-        warehouse.rebuild(path, chunks(), keys={"t": ("a",)})
+        store.rebuild(path, chunks(), keys={"t": ("a",)})
     assert path.read_bytes() == before and not list(tmp_path.glob(".*.tmp"))
-    warehouse.rebuild(path, iter([("t", pd.DataFrame({"a": [2]})), ("t", pd.DataFrame({"a": [1]}))]),
+    store.rebuild(path, iter([("t", pd.DataFrame({"a": [2]})), ("t", pd.DataFrame({"a": [1]}))]),
                       keys={"t": ("a",)})
-    assert warehouse.read_table(path, "t")["a"].tolist() == [2, 1]
+    assert store.read_table(path, "t")["a"].tolist() == [2, 1]
 
 
 def test_a_large_table_has_its_key_checked_by_a_query(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(warehouse, "PRIMARY_KEY_MAX_ROWS", 1)
+    monkeypatch.setattr(store, "PRIMARY_KEY_MAX_ROWS", 1)
     path = tmp_path / "w.duckdb"
-    warehouse.rebuild(path, {"t": pd.DataFrame({"a": [1, 2]})}, keys={"t": ("a",)})
-    assert warehouse.read_table(path, "t")["a"].tolist() == [1, 2]
-    with pytest.raises(warehouse.DuplicateKey, match="1 repeated keys"):
-        warehouse.rebuild(path, {"t": pd.DataFrame({"a": [1, 1]})}, keys={"t": ("a",)})
-    assert warehouse.read_table(path, "t")["a"].tolist() == [1, 2]
+    store.rebuild(path, {"t": pd.DataFrame({"a": [1, 2]})}, keys={"t": ("a",)})
+    assert store.read_table(path, "t")["a"].tolist() == [1, 2]
+    with pytest.raises(store.DuplicateKey, match="1 repeated keys"):
+        store.rebuild(path, {"t": pd.DataFrame({"a": [1, 1]})}, keys={"t": ("a",)})
+    assert store.read_table(path, "t")["a"].tolist() == [1, 2]

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from helpers.contract import last_seen
+from helpers.ingestion.contract import last_seen
 
 AT = dt.datetime(2024, 9, 16, 14, 5)
 

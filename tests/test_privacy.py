@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import privacy
-from helpers.contract.forms import PARENTS, PUPILS
+from helpers.ingestion import privacy
+from helpers.ingestion.contract.forms import PARENTS, PUPILS
 
 
 def test_key_from_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,8 +7,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from helpers.briefings.regional_ranking.build import (
+    build_ranking,
+    highlight_rows,
+    key_figures,
+    plan_fact,
+    ranking_table,
+)
 from helpers.demo.federal import build_federal_history
-from helpers.ranking import build_ranking, highlight_rows, key_figures, plan_fact, ranking_table
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +75,7 @@ def test_plan_fact_rows_are_shares_with_statuses(history) -> None:
 
 
 def test_region_card_places_the_region_among_its_neighbours(history) -> None:
-    from helpers.ranking import (
+    from helpers.briefings.regional_ranking.build import (
         neighbour_highlight,
         neighbours_table,
         region_key_figures,
@@ -89,7 +95,7 @@ def test_region_card_places_the_region_among_its_neighbours(history) -> None:
 
 
 def test_region_card_of_the_first_region_has_neighbours_only_below(history) -> None:
-    from helpers.ranking import neighbour_highlight, neighbours_table
+    from helpers.briefings.regional_ranking.build import neighbour_highlight, neighbours_table
 
     ranking = build_ranking(history)
     leader = ranking.regions["region_code"].iloc[0]
@@ -98,7 +104,7 @@ def test_region_card_of_the_first_region_has_neighbours_only_below(history) -> N
 
 
 def test_table_cells_are_escaped_for_html() -> None:
-    from helpers.tables import html_view
+    from helpers.presentation.tables import html_view
 
     page = html_view(pd.DataFrame({"Школа": ["МОУ <СОШ №1> & Ко"]}), {"Школа": "text"})
     assert "&lt;СОШ №1&gt; &amp; Ко" in page and "<СОШ" not in page

@@ -16,10 +16,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import readiness as rd
-from helpers import warehouse
-from helpers.campaigns import Campaign, DepartmentChat, load_campaigns
+from helpers.briefings.migration_readiness import build as rd
 from helpers.config import NOTEBOOKS_DIR
+from helpers.indicators.campaigns import Campaign, DepartmentChat, load_campaigns
+from helpers.warehouse import store
 
 D24, D25 = dt.date(2024, 9, 16), dt.date(2025, 11, 10)
 T24 = pd.Timestamp("2024-09-16 14:05")  # the latest «last seen» of the 2024 export
@@ -401,7 +401,7 @@ def test_unknown_campaign_is_refused() -> None:
 @pytest.fixture(scope="module")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("readiness") / "w.duckdb"
-    warehouse.rebuild(path, {
+    store.rebuild(path, {
         "municipalities": MUNICIPALITIES, "schools": SCHOOLS, "school_activity": ACTIVITY,
         "chats": _frame([*CHATS_24, *CHATS_25]), "chat_members": _frame([*_members_24(), *_members_25()]),
         "parents": PARENTS,

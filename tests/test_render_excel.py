@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from openpyxl import load_workbook
 
-from helpers.outputs import PROVENANCE_MIME, TABLE_MIME, table_payload
+from helpers.presentation.display import PROVENANCE_MIME, TABLE_MIME, table_payload
 from helpers.render.excel import (
     EXCEL_FORMATS,
     PROVENANCE_SHEET,

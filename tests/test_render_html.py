@@ -10,7 +10,7 @@ import pytest
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.outputs import PROVENANCE_MIME, TABLE_MIME
+from helpers.presentation.display import PROVENANCE_MIME, TABLE_MIME
 from helpers.render.html import (
     BriefingHead,
     add_contents,

@@ -14,12 +14,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import indicators as ind
-from helpers import scorecard as sc
-from helpers import warehouse
-from helpers.campaigns import Task
+from helpers.briefings.municipality_scorecard import build as sc
 from helpers.config import NOTEBOOKS_DIR
+from helpers.indicators import kpis as ind
+from helpers.indicators.campaigns import Task
 from helpers.render.execute import execute_notebook
+from helpers.warehouse import store
 
 D = dt.date
 REGION, CITY, OTHER = "35", "19701000", "19730000"
@@ -362,8 +362,8 @@ def test_methodology_names_deadlines_and_sources(card: sc.Scorecard) -> None:
 # --- the notebook ----------------------------------------------------------------------------
 
 def test_notebook_runs_on_a_tiny_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "warehouse.duckdb"
-    warehouse.rebuild(path, {"schools": _schools(), "school_activity": _activity(),
+    path = tmp_path / "store.duckdb"
+    store.rebuild(path, {"schools": _schools(), "school_activity": _activity(),
                              "tasks": _tasks(), "municipalities": _municipalities()}, keys={})
     monkeypatch.setenv("WAREHOUSE", str(path))
     monkeypatch.setenv("PERIOD", "")
@@ -393,8 +393,8 @@ def test_notebook_is_committed_without_outputs() -> None:
 
 
 def test_a_region_without_tasks_export_still_gets_its_scorecard(tmp_path: Path) -> None:
-    path = tmp_path / "warehouse.duckdb"
-    warehouse.rebuild(path, {"schools": _schools(), "school_activity": _activity()}, keys={})
+    path = tmp_path / "store.duckdb"
+    store.rebuild(path, {"schools": _schools(), "school_activity": _activity()}, keys={})
     card = sc.load_scorecard(REGION, CITY, warehouse_path=path)
     assert card.tasks_date is None and set(card.tasks["status"]) == {"unknown"}
     assert card.municipality_name == "город Вологда"  # from the school registry
@@ -402,7 +402,7 @@ def test_a_region_without_tasks_export_still_gets_its_scorecard(tmp_path: Path) 
 
 
 def test_a_warehouse_without_school_data_says_what_to_do(tmp_path: Path) -> None:
-    path = tmp_path / "warehouse.duckdb"
-    warehouse.rebuild(path, {"municipalities": _municipalities()}, keys={})
+    path = tmp_path / "store.duckdb"
+    store.rebuild(path, {"municipalities": _municipalities()}, keys={})
     with pytest.raises(ValueError, match="make ingest"):
         sc.load_scorecard(REGION, CITY, warehouse_path=path)

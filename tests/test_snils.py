@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.contract import snils
+from helpers.ingestion.contract import snils
 
 
 @pytest.mark.parametrize("number, total, branch", [

@@ -16,7 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from helpers.config import REFERENCE_DIR
-from helpers.reference import load_regions
+from helpers.warehouse.reference import load_regions
 
 Level = Literal["national", "region", "municipality"]
 NATIONAL_CODE, NATIONAL_NAME = "RU", "Российская Федерация"

@@ -25,7 +25,7 @@ from helpers.demo.federal import (
 )
 from helpers.demo.regional import build_region, federal_rows, vologda_plan
 from helpers.demo.regional_exports import write_region
-from helpers.reference import load_regions
+from helpers.warehouse.reference import load_regions
 
 MARKER = ".sferum-demo"  # a folder holding this file was written by this generator
 

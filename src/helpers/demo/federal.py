@@ -39,9 +39,9 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 
 from helpers.config import settings
-from helpers.contract.forms import FEDERAL, Column
-from helpers.indicators import load_targets
-from helpers.reference import load_regions
+from helpers.indicators.kpis import load_targets
+from helpers.ingestion.contract.forms import FEDERAL, Column
+from helpers.warehouse.reference import load_regions
 
 SEED = 20_240_916
 FIRST_SNAPSHOT = dt.date(2024, 6, 3)
@@ -396,7 +396,7 @@ def build_federal_history(exclude: Exclude | None = None, fixed: pd.DataFrame | 
 
     Returns:
         ``snapshot_date`` (datetime64), ``region_code`` (two digits), ``region_name`` and the
-        counts and flag of :data:`helpers.contract.forms.FEDERAL`, sorted by date and code.
+        counts and flag of :data:`helpers.ingestion.contract.forms.FEDERAL`, sorted by date and code.
     """
     regions = load_regions()
     dates = snapshot_dates()

@@ -23,7 +23,7 @@ import pandas as pd
 
 from helpers.demo.regional import RegionPlan, allocate, build_region
 from helpers.demo.regional_exports import write_region_fast
-from helpers.reference import EXTRA_MUNICIPALITIES, MUNICIPALITY_COLUMNS, load_regions
+from helpers.warehouse.reference import EXTRA_MUNICIPALITIES, MUNICIPALITY_COLUMNS, load_regions
 
 SEED = 40_000
 

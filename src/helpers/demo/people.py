@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.contract.snils import WEIGHTS
+from helpers.ingestion.contract.snils import WEIGHTS
 
 # (male form, female form)
 SURNAMES = [

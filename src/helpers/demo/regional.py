@@ -33,8 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.campaigns import Campaign, load_campaigns, load_tasks
-from helpers.contract.forms import SCHOOL_ACTIVITY
 from helpers.demo.federal import snapshot_dates
 from helpers.demo.people import (
     full_and_short_names,
@@ -43,7 +41,9 @@ from helpers.demo.people import (
     snils_numbers,
     unique_ids,
 )
-from helpers.reference import load_municipalities, region_names
+from helpers.indicators.campaigns import Campaign, load_campaigns, load_tasks
+from helpers.ingestion.contract.forms import SCHOOL_ACTIVITY
+from helpers.warehouse.reference import load_municipalities, region_names
 
 SEED = 35_2024_09
 CHATS_2024 = dt.datetime(2024, 9, 16, 14, 5)  # the chat registry and members of the 2024 campaign

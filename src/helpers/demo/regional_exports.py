@@ -16,8 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.contract import last_seen
-from helpers.contract.forms import (
+from helpers.demo.regional import CHATS_2024, CHATS_2025, REGISTRY_AT, TASKS_AT, RegionDemo
+from helpers.demo.writing import Sheet, write_csv, write_xlsx
+from helpers.ingestion.contract import last_seen
+from helpers.ingestion.contract.forms import (
     CHAT_MEMBERS,
     CHAT_TYPES,
     CHATS,
@@ -31,8 +33,6 @@ from helpers.contract.forms import (
     TASKS,
     Form,
 )
-from helpers.demo.regional import CHATS_2024, CHATS_2025, REGISTRY_AT, TASKS_AT, RegionDemo
-from helpers.demo.writing import Sheet, write_csv, write_xlsx
 
 NBSP = "\u00a0"
 

@@ -30,9 +30,9 @@ from urllib.parse import quote
 import jinja2
 
 from helpers.config import TEMPLATES_DIR
-from helpers.formatting import fmt_date
 from helpers.render.provenance import format_moment, format_parameters, parse_date, render_moment
 from helpers.render.publish import atomic_write_text
+from helpers.vocabulary import fmt_date
 
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"

@@ -1,8 +1,9 @@
 """The Excel workbook of a briefing: one sheet per displayed table, plus «Источник».
 
-The tables come from the JSON payloads the notebook displayed (:data:`helpers.outputs.TABLE_MIME`),
-so the workbook holds raw values (numbers stay numbers) with Excel number formats; Excel shows
-them with the reader's own decimal and thousands separators.
+The tables come from the JSON payloads the notebook displayed
+(:data:`helpers.presentation.display.TABLE_MIME`), so the workbook holds raw values (numbers
+stay numbers) with Excel number formats; Excel shows them with the reader's own decimal and
+thousands separators.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
-# Declared formats (helpers.outputs.NUMBER_FORMATS) → Excel number formats. Percentage points
+# Declared formats (helpers.presentation.display.NUMBER_FORMATS) → Excel number formats. Percentage points
 # are stored ×100 (a difference of shares 0.031 is the number 3.1 with the unit «п.п.»).
 EXCEL_FORMATS = {
     "int": "#,##0",
@@ -193,7 +194,7 @@ def build_workbook(
     """A workbook with one sheet per table payload and the «Источник» sheet last.
 
     Args:
-        tables: payloads of :func:`helpers.outputs.table_payload`, in display order.
+        tables: payloads of :func:`helpers.presentation.display.table_payload`, in display order.
         provenance: the briefing's provenance (see :mod:`helpers.render.provenance`).
         title: the briefing title, for the workbook's properties.
     """

@@ -20,10 +20,10 @@ from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
 from helpers.config import TEMPLATES_DIR
-from helpers.formatting import fmt_date
-from helpers.outputs import PROVENANCE_MIME
+from helpers.presentation.display import PROVENANCE_MIME
 from helpers.render.payloads import find_provenance
 from helpers.render.provenance import provenance_rows
+from helpers.vocabulary import fmt_date
 
 TEMPLATE_NAME = "briefing"
 CONTENTS_PLACEHOLDER = "<!-- contents -->"

@@ -7,7 +7,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from helpers.outputs import PROVENANCE_MIME, TABLE_MIME
+from helpers.presentation.display import PROVENANCE_MIME, TABLE_MIME
 
 __all__ = ["find_payloads", "find_provenance", "find_tables"]
 
@@ -24,7 +24,7 @@ def find_payloads(nb: NotebookNode, mime: str) -> list[dict[str, Any]]:
 
 
 def find_tables(nb: NotebookNode) -> list[dict[str, Any]]:
-    """The table payloads (see :func:`helpers.outputs.table_payload`), in display order."""
+    """The table payloads (see :func:`helpers.presentation.display.table_payload`), in display order."""
     return find_payloads(nb, TABLE_MIME)
 
 

@@ -1,7 +1,7 @@
 """Provenance of a rendered briefing: what it was made from, by which code, and when.
 
 The renderer reads these keys (the notebook supplies the data ones through
-:func:`helpers.outputs.show_provenance`; the renderer adds the rest):
+:func:`helpers.presentation.display.show_provenance`; the renderer adds the rest):
 
 =================  =============================================  ==============
 key                meaning                                        supplied by
@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import helpers
 from helpers.config import PROJECT_ROOT
-from helpers.formatting import fmt_date
+from helpers.vocabulary import fmt_date
 
 # Who signs every output: PDF author, workbook creator.
 AUTHOR = "Сферум: мониторинг"

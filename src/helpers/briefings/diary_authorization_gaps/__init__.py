@@ -1,0 +1,1 @@
+"""briefings/diary_authorization_gaps"""

@@ -1,0 +1,1 @@
+"""briefings/migration_readiness"""

@@ -1,0 +1,1 @@
+"""briefings/regional_ranking"""

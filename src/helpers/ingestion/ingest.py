@@ -1,0 +1,226 @@
+"""Validate the exports under ``DATA_DIR`` and ingest them into the warehouse.
+
+``python -m helpers.ingestion [--check]``: the federal snapshots (``DATA_DIR/federal``) and every
+region's school-level exports (``DATA_DIR/regions/<code>``) are validated and, when all are
+valid, loaded in one atomic rebuild of the warehouse. Every problem is printed, one line each,
+naming file, sheet, row, column, value and rule; with any error anywhere the exit code is 2 and
+the warehouse is left as it was. Warnings are printed and kept in the run's log
+(``OUTPUT_DIR/logs/ingest.log``).
+
+Regions are validated and loaded one at a time, so memory stays bounded by the largest region
+(the national load mode of the demo has about 40 thousand schools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.config import Settings, settings
+from helpers.ingestion import regional
+from helpers.ingestion.contract.cleaning import name_key
+from helpers.ingestion.contract.forms import FEDERAL
+from helpers.ingestion.contract.loading import FILE_COLUMN, Loaded, load_folder
+from helpers.ingestion.contract.problems import Problem
+from helpers.ingestion.contract.validation import Context
+from helpers.ingestion.privacy import Pseudonymizer, secret
+from helpers.vocabulary import fmt_int
+from helpers.warehouse import store
+from helpers.warehouse.reference import load_municipalities, load_regions
+
+EXIT_INVALID = 2
+
+
+def federal_context(today: dt.date | None = None) -> Context:
+    """Known region codes and accepted names (official and short forms) from the reference."""
+    regions = load_regions()
+    names = {
+        row.region_code: frozenset(name_key(n) for n in (row.name_ru, row.name_alt) if n)
+        for row in regions.itertuples()
+    }
+    return Context(
+        known={"region_code": frozenset(regions["region_code"])},
+        names={"region_code": names},
+        today=today or dt.date.today(),
+    )
+
+
+def federal_table(loaded: Loaded) -> pd.DataFrame:
+    """The warehouse table of federal snapshots: canonical columns, reference names, source file."""
+    frame = loaded.frame
+    names = dict(zip(load_regions()["region_code"], load_regions()["name_ru"], strict=True))
+    table = pd.DataFrame({c.name: frame[c.name] for c in FEDERAL.columns if c.name in frame})
+    table["snapshot_date"] = pd.to_datetime(table["snapshot_date"]).dt.date
+    table["region_name"] = table["region_code"].map(names)
+    table["source_file"] = frame[FILE_COLUMN]
+    return table
+
+
+def sources_table(files: dict[str, str], rows: dict[str, int]) -> pd.DataFrame:
+    """Each ingested file with its SHA-256 and the number of rows taken from it."""
+    return pd.DataFrame({
+        "file": pd.array(list(files), dtype="str"),
+        "sha256": pd.array(list(files.values()), dtype="str"),
+        "rows": pd.array([int(rows.get(name, 0)) for name in files], dtype="int64"),
+    })
+
+
+def _rows_per_file(frames: list[pd.DataFrame]) -> dict[str, int]:
+    sizes = [f.groupby(FILE_COLUMN).size() for f in frames if not f.empty and FILE_COLUMN in f]
+    return pd.concat(sizes).groupby(level=0).sum().to_dict() if sizes else {}
+
+
+@dataclass
+class IngestResult:
+    problems: list[Problem]
+    rows: int = 0
+    snapshots: int = 0
+    regions: dict[str, dict[str, int]] = field(default_factory=dict)  # code → regional.counts
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+class _Invalid(Exception):
+    """Raised inside the table stream so that the warehouse rebuild is abandoned."""
+
+
+KEYS: dict[str, tuple[str, ...]] = {
+    store.FEDERAL_TABLE: FEDERAL.key, store.SOURCES_TABLE: ("file",),
+    **regional.TABLE_KEYS,
+}
+
+
+def default_jobs() -> int:
+    """Processes for the regions: ``INGEST_JOBS``, else the machine's cores (at most 4)."""
+    configured = os.environ.get("INGEST_JOBS", "").strip()
+    return int(configured) if configured.isdigit() else min(4, os.cpu_count() or 1)
+
+
+def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: pd.DataFrame,
+              key: bytes | None, jobs: int) -> Iterator[regional.RegionOutcome]:
+    """Each region processed, in order: in this process, or in ``jobs`` worker processes."""
+    if jobs <= 1 or len(folders) <= 1:
+        for code, folder in folders:
+            yield regional.process_region(folder, code, data_dir, municipalities, key)
+        return
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"))
+    try:
+        codes, paths = [c for c, _ in folders], [f for _, f in folders]
+        n = len(folders)
+        yield from pool.map(regional.process_region, paths, codes, [data_dir] * n,
+                            [municipalities] * n, [key] * n)
+    finally:  # stopped early (an error elsewhere): do not wait for the regions not started
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) -> IngestResult:
+    """Validate every export; unless ``check_only``, rebuild the warehouse when all are valid.
+
+    Regions are validated (and their tables derived) in ``jobs`` processes, one region at a
+    time each; the tables are written as they come, and abandoned with the new file at the
+    first invalid export.
+    """
+    federal = load_folder(config.federal_dir, FEDERAL, federal_context())
+    result = IngestResult(problems=list(federal.problems))
+    regions = load_regions()
+    folders, problems = regional.region_folders(config.data_dir,
+                                                   frozenset(regions["region_code"]))
+    result.problems.extend(problems)
+    municipalities = load_municipalities(config.data_dir)
+    key = None if check_only else secret()
+
+    def tables() -> Iterator[tuple[str, pd.DataFrame]]:
+        files, rows = dict(federal.files), _rows_per_file([federal.frame])
+        if result.ok:
+            table = federal_table(federal)
+            result.rows, result.snapshots = len(table), table["snapshot_date"].nunique()
+            if key is not None:
+                yield store.FEDERAL_TABLE, table
+                yield store.MUNICIPALITIES_TABLE, municipalities
+                yield from regional.empty_tables(municipalities, Pseudonymizer(key))
+        outcomes = _outcomes(folders, config.data_dir, municipalities,
+                             key if result.ok else None, jobs or default_jobs())
+        for outcome in outcomes:
+            result.problems.extend(outcome.problems)
+            if outcome.files:
+                result.regions[outcome.code] = outcome.counts
+            files.update(outcome.files)
+            rows.update(outcome.rows)
+            if result.ok:
+                yield from outcome.tables
+        if not result.ok:
+            raise _Invalid
+        if key is not None:
+            yield store.SOURCES_TABLE, sources_table(files, rows)
+
+    try:
+        if key is not None:
+            store.rebuild(config.warehouse, tables(), keys=KEYS)
+        else:
+            for _ in tables():
+                pass
+    except _Invalid:
+        pass
+    return result
+
+
+def summary(result: IngestResult) -> str:
+    """What was read: federal rows and snapshots, the regions' schools, pupils, parents, chats."""
+    text = f"федеральный мониторинг — строк {fmt_int(result.rows)}, срезов {result.snapshots}"
+    if result.regions:
+        totals = pd.DataFrame(result.regions.values()).sum()
+        codes = ", ".join(sorted(result.regions)) if len(result.regions) <= 5 \
+            else f"{len(result.regions)}"
+        text += (f"; школьные данные регионов ({codes}): школ {fmt_int(totals['schools'])}, "
+                 f"учеников {fmt_int(totals['pupils'])}, родителей {fmt_int(totals['parents'])}, "
+                 f"чатов {fmt_int(totals['chats'])}, участников чатов "
+                 f"{fmt_int(totals['chat_members'])}; СНИЛС нет или неверен у "
+                 f"{fmt_int(totals['snils_gaps'])} учеников и родителей (это пробелы "
+                 f"авторизации, не ошибки)")
+    return text
+
+
+def _log(config: Settings, lines: list[str]) -> None:
+    log_dir = config.output_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    with (log_dir / "ingest.log").open("a", encoding="utf-8") as log:
+        log.writelines(f"{stamp} {line}\n" for line in lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="validate only, do not ingest")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="processes for the regions (default: INGEST_JOBS or the cores, ≤ 4)")
+    args = parser.parse_args(argv)
+    config = settings()
+    result = run(config, check_only=args.check, jobs=args.jobs)
+    lines = [str(p) for p in result.problems]
+    for line in lines:
+        sys.stderr.write(line + "\n")
+    if not result.ok:
+        count = sum(1 for p in result.problems if p.severity == "error")
+        message = (f"Данные не приняты: ошибок {count}; хранилище не изменено "
+                   f"({config.warehouse}).")
+    else:
+        action = "проверены" if args.check else f"загружены в {config.warehouse}"
+        message = f"Данные {action}: {summary(result)}; предупреждений {len(lines)}."
+    _log(config, [*lines, message])
+    (sys.stdout if result.ok else sys.stderr).write(message + "\n")
+    return 0 if result.ok else EXIT_INVALID
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Personal data: the pseudonymisation key, and the one step that keeps only what indicators need.
+
+Exports of pupils, parents and chat members carry names, SNILS, logins, birth dates and the ids
+of people. :func:`protect` is the only place they are handled: driven by the ``personal``
+marks of the declared form (see :mod:`helpers.ingestion.contract.forms`), it replaces identifiers by
+pseudonyms, turns SNILS and logins into validity flags and birth dates into ages at the
+snapshot date, and drops every other personal column, before anything is written.
+
+Pseudonyms are keyed hashes (BLAKE2b with a 256-bit key, 80-bit output as 20 hex digits): the
+same person gets the same pseudonym in every table and every run, so pupils join their parents,
+but without the key nobody can go back from a pseudonym to the id, nor test a guessed id. The
+key is ``SFERUM_SECRET`` from the environment or from ``.env`` in the project root; on the
+first run without one a random key is generated and written to ``.env`` (git-ignored). Losing
+the key only changes the pseudonyms of the next warehouse build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from dotenv import dotenv_values
+
+from helpers.config import PROJECT_ROOT
+from helpers.ingestion.contract import snils
+from helpers.ingestion.contract.columnar import arrow_strings, encode
+from helpers.ingestion.contract.forms import Form
+
+SECRET_VARIABLE = "SFERUM_SECRET"
+ENV_FILE = PROJECT_ROOT / ".env"
+DIGEST_BYTES = 10
+
+
+def secret(env_file: Path = ENV_FILE) -> bytes:
+    """The pseudonymisation key: ``SFERUM_SECRET`` of the environment, else of ``env_file``.
+
+    When neither has one, a new random key is appended to ``env_file`` (created readable by
+    its owner only) and returned.
+    """
+    value = os.environ.get(SECRET_VARIABLE, "").strip()
+    if not value and env_file.exists():
+        value = (dotenv_values(env_file).get(SECRET_VARIABLE) or "").strip()
+    if not value:
+        value = secrets.token_hex(32)
+        new = not env_file.exists()
+        with env_file.open("a", encoding="utf-8") as handle:
+            handle.write("# Ключ псевдонимизации (создан автоматически; не публиковать)\n"
+                         f"{SECRET_VARIABLE}={value}\n")
+        if new:
+            env_file.chmod(0o600)
+    return value.encode("utf-8")
+
+
+class Pseudonymizer:
+    """Keyed hashes of identifiers; each distinct value of a column is hashed once."""
+
+    def __init__(self, key: bytes):
+        self._key = hashlib.blake2b(key, digest_size=32, person=b"sferum-pseudo").digest()
+
+    def one(self, value: str) -> str:
+        return hashlib.blake2b(value.encode("utf-8"), key=self._key,
+                               digest_size=DIGEST_BYTES).hexdigest()
+
+    def __call__(self, values: pd.Series) -> pd.Series:
+        """The pseudonym of each identifier (missing stays missing)."""
+        codes, uniques = encode(values)
+        key, size, blake2b = self._key, DIGEST_BYTES, hashlib.blake2b
+        hashed = [blake2b(v.encode("utf-8"), key=key, digest_size=size).hexdigest()
+                  for v in uniques]
+        table = np.array([*hashed, None], dtype=object)  # code -1 (missing) takes the last
+        return pd.Series(pd.array(table[codes], dtype="str"), index=values.index)
+
+    def lists(self, values: pd.Series) -> pd.Series:
+        """Comma-separated lists of identifiers, each element pseudonymised."""
+        lists = pc.split_pattern(arrow_strings(values), ",")
+        items = pd.Series(pc.list_flatten(lists).to_numpy(zero_copy_only=False), dtype="str")
+        hashed = pa.array(self(items).to_numpy(dtype=object), type=pa.string())
+        joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, hashed,
+                                                         mask=lists.is_null()), ",")
+        return pd.Series(joined.to_numpy(zero_copy_only=False), index=values.index, dtype="str")
+
+
+def ages(birth: pd.Series, at: pd.Series) -> pd.Series:
+    """Whole years from each birth date to the matching date of ``at`` (missing stays missing)."""
+    birth, at = pd.to_datetime(birth), pd.to_datetime(at)
+    before_birthday = (at.dt.month < birth.dt.month) | (
+        (at.dt.month == birth.dt.month) & (at.dt.day < birth.dt.day))
+    years = at.dt.year - birth.dt.year - before_birthday.astype("int64")
+    return years.astype("Int64").where(birth.notna())
+
+
+def protect(frame: pd.DataFrame, form: Form, pseudonyms: Pseudonymizer) -> pd.DataFrame:
+    """The frame without personal data: pseudonyms, flags and ages in place of what the form
+    marks ``personal`` (see the module's docstring), each where its column was; every other
+    column as it is."""
+    personal = {c.name: c for c in form.personal_columns}
+    out: dict[str, pd.Series] = {}
+    for name, values in frame.items():
+        column = personal.get(str(name))
+        if column is None:
+            out[str(name)] = values
+        elif column.personal == "pseudonym":
+            out[column.name] = (pseudonyms.lists(values) if column.kind == "id_list"
+                                else pseudonyms(values))
+        elif column.personal == "flags":
+            out[f"{column.name}_present"] = values.notna()
+            if column.kind == "snils":
+                out[f"{column.name}_valid"] = snils.validity(values)
+        elif column.personal == "age":
+            if form.date_column is None or form.date_column not in frame:
+                raise ValueError(f"{form.name}: age needs the snapshot date column")
+            out["age"] = ages(values, frame[form.date_column])
+    return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,315 @@
+"""A region's school-level exports (``DATA_DIR/regions/<code>/``): validated, then warehouse tables.
+
+Each sheet's form is recognised from its headers (:mod:`helpers.ingestion.contract.loading`); the forms
+are validated in dependency order, so that later ones are checked against what earlier ones
+declared: the school registry against the region's ОКТМО codes; activity, tasks, chats, pupils
+and parents against the registry's schools; chat members against the chats. The warehouse
+tables are then derived with :func:`helpers.ingestion.privacy.protect` (no personal data goes further).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers.ingestion.contract import columnar
+from helpers.ingestion.contract.cleaning import name_key
+from helpers.ingestion.contract.forms import (
+    CHAT_MEMBERS,
+    CHATS,
+    PARENTS,
+    PUPILS,
+    REGIONAL_FORMS,
+    SCHOOL_ACTIVITY,
+    SCHOOLS,
+    TASKS,
+    Form,
+)
+from helpers.ingestion.contract.loading import FILE_COLUMN, SHEET_COLUMN, Loaded, parse_folder, validate_form
+from helpers.ingestion.contract.parsing import ROW_COLUMN
+from helpers.ingestion.contract.problems import Problem
+from helpers.ingestion.contract.snils import validity
+from helpers.ingestion.contract.validation import DTYPES, Context
+from helpers.ingestion.privacy import Pseudonymizer, protect
+
+UNKNOWN_RULES = {
+    "oktmo": "код ОКТМО не найден в справочнике муниципальных образований региона",
+    "school": "ОО с таким кодом нет в реестре общеобразовательных организаций региона",
+    "chat": "чата с таким идентификатором нет в реестре чатов региона",
+}
+DATE = pd.ArrowDtype(pa.date32())
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "municipalities": ("region_code", "oktmo"),
+    "schools": ("region_code", "school_id"),
+    "school_activity": ("region_code", "snapshot_date", "school_id"),
+    "chats": ("region_code", "snapshot_date", "chat_id"),
+    "chat_members": ("region_code", "snapshot_date", "chat_id", "member_id"),
+    "tasks": ("region_code", "snapshot_date", "level", "unit_id"),
+    "pupils": ("region_code", "snapshot_date", "pupil_id"),
+    "parents": ("region_code", "snapshot_date", "parent_id"),
+    "parent_children": ("region_code", "snapshot_date", "parent_id", "pupil_id"),
+}
+
+
+@dataclass
+class RegionData:
+    """The valid rows of each regional form of one region, and every problem found."""
+
+    code: str
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # form name → valid rows
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # file (relative to DATA_DIR) → sha256
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def frame(self, form: Form) -> pd.DataFrame:
+        found = self.frames.get(form.name)
+        return found if found is not None and not found.empty else empty_frame(form)
+
+
+def region_folders(data_dir: Path, known: frozenset[str]) -> tuple[list[tuple[str, Path]],
+                                                                    list[Problem]]:
+    """The regions' folders under ``data_dir/regions``, named by the region's two-digit code."""
+    root = data_dir / "regions"
+    if not root.is_dir():
+        return [], []
+    found, problems = [], []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        code = folder.name.zfill(2) if folder.name.isdigit() else ""
+        if code not in known:
+            problems.append(Problem(file=f"regions/{folder.name}",
+                                    rule="папка региона должна называться кодом субъекта из "
+                                         "справочника (например, regions/35)"))
+            continue
+        found.append((code, folder))
+    return found, problems
+
+
+def region_context(code: str, municipalities: pd.DataFrame, today: dt.date | None = None
+                   ) -> Context:
+    """Known ОКТМО codes of the region and the accepted names of each."""
+    mine = municipalities[municipalities["region_code"] == code]
+    names = {
+        row.oktmo: frozenset(name_key(n) for n in (row.name, row.name_alt) if n)
+        for row in mine.itertuples()
+    }
+    return Context(known={"oktmo": frozenset(mine["oktmo"])}, names={"oktmo": names},
+                   today=today or dt.date.today(), unknown_rules=dict(UNKNOWN_RULES))
+
+
+def _with(context: Context, kind: str, ids: pd.Series) -> Context:
+    return Context(known={**context.known, kind: frozenset(ids.dropna())}, names=context.names,
+                   today=context.today, unknown_rules=context.unknown_rules)
+
+
+def load_region(folder: Path, code: str, municipalities: pd.DataFrame,
+                today: dt.date | None = None, base: Path | None = None) -> RegionData:
+    """Read, recognise and validate every export of a region's folder (subfolders included)."""
+    parsed = parse_folder(folder, REGIONAL_FORMS, recursive=True, base=base)
+    data = RegionData(code=code, problems=list(parsed.problems), files=parsed.files)
+    context = region_context(code, municipalities, today)
+    if not parsed.files:
+        return data
+    if not parsed.tables[SCHOOLS.name]:
+        data.problems.append(Problem(
+            file=str(folder.relative_to(base) if base else folder),
+            rule=f"нет реестра школ (форма «{SCHOOLS.title}»): без него не проверить коды ОО "
+                 f"остальных выгрузок; см. docs/data-contract.md"))
+
+    def validate(form: Form, context: Context) -> Loaded:
+        loaded = validate_form(parsed.tables[form.name], form, context)
+        data.problems.extend(loaded.problems)
+        data.frames[form.name] = loaded.frame
+        return loaded
+
+    schools = validate(SCHOOLS, context)
+    if parsed.tables[SCHOOLS.name] and schools.ok:
+        context = _with(context, "school", schools.frame["school_id"])
+    for form in (SCHOOL_ACTIVITY, TASKS, PUPILS, PARENTS):
+        validate(form, context)
+    chats = validate(CHATS, context)
+    if parsed.tables[CHATS.name] and chats.ok:
+        context = _with(context, "chat", chats.frame["chat_id"])
+    validate(CHAT_MEMBERS, context)
+    data.problems.extend(_tasks_in_their_municipality(data.frame(TASKS), data.frame(SCHOOLS)))
+    return data
+
+
+def _tasks_in_their_municipality(tasks: pd.DataFrame, schools: pd.DataFrame) -> list[Problem]:
+    """A school's row of the task report must name the school's own municipality."""
+    if tasks.empty or schools.empty or "oktmo" not in tasks or "school_id" not in tasks:
+        return []
+    registry = schools.set_index("school_id")["oktmo"]
+    expected = tasks["school_id"].map(registry)
+    wrong = tasks[tasks["oktmo"].notna() & expected.notna() & (tasks["oktmo"] != expected)]
+    return [
+        Problem(file=row[FILE_COLUMN], sheet=row[SHEET_COLUMN], row=int(row[ROW_COLUMN]),
+                column=TASKS.column("oktmo").header, value=row["oktmo"],
+                rule=f"ОКТМО не совпадает с реестром школ (у ОО {row['school_id']} — "
+                     f"{registry[row['school_id']]})")
+        for _, row in wrong.head(50).iterrows()
+    ]
+
+
+# --- warehouse tables ------------------------------------------------------------------------
+
+
+def empty_frame(form: Form) -> pd.DataFrame:
+    """A validated frame of the form with no rows (every column, with its dtype)."""
+    columns = {c.name: pd.Series(dtype=DTYPES[c.kind] if not (c.nullable or not c.required)
+                                 else columnar.DTYPES[c.kind]) for c in form.columns}
+    frame = pd.DataFrame(columns)
+    frame[ROW_COLUMN] = pd.Series(dtype="int64")
+    frame[FILE_COLUMN] = pd.Series(dtype=columnar.STRING)
+    frame[SHEET_COLUMN] = pd.Series(dtype=columnar.STRING)
+    return frame
+
+
+def _base(frame: pd.DataFrame, form: Form, code: str, pseudonyms: Pseudonymizer) -> pd.DataFrame:
+    """The protected frame with the region code first, dates as dates and its source file."""
+    out = protect(frame, form, pseudonyms)
+    out = out.drop(columns=[ROW_COLUMN, SHEET_COLUMN]).rename(columns={FILE_COLUMN: "source_file"})
+    for column in form.columns:  # one type per column, whichever sheets had it
+        if column.personal:
+            continue
+        if column.name not in out:
+            out[column.name] = pd.Series(index=out.index, dtype=columnar.DTYPES[column.kind])
+        if column.kind in ("date", "done_date"):
+            out[column.name] = pd.to_datetime(out[column.name]).astype(DATE)
+        else:
+            out[column.name] = out[column.name].astype(columnar.DTYPES[column.kind])
+    out.insert(0, "region_code", pd.Series(code, index=out.index, dtype=columnar.STRING))
+    return out.reset_index(drop=True)
+
+
+def _schools(frame: pd.DataFrame, code: str, municipalities: pd.DataFrame) -> pd.DataFrame:
+    names = municipalities[municipalities["region_code"] == code].set_index("oktmo")["name"]
+    out = frame.copy()
+    out["municipality"] = out["oktmo"].map(names).astype(columnar.STRING)
+    return out
+
+
+def _tasks(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Rows of schools and of municipalities (no school): ``level`` and ``unit_id``."""
+    out = frame.copy()
+    registry = schools.set_index("school_id")["oktmo"]
+    school_row = out["school_id"].notna()
+    out["oktmo"] = out["oktmo"].where(~school_row | out["oktmo"].notna(),
+                                      out["school_id"].map(registry))
+    out.insert(2, "level", pd.Series("school", index=out.index, dtype=columnar.STRING)
+               .where(school_row, "municipality"))
+    out.insert(3, "unit_id", out["school_id"].where(school_row, out["oktmo"]))
+    return out.drop(columns=["municipality", "school_name"])
+
+
+def _pupils(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    grade = out["class_name"].str.extract("^([0-9]+)", expand=False)
+    out.insert(out.columns.get_loc("class_name") + 1, "grade", pd.to_numeric(grade).astype("Int64"))
+    return out
+
+
+def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
+    """One row per parent and child, with the school the registry gives for that child
+    (a single school in «Коды ОО детей» is every child's school)."""
+    children = pc.split_pattern(columnar.arrow_strings(parents["children"]), ",")
+    schools = pc.split_pattern(columnar.arrow_strings(parents["children_schools"]), ",")
+    row = pc.list_parent_indices(children).to_numpy(zero_copy_only=False)
+    first = children.offsets.to_numpy()[row]
+    position = np.arange(len(row)) - first  # the child's place in its parent's list
+    school_count = pc.list_value_length(schools).to_numpy(zero_copy_only=False)[row]
+    school_at = schools.offsets.to_numpy()[row] + np.where(school_count == 1, 0, position)
+    school_values = pc.list_flatten(schools).to_numpy(zero_copy_only=False)
+    school_id = np.where(np.nan_to_num(school_count, nan=0) > 0,
+                         school_values[np.minimum(school_at, max(len(school_values) - 1, 0))]
+                         if len(school_values) else None, None)
+    out = pd.DataFrame({
+        "region_code": parents["region_code"].to_numpy()[row],
+        "snapshot_date": parents["snapshot_date"].array.take(row),
+        "parent_id": parents["parent_id"].to_numpy()[row],
+        "pupil_id": pc.list_flatten(children).to_numpy(zero_copy_only=False),
+        "school_id": school_id,
+    })
+    out = out.astype({"region_code": columnar.STRING, "parent_id": columnar.STRING,
+                      "pupil_id": columnar.STRING, "school_id": columnar.STRING})
+    return out.drop_duplicates(["parent_id", "pupil_id"]).reset_index(drop=True)
+
+
+def region_tables(data: RegionData, municipalities: pd.DataFrame, pseudonyms: Pseudonymizer
+                  ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The warehouse tables of one region's valid exports (``data`` must be ``ok``)."""
+    code = data.code
+
+    def base(form: Form) -> pd.DataFrame:
+        return _base(data.frame(form), form, code, pseudonyms)
+
+    schools = _schools(base(SCHOOLS), code, municipalities)
+    yield "schools", schools
+    yield "school_activity", base(SCHOOL_ACTIVITY).drop(columns=["school_name"])
+    yield "chats", base(CHATS)
+    yield "chat_members", base(CHAT_MEMBERS)
+    yield "tasks", _tasks(base(TASKS), schools)
+    yield "pupils", _pupils(base(PUPILS))
+    parents = base(PARENTS)
+    yield "parent_children", _parent_children(parents)
+    parents.insert(parents.columns.get_loc("children"), "children_count",
+                   parents["children"].str.count(",").add(1).fillna(0).astype("int64"))
+    yield "parents", parents.drop(columns=["children", "children_schools"])
+
+
+def empty_tables(municipalities: pd.DataFrame, pseudonyms: Pseudonymizer
+                 ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Every regional table with its columns and no rows (so they exist without any region)."""
+    yield from region_tables(RegionData(code=""), municipalities, pseudonyms)
+
+
+@dataclass
+class RegionOutcome:
+    """What ingestion needs of one region, small enough to come back from a worker process."""
+
+    code: str
+    problems: list[Problem]
+    files: dict[str, str]
+    rows: dict[str, int]  # file → rows taken from it
+    counts: dict[str, int]
+    tables: list[tuple[str, pd.DataFrame]]  # empty unless valid and asked for
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.DataFrame,
+                   key: bytes | None) -> RegionOutcome:
+    """Validate a region's folder and, with a pseudonymisation ``key``, derive its tables."""
+    data = load_region(folder, code, municipalities, base=data_dir)
+    frames = [f for f in data.frames.values() if not f.empty and FILE_COLUMN in f]
+    rows = pd.concat([f.groupby(FILE_COLUMN).size() for f in frames]).groupby(level=0).sum() \
+        if frames else pd.Series(dtype="int64")
+    tables = list(region_tables(data, municipalities, Pseudonymizer(key))) \
+        if key is not None and data.ok else []
+    return RegionOutcome(code=code, problems=data.problems, files=data.files,
+                         rows={str(k): int(v) for k, v in rows.items()},
+                         counts=counts(data) if data.files else {}, tables=tables)
+
+
+def counts(data: RegionData) -> dict[str, int]:
+    """Figures for the ingestion summary: schools, pupils, parents, chats, members, findings."""
+    pupils, parents = data.frame(PUPILS), data.frame(PARENTS)
+    return {
+        "schools": len(data.frame(SCHOOLS)),
+        "pupils": len(pupils),
+        "parents": len(parents),
+        "chats": len(data.frame(CHATS)),
+        "chat_members": len(data.frame(CHAT_MEMBERS)),
+        "snils_gaps": int((~validity(pupils["snils"])).sum() + (~validity(parents["snils"])).sum()),
+    }

@@ -1,0 +1,186 @@
+"""Charts for print: one style for every briefing (set once by ``apply_style``), Cyrillic fonts.
+
+Each chart function takes ready data and returns a matplotlib ``Figure``; nothing here reads
+data or changes global state except ``apply_style``.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # briefings render without a screen; set here, once, for every notebook
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from helpers.presentation.tables import STATUS_SYMBOLS  # noqa: E402
+from helpers.vocabulary import fmt_date_short, fmt_percent  # noqa: E402
+
+# Status colours (colour-blind safe) — always paired with a word or a marker shape.
+STATUS_COLORS = {"met": "#1b7837", "near": "#e08214", "behind": "#b2182b", "unknown": "#9e9e9e"}
+PRIMARY, MUTED, TARGET = "#2166ac", "#9e9e9e", "#b2182b"
+FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
+
+
+def apply_style() -> None:
+    """The briefing style: DejaVu/Liberation fonts with Cyrillic, print sizes, light grid."""
+    sns.set_theme(context="paper", style="whitegrid")
+    plt.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "PT Astra Sans"],
+        "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
+        "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
+        "figure.dpi": 110, "savefig.dpi": 200, "savefig.bbox": "tight",
+        "axes.spines.top": False, "axes.spines.right": False,
+        "axes.formatter.use_locale": False, "svg.fonttype": "none",
+    })
+
+
+def _figure(height_cm: float) -> tuple[Figure, plt.Axes]:
+    figure, axes = plt.subplots(figsize=(FIGURE_WIDTH_CM / 2.54, height_cm / 2.54))
+    return figure, axes
+
+
+def _percent_axis(axis: matplotlib.axis.Axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_percent(v, 0)))
+
+
+def trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title: str,
+                highlight: pd.DataFrame | None = None, highlight_label: str = "",
+                label: str = "Россия") -> Figure:
+    """A share over snapshot dates (``snapshot_date``, ``value``), with the target as a line.
+
+    The main line is ``label`` (the country, or a region); a highlighted territory is drawn over
+    it with a marker shape of its own, so the legend reads without colour.
+    """
+    figure, axes = _figure(7)
+    axes.plot(trend["snapshot_date"], trend[value], color=PRIMARY, marker="o", markersize=3,
+              label=label)
+    shown = highlight if highlight is not None and not highlight.empty else None
+    if shown is not None:
+        axes.plot(shown["snapshot_date"], shown[value], color="#e08214", marker="s",
+                  markersize=3, linewidth=1.8, label=highlight_label)
+    if target is not None:
+        axes.axhline(target, color=TARGET, linestyle="--", linewidth=1)
+        axes.annotate(f"цель {fmt_percent(target, 0)}", (trend["snapshot_date"].iloc[0], target),
+                      xytext=(0, 3), textcoords="offset points", color=TARGET, fontsize=8)
+    axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
+    _percent_axis(axes.yaxis)
+    values = [trend[value].max(), target or 0] + ([shown[value].max()] if shown is not None else [])
+    axes.set_ylim(0, max(v for v in values if pd.notna(v)) * 1.2 or 1)
+    axes.set_title(title, loc="left")
+    axes.legend(loc="lower right", frameon=False)
+    return figure
+
+
+def category_bars(frame: pd.DataFrame, *, label: str, value: str, title: str,
+                  target: float | None = None, status: str | None = None) -> Figure:
+    """Horizontal bars of a share by category (districts, regions), target line, status markers."""
+    ordered = frame.sort_values(value)
+    figure, axes = _figure(max(5.0, 0.55 * len(ordered) + 1.5))
+    colors = ([STATUS_COLORS[s] for s in ordered[status]] if status else PRIMARY)
+    axes.barh(ordered[label], ordered[value], color=colors)
+    states = ordered[status] if status else [None] * len(ordered)
+    for y, (share, state) in enumerate(zip(ordered[value], states, strict=True)):
+        symbol = f" {STATUS_SYMBOLS[state]}" if state else ""
+        axes.annotate(fmt_percent(share) + symbol, (share, y), xytext=(3, 0),
+                      textcoords="offset points", va="center", fontsize=8)
+    if target is not None:
+        axes.axvline(target, color=TARGET, linestyle="--", linewidth=1)
+    _percent_axis(axes.xaxis)
+    axes.set_title(title, loc="left")
+    axes.grid(axis="y", visible=False)
+    return figure
+
+
+def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
+    """Fact against plan for each share KPI (``label``, ``fact``, ``plan``, ``status``)."""
+    figure, axes = _figure(1.3 * len(rows) + 2)
+    positions = range(len(rows))
+    axes.barh(list(positions), [1.0] * len(rows), color="#eeeeee")
+    axes.barh(list(positions), rows["fact"], color=[STATUS_COLORS[s] for s in rows["status"]],
+              height=0.5)
+    for y, (fact, plan) in enumerate(zip(rows["fact"], rows["plan"], strict=True)):
+        axes.plot([plan, plan], [y - 0.4, y + 0.4], color="black", linewidth=2)
+        axes.annotate(f"факт {fmt_percent(fact)} · план {fmt_percent(plan, 0)}", (1.0, y),
+                      xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    axes.set_yticks(list(positions), rows["label"])
+    axes.invert_yaxis()
+    axes.set_xlim(0, 1)
+    _percent_axis(axes.xaxis)
+    axes.set_title(title, loc="left")
+    axes.grid(axis="y", visible=False)
+    return figure
+
+
+def show(figure: Figure, caption: str) -> None:
+    """Display a chart as SVG (sharp in print, text kept as text) with its caption, then free it."""
+    from io import StringIO
+
+    from IPython.display import SVG, display
+
+    buffer = StringIO()
+    figure.savefig(buffer, format="svg")
+    plt.close(figure)
+    display(SVG(buffer.getvalue()), metadata={"caption": caption})
+
+
+def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,
+                 comparison: str | None = None, comparison_label: str = "") -> Figure:
+    """A funnel as horizontal bars, first step on top: each step's share of the first (``share``)
+    with its count (``value``) written beside it; optionally another territory's share of each
+    step (``comparison``, e.g. the region's) as a black tick, named in the legend."""
+    from helpers.vocabulary import fmt_int  # appended function: the module's imports are shared
+
+    figure, axes = _figure(0.8 * len(steps) + 2)
+    positions = list(range(len(steps)))
+    axes.barh(positions, [1.0] * len(steps), color="#eeeeee")
+    axes.barh(positions, steps[share], color=PRIMARY, height=0.6)
+    for y, (part, count) in enumerate(zip(steps[share], steps[value], strict=True)):
+        axes.annotate(f"{fmt_percent(part)} · {fmt_int(count)}", (1.0, y), xytext=(4, 0),
+                      textcoords="offset points", va="center", fontsize=8)
+    if comparison is not None:
+        for y, part in enumerate(steps[comparison]):
+            axes.plot([part, part], [y - 0.38, y + 0.38], color="black", linewidth=2,
+                      label=comparison_label if y == 0 else None)
+        axes.legend(loc="lower left", frameon=False, bbox_to_anchor=(0, 1.0), ncols=1)
+    axes.set_yticks(positions, steps[label])
+    axes.invert_yaxis()
+    axes.set_xlim(0, 1)
+    _percent_axis(axes.xaxis)
+    axes.set_title(title, loc="left", pad=18 if comparison is not None else 6)
+    axes.grid(axis="y", visible=False)
+    return figure
+
+
+def age_histogram(frame: pd.DataFrame, *, title: str, active_label: str) -> Figure:
+    """Shares of members by days since their last visit (``chat``, ``bin``, ``order``, ``active``,
+    ``share``): grouped bars, one colour and hatch per chat, the activity window shaded and named."""
+    figure, axes = _figure(7.5)
+    bins = frame.drop_duplicates("order").sort_values("order")
+    groups = list(dict.fromkeys(frame["chat"]))
+    width = 0.8 / max(len(groups), 1)
+    colors, hatches = [PRIMARY, "#e08214", "#5aae61", MUTED], ["", "//", "..", "xx"]
+    for i, group in enumerate(groups):
+        rows = frame[frame["chat"] == group].set_index("order").reindex(bins["order"])
+        positions = [p + (i - (len(groups) - 1) / 2) * width for p in range(len(bins))]
+        axes.bar(positions, rows["share"].fillna(0), width=width, color=colors[i % len(colors)],
+                 hatch=hatches[i % len(hatches)], edgecolor="white", linewidth=0.3, label=f"«{group}»")
+    within = int(bins["active"].sum())
+    if within:
+        axes.axvspan(-0.5, within - 0.5, color="#dcefd6", zorder=0)
+        axes.annotate(active_label, (-0.5, 1), xycoords=("data", "axes fraction"),
+                      xytext=(3, -3), textcoords="offset points", ha="left", va="top", fontsize=8)
+    axes.set_xticks(range(len(bins)), [str(b).replace(" ", "\n", 1) for b in bins["bin"]], fontsize=7)
+    axes.set_xlabel("полных дней с последнего визита до выгрузки")
+    _percent_axis(axes.yaxis)
+    axes.set_ylim(0, frame["share"].max() * 1.25 if frame["share"].notna().any() else 1)
+    axes.set_title(title, loc="left")
+    axes.grid(axis="x", visible=False)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(groups), frameon=False)
+    return figure

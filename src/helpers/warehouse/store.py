@@ -1,0 +1,141 @@
+"""The embedded DuckDB warehouse: one file, rebuilt from validated exports and swapped in atomically.
+
+Ingestion never edits the live file: it builds a new database next to it and renames it into
+place, so a failed or interrupted ingestion leaves the previous good warehouse in force, and
+re-ingesting the same exports gives the same warehouse (idempotent).
+
+Tables (keys in brackets; every regional table starts with ``region_code``):
+
+- ``federal_snapshots`` (snapshot_date, region_code) — the federal monitoring;
+- ``municipalities`` (region_code, oktmo) — the reference municipalities of the regions;
+- ``schools`` (region_code, school_id); ``school_activity`` (region_code, snapshot_date,
+  school_id); ``chats`` (region_code, snapshot_date, chat_id); ``chat_members`` (region_code,
+  snapshot_date, chat_id, member_id); ``tasks`` (region_code, snapshot_date, level, unit_id);
+  ``pupils`` (region_code, snapshot_date, pupil_id); ``parents`` (region_code, snapshot_date,
+  parent_id); ``parent_children`` (region_code, snapshot_date, parent_id, pupil_id);
+- ``source_files`` (file) — each ingested file with its SHA-256 and row count.
+
+Person identifiers are pseudonyms and no table holds a name, SNILS, login or birth date
+(see :mod:`helpers.ingestion.privacy`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+FEDERAL_TABLE = "federal_snapshots"
+SOURCES_TABLE = "source_files"
+MUNICIPALITIES_TABLE = "municipalities"
+REGIONAL_TABLES = ("schools", "school_activity", "chats", "chat_members", "tasks", "pupils",
+                   "parents", "parent_children")
+
+Chunks = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
+
+
+class WarehouseMissing(FileNotFoundError):
+    """The warehouse has not been built yet."""
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse."""
+    if not path.exists():
+        raise WarehouseMissing(
+            f"Хранилище данных не найдено: {path}. Выполните `make ingest` "
+            f"(warehouse not built yet: run `make ingest`)."
+        )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]]) -> None:
+    """Write ``tables`` into a new database file and rename it over ``path`` in one step.
+
+    ``tables`` maps names to frames, or yields ``(name, frame)`` chunks: the first chunk of a
+    name creates the table, later ones are appended, so a large ingestion never holds every
+    table in memory. Each chunk is written in key order and the key becomes the primary key
+    (see :func:`_enforce_key`). If the chunks raise (say, an export turned out invalid) or a
+    key repeats, nothing replaces ``path``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    chunks = tables.items() if isinstance(tables, Mapping) else tables
+    try:
+        con = duckdb.connect(str(temporary))
+        try:
+            created: list[str] = []
+            for name, frame in chunks:
+                con.register("incoming", frame)
+                order = ", ".join(keys.get(name, ())) or "ALL"
+                if name in created:
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming ORDER BY {order}")
+                else:
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming ORDER BY {order}")
+                    created.append(name)
+                con.unregister("incoming")
+            for name in created:
+                if keys.get(name):
+                    _enforce_key(con, name, keys[name])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+PRIMARY_KEY_MAX_ROWS = 5_000_000
+
+
+class DuplicateKey(ValueError):
+    """A key repeats in a table: validation should have caught it (a bug, not bad data)."""
+
+
+def _enforce_key(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:
+    """A primary key; above :data:`PRIMARY_KEY_MAX_ROWS` rows (the national load mode) the
+    key is checked by a query instead: an index on tens of millions of text keys would take
+    gigabytes of memory and minutes, for a uniqueness validation has already ensured."""
+    columns = ", ".join(key)
+    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
+    if rows <= PRIMARY_KEY_MAX_ROWS:
+        con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({columns})")
+        return
+    (repeated,) = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {columns} "
+                              f"HAVING count(*) > 1)").fetchone() or (0,)
+    if repeated:
+        raise DuplicateKey(f"{table}: {repeated} repeated keys ({columns})")
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """A content hash of a data slice (row order and dtypes normalised), short hex."""
+    canonical = frame.sort_index(axis=1)
+    canonical = canonical.sort_values(list(canonical.columns)).reset_index(drop=True)
+    digest = hashlib.sha256(canonical.to_csv(index=False).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def read_table(path: Path, name: str, where: str = "", params: list[object] | None = None
+               ) -> pd.DataFrame:
+    """A warehouse table (optionally filtered by an SQL condition with ``?`` parameters)."""
+    with connect(path) as con:
+        condition = f" WHERE {where}" if where else ""
+        return con.execute(f"SELECT * FROM {name}{condition}", params or []).df()
+
+
+def read_federal(path: Path) -> pd.DataFrame:
+    """Every federal snapshot row, with ``snapshot_date`` as a date-time column."""
+    with connect(path) as con:
+        return con.execute(
+            f"SELECT * FROM {FEDERAL_TABLE} ORDER BY snapshot_date, region_code"
+        ).df()
