@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from helpers.ingestion.contract.forms import FEDERAL
+from helpers.render.pdf import ChromiumNotFound, PdfPrinter
 
 HEADERS = [c.header for c in FEDERAL.columns if c.name != "snapshot_date"]
 
@@ -101,3 +102,14 @@ def demo_warehouse(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
         patch.setenv("OUTPUT_DIR", str(root / "output"))
         assert ingest.main([]) == 0
     return root / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def printer() -> Iterator[PdfPrinter]:
+    """One Chromium for a test module's PDFs (skips when no Chromium is installed)."""
+    try:
+        opened = PdfPrinter()
+    except ChromiumNotFound as missing:
+        pytest.skip(str(missing))
+    with opened:
+        yield opened

@@ -90,3 +90,15 @@ def test_a_kind_without_the_territory_level_is_refused() -> None:
 def test_unknown_batch_lists_the_known_ones() -> None:
     with pytest.raises(PlanError, match="weekly"):
         plan_batch("weekyl")
+
+
+@pytest.mark.parametrize("period", ["garbage", "2024-09-16') t; COPY (SELECT 'x') TO 'x.csv'; --"])
+def test_a_period_that_is_not_a_date_is_refused_before_any_query(period: str) -> None:
+    with pytest.raises(PlanError) as refused:
+        plan_single("regional_ranking", "48", common={"period": period})
+    assert "ГГГГ-ММ-ДД" in str(refused.value)
+
+
+def test_an_iso_period_or_none_is_accepted() -> None:
+    assert plan_single("regional_ranking", "48", common={"period": "2024-09-16"})
+    assert plan_single("regional_ranking", "48", common={"period": ""})

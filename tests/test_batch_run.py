@@ -18,6 +18,7 @@ from helpers.batch.plan import Job, Kind, job_for
 from helpers.batch.run import run_batch
 from helpers.render import catalog
 from helpers.warehouse import store
+from helpers.warehouse.slices import Reads, TableRead
 
 PROBE = Path(__file__).parent / "fixtures" / "batch" / "probe.ipynb"
 
@@ -81,7 +82,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def _jobs(notebook: Path, scope: str = "region", **extra: object) -> list[Job]:
     kind = Kind("probe", notebook, "Проверка", {"region": {"territory": "{territory}", **extra}},
-                {"federal_snapshots": scope})
+                Reads((TableRead("federal_snapshots", scope=scope),)))
     return [job_for(kind, territories.by_code(code), {}) for code in ("35", "48", "77")]
 
 

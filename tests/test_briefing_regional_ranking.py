@@ -1,4 +1,5 @@
-"""End to end: demo exports → warehouse → the national regional-ranking briefing in HTML, PDF, Excel."""
+"""End to end: demo exports → warehouse → the regional-ranking briefings (Russia and a region's card)
+in HTML, PDF, Excel."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from helpers.ingestion import ingest
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Render the national briefing once into a fresh output folder; return that folder."""
+    """Render the national briefing and region 35's card once into a fresh output folder."""
     root = tmp_path_factory.mktemp("e2e")
     write_federal_exports(build_federal_history(), root / "data" / "federal")
     with pytest.MonkeyPatch.context() as patch:
@@ -27,6 +28,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("PERIOD", "")
         assert ingest.main([]) == 0
         assert render_main(["--batch", "national"]) == 0
+        assert render_main(["--kind", "regional_ranking", "--territory", "35"]) == 0
     return root / "output"
 
 
@@ -75,7 +77,9 @@ def test_excel_holds_the_ranking_of_all_regions(rendered: Path) -> None:
 def test_manifest_and_catalog_list_the_briefing(rendered: Path) -> None:
     manifest = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))
     entries = manifest["briefings"] if isinstance(manifest, dict) else manifest
-    (entry,) = [e for e in entries if e["kind"] == "regional_ranking"]
+    ranking = {e["territory"]: e for e in entries if e["kind"] == "regional_ranking"}
+    assert sorted(ranking) == ["35", "RU"] and ranking["35"]["status"] == "ok"
+    entry = ranking["RU"]
     assert entry["status"] == "ok" and entry["territory"] == "RU"
     assert entry["snapshot_date"] == "2024-09-16" and entry["data_hash"]
     for path in entry["outputs"].values():
@@ -86,5 +90,14 @@ def test_manifest_and_catalog_list_the_briefing(rendered: Path) -> None:
 
 def test_html_has_no_code(rendered: Path) -> None:
     html = _one(rendered / "regional_ranking" / "RU", "*.html").read_text(encoding="utf-8")
-    assert "load_ranking" not in html and "import " not in html
+    assert "build.load" not in html and "import " not in html
     assert "Методика и источники" in html
+    assert "Карточка региона" not in html  # the card is a region's own
+
+
+def test_region_card_heads_the_regions_briefing(rendered: Path) -> None:
+    html = _one(rendered / "regional_ranking" / "35", "*.html").read_text(encoding="utf-8")
+    assert '<h2 id="region-card">Карточка региона: Вологодская область</h2>' in html
+    assert "место по активности педагогов (K1)" in html
+    assert "Место региона в рейтинге по K1 среди соседей" in html
+    assert "план: 100\u00a0%" in html.replace("&nbsp;", "\u00a0")  # K4, worded as on Russia's

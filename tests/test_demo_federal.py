@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from seed_figures import assert_seed_figures
 
+from helpers.demo.__main__ import main
 from helpers.demo.federal import (
     build_federal_history,
     check_constraints,
-    main,
     snapshot_dates,
     write_federal_exports,
 )
@@ -212,8 +212,11 @@ def test_exports_read_back_through_the_contract(history: pd.DataFrame,
     pd.testing.assert_frame_equal(back, history[columns])
 
 
-def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--out", str(tmp_path / "federal"), "--exclude", "is_added_2022=1"]) == 0
+def test_the_one_demo_cli_writes_the_federal_snapshots(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--out", str(tmp_path), "--exclude", "is_added_2022=1", "--exclude", "region_code=35"]
+    assert main(arguments) == 0
     assert len(list((tmp_path / "federal").iterdir())) == 16
+    assert not (tmp_path / "regions").exists()
     out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "85 регионов" in out
+    assert "84 регионов" in out and "готово за" in out

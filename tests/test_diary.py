@@ -22,9 +22,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.briefings.diary_authorization_gaps import build as dy
+from helpers import vocabulary as words
+from helpers.briefings.diary_authorization_gaps import READS, build, present
 from helpers.indicators.campaigns import Task
-from helpers.warehouse import store
+from helpers.warehouse import slices, store
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "diary_authorization_gaps.ipynb"
 DAY = dt.date(2024, 9, 16)
@@ -123,26 +124,22 @@ def _frames() -> dict[str, pd.DataFrame]:
             "parent_children": _links(), "tasks": _tasks()}
 
 
-def _build(oktmo: str = "", period: str = "", **changes: pd.DataFrame) -> dy.Diary:
-    frames = {**_frames(), **changes}
-    return dy.build_diary(schools=frames["schools"], municipalities=frames["municipalities"],
-                          activity=frames["school_activity"], pupils=frames["pupils"],
-                          parents=frames["parents"], links=frames["parent_children"],
-                          tasks=frames["tasks"], region_code="35", region_name="Вологодская область",
-                          oktmo=oktmo, period=period, near=0.8, auth_task=AUTH)
+def _build(oktmo: str = "", period: str = "", **changes: pd.DataFrame) -> build.Diary:
+    return build.build({**_frames(), **changes}, region_code="35", region_name="Вологодская область",
+                       oktmo=oktmo, period=period, near=0.8, auth_task=AUTH)
 
 
 @pytest.fixture(scope="module")
-def region() -> dy.Diary:
+def region() -> build.Diary:
     return _build()
 
 
 @pytest.fixture(scope="module")
-def municipality() -> dy.Diary:
+def municipality() -> build.Diary:
     return _build(MO_A)
 
 
-def _school(diary: dy.Diary, school_id: str) -> pd.Series:
+def _school(diary: build.Diary, school_id: str) -> pd.Series:
     return diary.schools.set_index("school_id").loc[school_id]
 
 
@@ -151,19 +148,19 @@ def _school(diary: dy.Diary, school_id: str) -> pd.Series:
 def test_child_account_rule_switches_at_14() -> None:
     age = pd.Series([13, 14, 14, None, 5, 15, 13], dtype="Int64")
     state = pd.Series(["created", "created", "linked", "created", None, "linked", "linked"])
-    assert dy.child_account_ready(age, state).tolist() == [True, False, True, False, False, True, True]
+    assert build.child_account_ready(age, state).tolist() == [True, False, True, False, False, True, True]
 
 
 def test_pupil_with_two_parents_counts_once_when_one_can_log_in() -> None:
-    flags = dy.pupil_flags(_pupils(), _parents(), _links()).set_index("pupil_id")
+    flags = build.pupil_flags(_pupils(), _parents(), _links()).set_index("pupil_id")
     assert flags.loc["p1", "step_can_login"]  # A can; B (no LOGIN) does not matter
     assert flags.loc["p1", "parent_login"] and flags.loc["p1", "has_parent"]
     assert flags.index.is_unique and len(flags) == 11
 
 
 def test_pupil_steps_stop_where_the_record_breaks() -> None:
-    flags = dy.pupil_flags(_pupils(), _parents(), _links()).set_index("pupil_id")
-    steps = [s.column for s in dy.FUNNEL[2:]]
+    flags = build.pupil_flags(_pupils(), _parents(), _links()).set_index("pupil_id")
+    steps = list(build.FUNNEL[2:])
     passed = {pupil: int(flags.loc[pupil, steps].sum()) for pupil in flags.index}
     # steps passed of the seven after «in the registry»: SNILS present, valid, parent, its SNILS,
     # LOGIN, Госуслуги, child's account
@@ -175,45 +172,45 @@ def test_pupil_steps_stop_where_the_record_breaks() -> None:
 
 
 def test_parent_with_children_in_two_schools_belongs_to_both() -> None:
-    pairs = dy.parent_flags(_parents(), _links(), _pupils())
+    pairs = build.parent_flags(_parents(), _links(), _pupils())
     schools_of = pairs.groupby("parent_id")["school_id"].agg(lambda s: sorted(s)).to_dict()
     assert schools_of["C"] == ["S1", "S2"]
     assert schools_of["D"] == ["S2"]  # the pupil's school, though D's card names S3
     assert schools_of["I"] == ["S3"]  # the child is not in the registry: the card's school
     assert "H" not in schools_of
-    assert dy.parents_without_children(_parents(), _links()) == 1
+    assert build.parents_without_children(_parents(), _links()) == 1
 
 
 def test_contingent_takes_the_monitoring_at_the_registry_date() -> None:
-    base, used = dy.contingent(_schools(), _activity(), DAY)
+    base, used = build.contingent(_schools(), _activity(), DAY)
     assert used == DAY
     assert dict(zip(base["school_id"], base["contingent"], strict=True)) == {"S1": 4, "S2": 4, "S3": 4}
-    base, used = dy.contingent(_schools(), _activity().iloc[0:0], DAY)
+    base, used = build.contingent(_schools(), _activity().iloc[0:0], DAY)
     assert used is None and base["contingent"].tolist() == [3, 5, 4]
 
 
 def test_counts_agree_with_their_nouns() -> None:
-    words = ("родитель", "родителя", "родителей")
-    assert [dy.counted(n, *words) for n in (1, 2, 5, 11, 21, 32, 112)] == [
+    nouns = present.PARENT_NOUNS
+    assert [words.counted(n, *nouns) for n in (1, 2, 5, 11, 21, 32, 112)] == [
         "1 родитель", "2 родителя", "5 родителей", "11 родителей", "21 родитель", "32 родителя",
         "112 родителей"]
 
 
 # --- the briefing's figures ----------------------------------------------------------------------
 
-def test_region_funnel_is_hand_computed(region: dy.Diary) -> None:
-    assert dy.funnel(region)["count"].tolist() == [12, 10, 10, 9, 7, 6, 6, 5, 3]
+def test_region_funnel_is_hand_computed(region: build.Diary) -> None:
+    assert build.funnel(region)["count"].tolist() == [12, 10, 10, 9, 7, 6, 6, 5, 3]
     assert region.region["not_in_registry"] == 2 and region.region["registry_extra"] == 1
 
 
-def test_school_funnels_are_capped_by_the_contingent(region: dy.Diary) -> None:
-    steps = [s.column for s in dy.FUNNEL]
+def test_school_funnels_are_capped_by_the_contingent(region: build.Diary) -> None:
+    steps = list(build.FUNNEL)
     assert _school(region, "S1")[steps].tolist() == [4, 3, 3, 3, 3, 3, 3, 3, 2]
     assert _school(region, "S2")[steps].tolist() == [4, 4, 4, 3, 1, 1, 1, 1, 1]  # 5 records, 4 pupils
     assert _school(region, "S3")[steps].tolist() == [4, 3, 3, 3, 3, 2, 2, 1, 0]
 
 
-def test_parents_count_in_each_school_and_once_above(region: dy.Diary, municipality: dy.Diary) -> None:
+def test_parents_count_in_each_school_and_once_above(region: build.Diary, municipality: build.Diary) -> None:
     assert [int(_school(region, s)["parents"]) for s in ("S1", "S2", "S3")] == [3, 2, 4]
     assert municipality.territory["parents"] == 4  # A, B, C, D: C once
     assert region.region["parents"] == 8  # H has no child
@@ -222,20 +219,20 @@ def test_parents_count_in_each_school_and_once_above(region: dy.Diary, municipal
     assert region.orphan_parents == 1
 
 
-def test_checks_are_counted_and_rated(region: dy.Diary) -> None:
-    school = dy.checks_table(region, "school").set_index("Проверка")
+def test_checks_are_counted_and_rated(region: build.Diary) -> None:
+    school = present.checks_table(region, "school").set_index("Проверка")
     assert school["Выполнено"].tolist() == [10, 9, 7, 7, 7]
     assert school["Проверено"].tolist() == [12, 11, 11, 8, 8]
     assert school["Исправить"].tolist() == [2, 2, 4, 1, 1]
     assert school["Статус"].iloc[0] == "▲ близко к цели"  # 10 of 12 = 83 % ≥ 80 % of the target
     assert school["Статус"].iloc[2] == "✖ отстаёт"  # 7 of 11
-    parent = dy.checks_table(region, "parent")
+    parent = present.checks_table(region, "parent")
     assert parent["Выполнено"].tolist() == [7, 5, 3] and parent["Проверено"].tolist() == [8, 6, 4]
     assert region.region["age_unknown"] == 1
 
 
-def test_action_list_names_what_to_fix_with_counts(region: dy.Diary) -> None:
-    table = dy.actions_table(region)
+def test_action_list_names_what_to_fix_with_counts(region: build.Diary) -> None:
+    table = present.actions_table(region)
     s2 = dict(zip(table.loc[table["Код ОО"] == "S2", "Что сделать"],
                   table.loc[table["Код ОО"] == "S2", "Записей"], strict=True))
     assert s2 == {
@@ -246,34 +243,34 @@ def test_action_list_names_what_to_fix_with_counts(region: dy.Diary) -> None:
         "Указать школу ребёнка в карточке родителя": 1,
         "Создать учётную запись ребёнка до 14 лет на Госуслугах": 1,
     }
-    summary = dy.actions_summary_table(region).set_index("Что сделать")
+    summary = present.actions_summary_table(region).set_index("Что сделать")
     assert summary.loc["Создать ЛОГИН родителю", "Записей"] == 1  # B, once
     assert summary.loc["Внести ученика в реестр «Ученики»", "Школ"] == 2
     assert summary["№"].tolist() == list(range(1, len(summary) + 1))
 
 
-def test_schools_ranked_by_gaps_worst_first(region: dy.Diary) -> None:
-    table = dy.worst_schools_table(region)
+def test_schools_ranked_by_gaps_worst_first(region: build.Diary) -> None:
+    table = present.worst_schools_table(region)
     assert table["Образовательная организация"].str.startswith(
         ("МБОУ «Третья ООШ»", "МОУ «СОШ № 2»", "МОУ «СОШ № 1»")).all()
     assert table["Доля"].tolist() == [0.0, 0.25, 0.5]
-    assert "Бабушкинский м. о." in table["Образовательная организация"].iloc[0]
+    assert "Бабушкинский м.\u00a0о." in table["Образовательная организация"].iloc[0]
     assert table.iloc[0, -1] == ("внести в реестр учеников — 1; дата рождения — 1; "
                                  "исправить СНИЛС родителя — 1")
 
 
-def test_municipality_briefing_compares_with_the_region(municipality: dy.Diary) -> None:
+def test_municipality_briefing_compares_with_the_region(municipality: build.Diary) -> None:
     assert municipality.territory_name == "Бабаевский муниципальный округ"
-    assert dy.funnel(municipality)["count"].tolist() == [8, 7, 7, 6, 4, 4, 4, 4, 3]
-    assert "Доля по региону" in dy.funnel_table(municipality).columns
+    assert build.funnel(municipality)["count"].tolist() == [8, 7, 7, 6, 4, 4, 4, 4, 3]
+    assert "Доля по региону" in present.funnel_table(municipality).columns
     assert len(municipality.local_schools) == 2
-    figures = dy.key_figures(municipality)
+    figures = present.key_figures(municipality)
     assert figures[0].fact == "37,5\u00a0%" and "по региону: 25,0\u00a0%" in figures[0].note
-    highlight = dy.municipality_highlight(municipality)
-    assert dy.municipality_parent_table(municipality)["Муниципальное образование"].iloc[highlight[0]] \
-        == "Бабаевский м. о."
+    highlight = present.municipality_highlight(municipality)
+    assert present.municipality_parent_table(municipality)["Муниципальное образование"].iloc[highlight[0]] \
+        == "Бабаевский м.\u00a0о."
     assert highlight[-1] == 2  # the region's total, last
-    assert dy.worst_schools_table(municipality)["Образовательная организация"].tolist() == [
+    assert present.worst_schools_table(municipality)["Образовательная организация"].tolist() == [
         "МОУ «СОШ № 2»", "МОУ «СОШ № 1»"]
 
 
@@ -282,15 +279,15 @@ def test_unknown_municipality_is_refused() -> None:
         _build("19999000")
 
 
-def test_auth_info_task_against_its_deadline(region: dy.Diary) -> None:
+def test_auth_info_task_against_its_deadline(region: build.Diary) -> None:
     statuses = dict(zip(region.schools["school_id"], region.schools["auth_status"], strict=True))
     assert statuses == {"S1": "done", "S2": "late", "S3": "overdue"}
-    auth = dy.key_figures(region)[-1]
+    auth = present.key_figures(region)[-1]
     assert auth.fact == "1 из 3" and auth.status == "behind"
 
 
-def test_key_figures_of_the_first_page(region: dy.Diary, municipality: dy.Diary) -> None:
-    figures = {f.label: f for f in dy.key_figures(region)}
+def test_key_figures_of_the_first_page(region: build.Diary, municipality: build.Diary) -> None:
+    figures = {f.label: f for f in present.key_figures(region)}
     assert figures["Могут войти в электронный дневник через Госуслуги"].fact == "25,0\u00a0%"
     school_part = figures["Школа выполнила свою часть (проверки 1–5) для обучающихся"]
     assert school_part.fact == "50,0\u00a0%"  # 6 of 12
@@ -298,7 +295,7 @@ def test_key_figures_of_the_first_page(region: dy.Diary, municipality: dy.Diary)
     assert children.fact == "80,0\u00a0%"  # (5 + 3) of (6 + 4)
     schools = figures["Школ, где могут войти не менее 80\u00a0% обучающихся"]
     assert schools.fact == "0 из 3" and schools.status == "behind"
-    assert dy.key_figures(municipality)[4].note == "по региону: 0 из 3"
+    assert present.key_figures(municipality)[4].note == "по региону: 0 из 3"
 
 
 def test_period_selects_the_registry_export() -> None:
@@ -316,43 +313,105 @@ def test_period_selects_the_registry_export() -> None:
         _build(period="16.09.2024")
 
 
-def test_data_hash_follows_the_data(region: dy.Diary) -> None:
+def test_data_hash_follows_the_data(region: build.Diary) -> None:
     changed = _parents()
     changed.loc[changed["parent_id"] == "G", "esia_confirmed"] = True
     assert _build().data_hash == region.data_hash
     assert _build(parents=changed).data_hash != region.data_hash
-    assert dy.provenance(region) == {"snapshot_date": "2024-09-16", "data_hash": region.data_hash}
+    assert present.provenance(region) == {"snapshot_date": "2024-09-16", "data_hash": region.data_hash}
 
 
-def test_display_shapes_have_no_identifiers_of_people(region: dy.Diary, municipality: dy.Diary) -> None:
+def test_display_shapes_have_no_identifiers_of_people(region: build.Diary, municipality: build.Diary) -> None:
     people = set(_pupils()["pupil_id"]) | set(_parents()["parent_id"])
     for diary in (region, municipality):
-        frames = [dy.funnel_table(diary), dy.checks_table(diary, "school"),
-                  dy.checks_table(diary, "parent"), dy.municipality_school_table(diary),
-                  dy.municipality_parent_table(diary), dy.worst_schools_table(diary),
-                  dy.actions_summary_table(diary), dy.actions_table(diary), dy.schools_table(diary)]
+        frames = [present.funnel_table(diary), present.checks_table(diary, "school"),
+                  present.checks_table(diary, "parent"), present.municipality_school_table(diary),
+                  present.municipality_parent_table(diary), present.worst_schools_table(diary),
+                  present.actions_summary_table(diary), present.actions_table(diary),
+                  present.schools_table(diary)]
         for frame in frames:
             cells = set(frame.astype(str).to_numpy().ravel()) | set(frame.columns)
             assert not cells & people
-        assert "Методика" not in dy.methodology_html(diary)  # the heading is the notebook's
-        assert dy.lead_html(diary).startswith('<p class="lead">')
+        assert "Методика" not in present.methodology_html(diary)  # the heading is the notebook's
+        assert present.lead_html(diary).startswith('<p class="lead">')
 
 
 def test_warehouse_without_registries_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     store.rebuild(path, {"schools": _schools()}, keys={})
-    with pytest.raises(ValueError, match="нет таблиц данных школ .*pupils"):
-        dy.load_diary("35", warehouse_path=path)
+    with pytest.raises(slices.MissingData, match="нет таблицы pupils.*make ingest"):
+        build.load("35", warehouse_path=path)
+
+
+def test_region_without_school_data_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    store.rebuild(path, _frames(), keys={})
+    with pytest.raises(slices.MissingData, match="региона 11"):
+        build.load("11", warehouse_path=path)
 
 
 def test_optional_tables_may_be_missing(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     frames = _frames()
-    store.rebuild(path, {t: frames[t] for t in dy.REQUIRED_TABLES}, keys={})
-    diary = dy.load_diary("35", warehouse_path=path)
+    required = [read.table for read in READS if not read.optional]
+    assert required == ["schools", "pupils", "parents", "parent_children"]
+    store.rebuild(path, {t: frames[t] for t in required}, keys={})
+    diary = build.load("35", warehouse_path=path)
     assert diary.contingent_date is None and diary.region["contingent"] == 12  # the school registry
-    assert diary.tasks_date is None and dy.key_figures(diary)[-1].status == "unknown"
+    assert diary.tasks_date is None and present.key_figures(diary)[-1].status == "unknown"
     assert diary.territory_name == "Вологодская область"
+
+
+def test_reads_declares_every_table_the_build_uses() -> None:
+    # the task report re-renders the diary: «tasks» was missing from the old declaration
+    declared = {read.table: read for read in READS}
+    assert set(declared) == set(_frames())
+    assert build.AUTH_TASK in declared["tasks"].columns and declared["tasks"].optional
+    for read in READS:
+        if read.columns:
+            used = [c for c in build.USED_COLUMNS if c in _frames()[read.table].columns]
+            assert set(used) <= set(read.columns), read.table  # the data hash is the same as before
+
+
+def test_task_states_read_as_the_vocabulary_says(region: build.Diary) -> None:
+    table = present.schools_table(region).set_index("Код ОО")
+    assert table["Статус задачи"].to_dict() == {
+        "S1": words.task_label("done"), "S2": words.task_label("late"), "S3": words.task_label("overdue")}
+    assert set(present.SCHOOL_STATUS_COLUMNS) <= set(table.columns)
+    pending = _build(tasks=_tasks().assign(auth_info=pd.NaT, snapshot_date=dt.date(2024, 9, 20)))
+    assert set(present.schools_table(pending)["Статус задачи"]) == {"○ в работе, срок не наступил"}
+    no_report = _build(tasks=_tasks().iloc[0:0])
+    assert set(present.schools_table(no_report)["Статус задачи"]) == {"— нет данных"}
+
+
+def test_names_are_text_not_markup() -> None:
+    municipalities = _municipalities()
+    municipalities.loc[0, "name"] = "<b>Бабаевский</b> & Ко муниципальный округ"
+    diary = build.build({**_frames(), "municipalities": municipalities}, region_code="35",
+                        region_name="Область <i>&</i>", oktmo=MO_A, near=0.8, auth_task=AUTH)
+    pieces = [present.lead_html(diary), present.municipality_note_html(diary),
+              present.methodology_html(diary), present.parents_note_html(diary)]
+    html = "".join(pieces)
+    assert "<b>Бабаевский" not in html and "<i>" not in html
+    assert "&lt;b&gt;Бабаевский&lt;/b&gt; &amp; Ко" in present.lead_html(diary)
+    assert "(Область &lt;i&gt;&amp;&lt;/i&gt;)" in present.lead_html(diary)
+    note = present.municipality_note_html(diary)
+    assert "«&lt;b&gt;Бабаевский&lt;/b&gt; &amp; Ко м.\u00a0о.» выделена" in note
+
+
+def test_fragments_of_a_region_and_a_municipality(region: build.Diary, municipality: build.Diary) -> None:
+    assert present.municipality_note_html(region) == ""
+    assert "Бабаевский м.\u00a0о." in present.municipality_note_html(municipality)
+    assert "1 запись без детей" in present.parents_note_html(region)
+    assert present.provenance_html(region) == (
+        '<p class="provenance-inline">Данные: реестры ЭЖД на 16 сентября 2024\u00a0г., '
+        f"контрольная сумма {region.data_hash}.</p>")
+    lead = present.lead_html(municipality)
+    assert "Бабаевский муниципальный округ (Вологодская область):" in lead
+    assert "2 школы" in lead and "в реестре 4 родителя" in lead
+    method = present.methodology_html(region)
+    assert "«м.\u00a0о.» — муниципальный округ" in method and "не ниже 80\u00a0% цели" in method
+    assert "срок — 30 сентября 2024\u00a0г." in method
 
 
 # --- the notebook, once, on a tiny warehouse -----------------------------------------------------

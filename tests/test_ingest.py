@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from seed_figures import SEED_BEST_DYNAMICS, SEED_LAGGING, assert_seed_figures
 
-from helpers.briefings.regional_ranking.build import build_ranking
+from helpers.briefings.regional_ranking import build
 from helpers.config import settings
 from helpers.demo.federal import build_federal_history, write_federal_exports
 from helpers.ingestion import ingest
@@ -34,7 +34,7 @@ def test_seed_figures_hold_in_the_warehouse(project: Path) -> None:
     assert ingest.main([]) == 0
     history = store.read_federal(settings().warehouse)
     assert_seed_figures(history)
-    ranking = build_ranking(history)  # what the notebook calls
+    ranking = build.load()  # what the notebook calls
     assert ranking.lagging["region_name"].tolist() == SEED_LAGGING
     assert ranking.best_dynamics["region_name"].tolist() == SEED_BEST_DYNAMICS
     assert len(ranking.not_integrated) == 3

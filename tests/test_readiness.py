@@ -2,7 +2,8 @@
 
 The tiny region: two municipalities, three schools, a chats export for each campaign of
 ``params/campaigns.yml`` (16.09.2024: Telegram/WhatsApp → Сферум; 10.11.2025: Сферум → MAX).
-Expected values are worked out by hand in the comments.
+Expected values are worked out by hand in the comments. ``build`` gets the frames as
+``slices.read(READS, …)`` returns them (every export); ``present`` words the results.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from helpers.briefings.migration_readiness import READS, present
 from helpers.briefings.migration_readiness import build as rd
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators.campaigns import Campaign, DepartmentChat, load_campaigns
@@ -176,16 +178,24 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def _slices(chats: list[dict], members: list[dict]) -> rd.Slices:
-    return rd.Slices(schools=SCHOOLS, municipalities=MUNICIPALITIES, chats=_frame(chats),
-                     members=_frame(members), activity=ACTIVITY,
-                     parent_counts=pd.DataFrame({"snapshot_date": [D24], "parents": [4]}))
+def _frames(chat_rows: list[dict], member_rows: list[dict], **changes: pd.DataFrame
+            ) -> dict[str, pd.DataFrame]:
+    """The frames of ``READS`` as ``slices.read`` gives them: every export, the declared columns."""
+    frames = {"schools": SCHOOLS, "municipalities": MUNICIPALITIES, "chats": _frame(chat_rows),
+              "chat_members": _frame(member_rows), "school_activity": ACTIVITY, "parents": PARENTS}
+    frames.update(changes)
+    return {read.table: frames[read.table][list(read.columns)] if read.columns else frames[read.table]
+            for read in READS}
+
+
+BOTH = ([*CHATS_24, *CHATS_25], [*_members_24(), *_members_25()])
 
 
 @pytest.fixture(scope="module")
 def built() -> rd.Readiness:
-    return rd.build_readiness(_slices(CHATS_24, _members_24()), region_code="35", campaign=CAMPAIGN,
-                              day=D24, region_name="Вологодская область")
+    """The 2024 export (the latest on or before ``period``) of both in the frames."""
+    return rd.build(_frames(*BOTH), region_code="35", campaign=CAMPAIGN, period="2024-09-30",
+                    region_name="Вологодская область")
 
 
 # --- the export and activity -----------------------------------------------------------------
@@ -204,6 +214,34 @@ def test_choose_export_by_period_and_by_campaign() -> None:
         rd.choose_export(dates, first, campaigns, "2024-01-01")
     with pytest.raises(ValueError, match="за время кампании"):
         rd.choose_export([D24], second, campaigns)
+
+
+def test_build_chooses_the_export_of_the_campaign(built: rd.Readiness) -> None:
+    campaigns = load_campaigns()
+    assert built.snapshot_date == D24 and built.moment == T24
+    assert built.parents_date == D24 and built.activity_date == D24
+    later = rd.build(_frames(*BOTH), region_code="35", campaign=campaigns["sferum_to_max_2025"],
+                     campaigns=campaigns)
+    assert later.snapshot_date == D25 and later.moment == T25
+    first = rd.build(_frames(*BOTH), region_code="35", campaign=campaigns["telegram_to_sferum_2024"],
+                     campaigns=campaigns)
+    assert first.snapshot_date == D24 and first.later_campaign == ""
+    with pytest.raises(ValueError, match="нет выгрузок чатов"):
+        rd.build(_frames(CHATS_24, _members_24(), chats=_frame(CHATS_24).iloc[0:0]), region_code="35",
+                 campaign=CAMPAIGN)
+
+
+def test_the_data_hash_covers_only_the_chosen_export(built: rd.Readiness) -> None:
+    alone = rd.build(_frames(CHATS_24, _members_24()), region_code="35", campaign=CAMPAIGN)
+    assert alone.snapshot_date == D24 and alone.data_hash == built.data_hash
+    assert alone.schools.equals(built.schools) and alone.roles.equals(built.roles)
+
+
+def test_parents_are_counted_per_export() -> None:
+    parents = pd.DataFrame({"snapshot_date": pd.to_datetime([D25, D24, D24])})
+    counts = rd.parents_per_date(parents)
+    assert counts["parents"].tolist() == [2, 1]
+    assert [d.date() for d in counts["snapshot_date"]] == [D24, D25]
 
 
 def test_export_moment_is_the_latest_visit_of_the_day_else_its_end() -> None:
@@ -295,14 +333,16 @@ def test_department_coverage_is_capped_and_a_missing_chat_is_zero() -> None:
 
 
 def test_age_bins_and_histogram(built: rd.Readiness) -> None:
-    labels = [b[0] for b in rd.age_bins(7)]
+    labels = [present.age_bin_label(first, end) for first, end, _ in rd.age_bins(7)]
     assert labels == ["0", "1", "2", "3", "4", "5", "6", "7–13", "14–29", "30–89", "90 и более"]
-    assert [b[0] for b in rd.age_bins(30)][-3:] == ["30–59", "60–89", "90 и более"]
-    hist = built.seen_ages[built.seen_ages["chat"] == "Директора школ ВО"].set_index("bin")
+    assert [present.age_bin_label(first, end) for first, end, _ in rd.age_bins(30)][-3:] \
+        == ["30–59", "60–89", "90 и более"]
+    bins = present.seen_ages_bins(built)
+    hist = bins[bins["chat"] == "Директора школ ВО"].set_index("bin")
     # 1 day, 5 hours, 10 days ago, never
     assert hist["members"].to_dict() == {"0": 1, "1": 1, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0,
                                          "7–13": 1, "14–29": 0, "30–89": 0, "90 и более": 0,
-                                         rd.NEVER_SEEN: 1}
+                                         present.NEVER_SEEN: 1}
     assert hist["share"].sum() == pytest.approx(1)
     assert hist.loc["6", "active"] and not hist.loc["7–13", "active"]
 
@@ -361,34 +401,61 @@ def test_role_coverage_and_staff_activity(built: rd.Readiness) -> None:
 
 
 def test_not_ready_table_counts_what_is_missing(built: rd.Readiness) -> None:
-    table = rd.not_ready_table(built)
+    table = present.not_ready_table(built)
     assert table["Школа"].tolist() == ["МБОУ «СОШ № 3»", "МБОУ «СОШ № 1»"]  # least ready first
     s3, s1 = table.iloc[0], table.iloc[1]
     assert s3[["Нет общешк. чата", "Нет чата сотр.", "Нет чатов классов", "Нет чатов родит."]].tolist() \
         == [0, 1, 1, 1]
     assert s1[["Нет чатов родит.", "Неактивных чатов", "Открыто на прежних"]].tolist() == [1, 1, 1]
-    assert s1["МО"] == "Бабаевский м.о."
+    assert s1["МО"] == "Бабаевский м.\u00a0о."  # vocabulary.short_municipality
 
 
 def test_key_figures_and_texts(built: rd.Readiness) -> None:
-    figures = rd.key_figures(built)
+    figures = present.key_figures(built)
     assert figures[0].fact == "57,1\u00a0%" and figures[0].status == "behind"
     assert figures[1].fact == "1 из 3"
     assert figures[3].fact == "1" and figures[3].status == "behind"  # the WhatsApp chat
     assert figures[4].fact == "3 из 3" and figures[5].fact == "1 из 2"
-    lead = rd.lead_html(built)
+    lead = present.lead_html(built)
     assert "16 сентября 2024" in lead and "через 6 дней после даты перехода" in lead
-    assert "Индекс готовности школы" in rd.methodology_html(built)
-    assert rd.provenance(built) == {"snapshot_date": "2024-09-16", "data_hash": built.data_hash}
+    assert "Индекс готовности школы" in present.methodology_html(built)
+    assert present.provenance(built) == {"snapshot_date": "2024-09-16", "data_hash": built.data_hash}
+    assert built.data_hash in present.provenance_html(built)
+    # K1 on the target platform: 4 / 13 against «более 25 %»
+    note = present.roles_note_html(built)
+    assert "30,8\u00a0%" in note and "более 25\u00a0%" in note
+
+
+def test_when_the_export_is_on_or_before_the_cutover(built: rd.Readiness) -> None:
+    on_day = dataclasses.replace(built, campaign=_campaign(cutover=D24))
+    assert "(в день перехода)" in present.lead_html(on_day)
+    before = dataclasses.replace(built, campaign=_campaign(cutover=D24 + dt.timedelta(days=21)))
+    assert "(за 21 день до даты перехода)" in present.lead_html(before)
+
+
+def test_names_are_escaped_in_the_html(built: rd.Readiness) -> None:
+    odd = _campaign(title="Перевод <b>&",
+                    department_chats=(DepartmentChat("dept_directors", "Директора <b>& Co", ("director",)),
+                                      DepartmentChat("dept_omsu", "Департамент – ОМСУ", ("omsu",))))
+    data = rd.build(_frames(CHATS_24, _members_24()), region_code="35", campaign=odd,
+                    region_name="Область <b>«Тест» & Co</b>")
+    lead = present.lead_html(data)
+    assert "<strong>Область &lt;b&gt;«Тест» &amp; Co&lt;/b&gt;</strong>" in lead
+    assert "Перевод &lt;b&gt;&amp;" in lead and "<b>&" not in lead
+    note = present.department_note_html(data)
+    assert "«Директора &lt;b&gt;&amp; Co» — 4" in note and "<b>&" not in note
+    methodology = present.methodology_html(data)
+    assert "Директора &lt;b&gt;&amp; Co" in methodology and "<b>&" not in methodology
 
 
 def test_no_department_chat_on_the_target_platform_gives_a_line_not_a_chart(
         built: rd.Readiness, monkeypatch: pytest.MonkeyPatch) -> None:
-    shown: list[object] = []
-    monkeypatch.setattr("IPython.display.display", lambda *items, **_: shown.extend(items))
-    rd.show_seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
+    shown: list[str] = []
+    monkeypatch.setattr(present, "show_html", shown.append)
+    monkeypatch.setattr(present.charts, "show", lambda *_: pytest.fail("a chart of nothing"))
+    present.show_seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
     (line,) = shown
-    assert "в выгрузке нет" in line.data  # type: ignore[attr-defined]
+    assert "в выгрузке нет" in line and "Сферум (VK Мессенджер)" in line
 
 
 def test_unknown_campaign_is_refused() -> None:

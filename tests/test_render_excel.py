@@ -22,6 +22,7 @@ from helpers.render.excel import (
     write_workbook,
 )
 from helpers.render.payloads import find_provenance, find_tables
+from helpers.vocabulary import STATUSES
 
 PROVENANCE = {
     "parameters": {"region_code": "35", "period": "2024-09-16"},
@@ -40,7 +41,8 @@ def kpi_payload(name: str = "Ключевые показатели") -> dict[str
             "Педагогов": [12345, 6789],
             "Прирост": [0.031, -0.004],
             "Дата": pd.to_datetime(["2024-09-16", "2024-09-09"]),
-            "Статус": ["выполнено", "отстаёт"],
+            "Статус": ["✔ выполнено", "отстаёт"],
+            "Задача": ["✖ просрочено", "▲ выполнено с опозданием"],
         }
     )
     return table_payload(
@@ -53,7 +55,7 @@ def kpi_payload(name: str = "Ключевые показатели") -> dict[str
             "Прирост": "pp",
             "Дата": "date",
         },
-        status_column="Статус",
+        status_columns=["Статус", "Задача"],
     )
 
 
@@ -74,11 +76,11 @@ def test_caption_header_frozen_and_filtered(workbook_path: Path) -> None:
     sheet = load_workbook(workbook_path)["Ключевые показатели"]
     assert sheet["A1"].value == "Ключевые показатели регионов"
     assert [cell.value for cell in sheet[2]] == [
-        "Регион", "Активность", "Педагогов", "Прирост", "Дата", "Статус",
+        "Регион", "Активность", "Педагогов", "Прирост", "Дата", "Статус", "Задача",
     ]  # fmt: skip
     assert all(cell.font.bold and cell.fill.fill_type == "solid" for cell in sheet[2])
     assert sheet.freeze_panes == "A3"
-    assert sheet.auto_filter.ref == "A2:F4"
+    assert sheet.auto_filter.ref == "A2:G4"
     assert sheet.column_dimensions["A"].width >= len("Вологодская область")
 
 
@@ -91,12 +93,15 @@ def test_values_stay_numbers_with_excel_formats(workbook_path: Path) -> None:
     assert day.value == dt.datetime(2024, 9, 16) and day.number_format == "DD.MM.YYYY"
 
 
-def test_status_cells_are_coloured_and_keep_the_word(workbook_path: Path) -> None:
+def test_every_status_column_is_coloured_and_keeps_the_word(workbook_path: Path) -> None:
     sheet = load_workbook(workbook_path)["Ключевые показатели"]
     met, behind = sheet["F3"], sheet["F4"]
-    assert (met.value, behind.value) == ("выполнено", "отстаёт")
-    assert met.fill.fgColor.rgb.endswith("DCEFD6")
-    assert behind.fill.fgColor.rgb.endswith("F7D4D1")
+    assert (met.value, behind.value) == ("✔ выполнено", "отстаёт")
+    assert met.fill.fgColor.rgb.endswith(STATUSES["met"].fill)
+    assert behind.fill.fgColor.rgb.endswith(STATUSES["behind"].fill)
+    overdue, late = sheet["G3"], sheet["G4"]
+    assert overdue.fill.fgColor.rgb.endswith(STATUSES["behind"].fill)
+    assert late.fill.fgColor.rgb.endswith(STATUSES["near"].fill)
 
 
 def test_provenance_sheet_has_key_value_rows(workbook_path: Path) -> None:
@@ -112,11 +117,13 @@ def test_provenance_sheet_has_key_value_rows(workbook_path: Path) -> None:
     ("word", "status"),
     [
         ("выполнено", "met"),
-        ("● выполнено", "met"),
-        ("не выполнено", "behind"),
+        ("✔ выполнено", "met"),
+        ("▲ близко к цели", "near"),
         ("отстаёт", "behind"),
-        ("близко к цели", "near"),
-        ("near", "near"),
+        ("✔ в срок", "met"),
+        ("✖\u00a0просрочено", "behind"),
+        ("— нет данных", "unknown"),
+        ("выполнил", None),
         ("—", None),
         (0.5, None),
     ],

@@ -15,11 +15,13 @@ import pandas as pd
 import pytest
 
 from helpers.briefings.municipality_scorecard import build as sc
+from helpers.briefings.municipality_scorecard import present
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Task
+from helpers.presentation import tables
 from helpers.render.execute import execute_notebook
-from helpers.warehouse import store
+from helpers.warehouse import slices, store
 
 D = dt.date
 REGION, CITY, OTHER = "35", "19701000", "19730000"
@@ -115,6 +117,12 @@ def _tasks() -> pd.DataFrame:
     return frame
 
 
+def _frames(**changed: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The frames ``build`` takes, as ``slices.read`` gives them; ``changed`` replaces some."""
+    return {"schools": _schools(), "school_activity": _activity(), "tasks": _tasks(),
+            "municipalities": _municipalities(), **changed}
+
+
 @pytest.fixture
 def tasks_file(tmp_path: Path) -> Path:
     path = tmp_path / "tasks.yml"
@@ -124,9 +132,8 @@ def tasks_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def card(tasks_file: Path) -> sc.Scorecard:
-    return sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(),
-                              region_code=REGION, oktmo=CITY, targets=TARGETS, task_file=tasks_file,
-                              region_name="Вологодская область")
+    return sc.build(_frames(), region_code=REGION, oktmo=CITY, targets=TARGETS,
+                    task_file=tasks_file, region_name="Вологодская область")
 
 
 # --- indicators ------------------------------------------------------------------------------
@@ -246,27 +253,52 @@ def test_school_todo(card: sc.Scorecard) -> None:
     # s2: posting overdue; K1 1/10 needs 3 (2 more), K2 50/99 needs 75 (25 more),
     # K4 3/5 needs 2 more, K5 0/9 needs 9
     assert list(schools.at["s2", "todo"]) == [
+        sc.Todo("task", task=POSTED, state="overdue"),
+        sc.Todo("kpi_gaps", gaps=(("k1", 2), ("k2", 25), ("k4", 2), ("k5", 9))),
+    ]
+    assert present.school_todo(schools.loc["s2"]) == [
         "разместить положение на сайте (срок 30.09.2024 прошёл)",
         "до цели не хватает, чел.: K1 — 2, K2 — 25, K4 — 2, K5 — 9",
     ]
     assert schools.at["s2", "todo_count"] == 5 and schools.at["s2", "overdue"] == 1
     # s3: posted without the page address; K4 9/10
-    assert list(schools.at["s3", "todo"]) == ["указать ссылку на положение на сайте школы",
-                                              "до цели не хватает, чел.: K4 — 1"]
-    assert list(schools.at["s1", "todo"]) == []
+    assert list(schools.at["s3", "todo"]) == [sc.Todo("regulation_url"),
+                                              sc.Todo("kpi_gaps", gaps=(("k4", 1),))]
+    assert present.school_todo(schools.loc["s3"]) == [
+        "указать ссылку на положение на сайте школы", "до цели не хватает, чел.: K4 — 1"]
+    assert schools.at["s3", "todo_count"] == 2
+    assert list(schools.at["s1", "todo"]) == [] and schools.at["s1", "todo_count"] == 0
+
+
+def test_todo_words() -> None:
+    # a task not yet due; a task the wording does not know; missing data
+    assert present.todo_text(sc.Todo("task", task=POSTED, state="pending")) == \
+        "разместить положение на сайте (до 30.09.2024)"
+    unknown = Task("extra", "Особая задача", "extra", "school", D(2024, 9, 30))
+    assert present.todo_text(sc.Todo("task", task=unknown, state="overdue")) == \
+        "выполнить задачу «Особая задача» (срок 30.09.2024 прошёл)"
+    assert present.todo_text(sc.Todo("activity_data")) == \
+        "представить данные мониторинга активности в Сферуме"
+    assert present.todo_text(sc.Todo("tasks_data")) == "представить сведения о выполнении задач"
+    school = pd.Series({"in_activity": False, "in_tasks": False, "regulation_adopted": "pending",
+                        "regulation_posted": "overdue", "test_week": "overdue"})
+    # data first, then overdue before pending; the ОМСУ's own task (test week) is not the school's
+    assert sc.task_todo(school, [TEST_WEEK, ADOPTED, POSTED]) == [
+        sc.Todo("activity_data"), sc.Todo("tasks_data"),
+        sc.Todo("task", task=POSTED, state="overdue"), sc.Todo("task", task=ADOPTED, state="pending")]
 
 
 def test_schools_most_to_do_first(card: sc.Scorecard) -> None:
     assert list(card.schools["school_id"]) == ["s2", "s3", "s1"]
-    table = sc.schools_table(card)
+    table = present.schools_table(card)
     assert list(table["№"]) == [1, 2, 3]
     assert table["Что сделать"].iloc[2] == "всё выполнено"
     assert table["Статус K1"].iloc[0] == "✖ отстаёт"
 
 
 def test_gaps_text() -> None:
-    assert sc.gaps_text({}) == ""
-    assert sc.gaps_text({"k1": 7, "k4": 2}) == "до цели не хватает, чел.: K1 — 7, K4 — 2"
+    assert present.gaps_text({}) == ""
+    assert present.gaps_text({"k1": 7, "k4": 2}) == "до цели не хватает, чел.: K1 — 7, K4 — 2"
 
 
 # --- the scorecard ---------------------------------------------------------------------------
@@ -287,27 +319,25 @@ def test_dates_and_trend(card: sc.Scorecard) -> None:
     assert card.activity_date == D(2024, 9, 16)
     assert card.tasks_date == card.as_of == D(2024, 10, 1)
     assert list(card.municipality_trend["k1"]) == pytest.approx([9 / 40, 10 / 40])
-    assert sc.provenance(card) == {"snapshot_date": "2024-10-01", "data_hash": card.data_hash}
+    assert present.provenance(card) == {"snapshot_date": "2024-10-01", "data_hash": card.data_hash}
 
 
 def test_period_before_the_tasks_export(tasks_file: Path) -> None:
-    early = sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(),
-                               region_code=REGION, oktmo=CITY, period="2024-09-12", targets=TARGETS,
-                               task_file=tasks_file)
+    early = sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-09-12",
+                     targets=TARGETS, task_file=tasks_file)
     assert early.activity_date == D(2024, 9, 9) and early.tasks_date is None
     assert early.as_of == D(2024, 9, 12)
     assert set(early.tasks["status"]) == {"unknown"}
     assert early.tasks["schools_missing"].isna().all()
-    figures = sc.key_figures(early)
+    figures = present.key_figures(early)
     assert figures[4].fact == "—" and figures[4].status == "unknown"
-    assert sc.provenance(early)["snapshot_date"] == "2024-09-09"
+    assert present.provenance(early)["snapshot_date"] == "2024-09-09"
 
 
 def test_data_after_the_period_does_not_change_the_hash(tasks_file: Path) -> None:
     def build(activity: pd.DataFrame) -> sc.Scorecard:
-        return sc.build_scorecard(_schools(), activity, _tasks(), _municipalities(),
-                                  region_code=REGION, oktmo=CITY, period="2024-09-12",
-                                  targets=TARGETS, task_file=tasks_file)
+        return sc.build(_frames(school_activity=activity), region_code=REGION, oktmo=CITY,
+                        period="2024-09-12", targets=TARGETS, task_file=tasks_file)
 
     activity = _activity()
     earlier = activity[activity["snapshot_date"] <= pd.Timestamp("2024-09-09")]
@@ -319,44 +349,103 @@ def test_data_after_the_period_does_not_change_the_hash(tasks_file: Path) -> Non
 
 def test_unknown_municipality_is_refused(tasks_file: Path) -> None:
     with pytest.raises(ValueError, match="нет школ с ОКТМО 19999000"):
-        sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(), region_code=REGION,
-                           oktmo="19999000", targets=TARGETS, task_file=tasks_file)
+        sc.build(_frames(), region_code=REGION, oktmo="19999000", targets=TARGETS,
+                 task_file=tasks_file)
 
 
 def test_bad_period_is_refused(tasks_file: Path) -> None:
     with pytest.raises(ValueError, match="ГГГГ-ММ-ДД"):
-        sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(), region_code=REGION,
-                           oktmo=CITY, period="16.09.2024", targets=TARGETS, task_file=tasks_file)
+        sc.build(_frames(), region_code=REGION, oktmo=CITY, period="16.09.2024", targets=TARGETS,
+                 task_file=tasks_file)
     with pytest.raises(ValueError, match="Нет среза мониторинга"):
-        sc.build_scorecard(_schools(), _activity(), _tasks(), _municipalities(), region_code=REGION,
-                           oktmo=CITY, period="2024-01-01", targets=TARGETS, task_file=tasks_file)
+        sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-01-01", targets=TARGETS,
+                 task_file=tasks_file)
 
 
 def test_display_tables(card: sc.Scorecard) -> None:
-    tasks = sc.tasks_table(card)
+    tasks = present.tasks_table(card)
     assert list(tasks.columns) == ["Задача", "Срок", "Статус", "Школ не выполнили",
                                    "Школ с опозданием"]
     assert list(tasks["Статус"].str.replace("\u00a0", " ")) == ["✔ в срок", "▲ с опозданием",
                                                                 "✖ просрочено"]
     assert tasks["Срок"].iloc[0].replace("\u2060", "") == "13–20.09.2024"
     assert tasks["Срок"].iloc[1] == "до\u00a020.09.2024"
-    kpis = sc.kpi_table(card)
+    kpis = present.kpi_table(card)
     assert list(kpis["Показатель"].str[:2]) == ["K1", "K2", "K4", "K5"]
     assert kpis["Разница с областью"].iloc[0] == pytest.approx(0.25 - 0.2)
-    assert "тестовая неделя чатов — да" in sc.omsu_marks_html(card)
-    figures = sc.key_figures(card)
+    assert "тестовая неделя чатов — да" in present.tasks_note_html(card)
+    figures = present.key_figures(card)
     assert [f.status for f in figures[:4]] == ["near", "near", "near", "behind"]
     assert figures[4].fact == "1 из 3" and figures[4].status == "behind"  # the test week only
     assert figures[5].fact == "2 из 3"  # s1 and s3 did every school task (s2 has not posted)
-    status = sc.school_status_table(card)
+    status = present.school_tasks_table(card)
     assert status.loc[0, "Положение принято"] == "▲ выполнено с опозданием"
+    assert present.school_tasks_status_columns(card) == [
+        "Тестовая неделя чатов", "Положение принято", "Положение на сайтах школ"]
+
+
+def test_status_columns_are_coloured(card: sc.Scorecard) -> None:
+    # the task states of the tasks table (NBSP inside) are status cells, as the KPI statuses are
+    tasks = tables.html_view(present.tasks_table(card), present.TASK_FORMATS,
+                             present.TASK_STATUS_COLUMNS)
+    assert "status-met" in tasks and "status-near" in tasks and "status-behind" in tasks
+    kpis = tables.html_view(present.kpi_table(card), present.KPI_FORMATS,
+                            present.KPI_STATUS_COLUMNS)
+    assert "status-near" in kpis and "status-behind" in kpis
 
 
 def test_methodology_names_deadlines_and_sources(card: sc.Scorecard) -> None:
-    text = sc.methodology_html(card)
+    text = present.methodology_html(card)
     assert "13.09.2024" in text and "до 30.09.2024" in text.replace("\u00a0", " ")
     assert "более 25" in text and "params/tasks.yml" in text
     assert "16 сентября 2024" in text
+
+
+def test_names_are_text_not_markup(tmp_path: Path) -> None:
+    # a municipality and a task named with markup and an ampersand come out escaped
+    path = tmp_path / "tasks.yml"
+    path.write_text(TASKS_YML.replace("test_week: {label: \"Неделя тестовой эксплуатации\"",
+                                      "week: {label: \"Неделя <b>тестов</b> & чатов\""),
+                    encoding="utf-8")
+    municipalities = _municipalities()
+    municipalities.loc[0, "name"] = "<b>Город</b> & Ко"
+    card = sc.build(_frames(municipalities=municipalities), region_code=REGION, oktmo=CITY,
+                    targets=TARGETS, task_file=path, region_name="Вологодская область")
+    lead = present.lead_html(card)
+    assert "<strong>&lt;b&gt;Город&lt;/b&gt; &amp; Ко</strong>" in lead and "<b>Город" not in lead
+    note = present.tasks_note_html(card)  # the ОМСУ marked the week held
+    assert "неделя &lt;b&gt;тестов&lt;/b&gt; &amp; чатов — да" in note and "<b>тестов" not in note
+    methodology = present.methodology_html(card)
+    assert "«Неделя &lt;b&gt;тестов&lt;/b&gt; &amp; чатов»" in methodology
+    assert "<b>тестов" not in methodology
+    schools = _schools()
+    schools.loc[1, "school_name"] = "<b>СОШ</b> & сад"
+    card = sc.build(_frames(schools=schools), region_code=REGION, oktmo=CITY, targets=TARGETS,
+                    task_file=tmp_path / "tasks.yml")
+    view = tables.html_view(present.schools_table(card), present.SCHOOL_FORMATS)
+    assert "&lt;b&gt;СОШ&lt;/b&gt; &amp; сад" in view and "<b>СОШ" not in view
+
+
+def test_a_region_without_tasks_export_gets_frames_without_columns(tasks_file: Path) -> None:
+    # slices.read gives an optional table the warehouse lacks as a frame without rows or columns
+    card = sc.build(_frames(tasks=pd.DataFrame(), municipalities=pd.DataFrame()),
+                    region_code=REGION, oktmo=CITY, targets=TARGETS, task_file=tasks_file)
+    assert card.tasks_date is None and set(card.tasks["status"]) == {"unknown"}
+    assert card.municipality_name == "город Вологда"  # from the school registry
+    assert card.as_of == card.activity_date == D(2024, 9, 16)
+    # no export: nothing is asked of the schools but their KPIs
+    assert all(item.kind == "kpi_gaps" for todo in card.schools["todo"] for item in todo)
+    assert present.key_figures(card)[5].fact == "—"
+    assert "выгрузки о выполнении задач на эту дату нет." in present.lead_html(card)
+    assert "(нет на эту дату)" in present.methodology_html(card)
+    assert "выгрузка задач" not in present.provenance_html(card)
+
+
+def test_a_region_without_schools_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    store.rebuild(path, {"schools": _schools(), "school_activity": _activity()}, keys={})
+    with pytest.raises(slices.MissingData, match="make ingest"):
+        sc.load("36", CITY, warehouse_path=path)
 
 
 # --- the notebook ----------------------------------------------------------------------------
@@ -395,7 +484,7 @@ def test_notebook_is_committed_without_outputs() -> None:
 def test_a_region_without_tasks_export_still_gets_its_scorecard(tmp_path: Path) -> None:
     path = tmp_path / "store.duckdb"
     store.rebuild(path, {"schools": _schools(), "school_activity": _activity()}, keys={})
-    card = sc.load_scorecard(REGION, CITY, warehouse_path=path)
+    card = sc.load(REGION, CITY, warehouse_path=path)
     assert card.tasks_date is None and set(card.tasks["status"]) == {"unknown"}
     assert card.municipality_name == "город Вологда"  # from the school registry
     assert card.as_of == card.activity_date == D(2024, 9, 16)
@@ -405,4 +494,4 @@ def test_a_warehouse_without_school_data_says_what_to_do(tmp_path: Path) -> None
     path = tmp_path / "store.duckdb"
     store.rebuild(path, {"municipalities": _municipalities()}, keys={})
     with pytest.raises(ValueError, match="make ingest"):
-        sc.load_scorecard(REGION, CITY, warehouse_path=path)
+        sc.load(REGION, CITY, warehouse_path=path)

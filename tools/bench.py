@@ -65,20 +65,22 @@ def floor(jobs: list[Job]) -> None:
 
     import matplotlib.pyplot as plt
 
-    from helpers.briefings.regional_ranking import build
+    from helpers.briefings.regional_ranking import READS, build, present
     from helpers.presentation import charts, tables
-    from helpers.warehouse import store
+    from helpers.warehouse import slices
 
     charts.apply_style()
-    history = store.read_federal(settings().warehouse)
+    frames = slices.read(READS, "", settings().warehouse)
     for job in jobs:
-        data = build.build_ranking(history, highlight_region=job.parameters.get("highlight_region", ""))
-        for figure in (charts.plan_fact_chart(build.plan_fact(data), title=""),
-                       build.trend_chart(data), build.district_chart(data)):
+        data = build.build(frames, highlight_region=job.parameters.get("highlight_region", ""))
+        for figure in (present.plan_fact_chart(data), present.trend_chart(data),
+                       present.district_chart(data)):
             figure.savefig(StringIO(), format="svg")
             plt.close(figure)
-        tables.html_view(build.ranking_table(data), build.RANKING_FORMATS, ["Статус K1"])
-        tables.html_view(build.district_table(data), build.DISTRICT_FORMATS, ["Статус K1"])
+        tables.html_view(present.ranking_table(data), present.RANKING_FORMATS,
+                         present.RANKING_STATUS_COLUMNS)
+        tables.html_view(present.district_table(data), present.DISTRICT_FORMATS,
+                         present.DISTRICT_STATUS_COLUMNS)
 
 
 def _timed(step: Callable[[], None]) -> float:

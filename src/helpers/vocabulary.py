@@ -126,10 +126,14 @@ def lower_first(text: str) -> str:
 # --- targets ----------------------------------------------------------------------------------
 
 class ShareTarget(Protocol):
-    """A share target: reached at ``value`` (strictly above it when ``strict``)."""
+    """A share target: reached at ``value`` (strictly above it when ``strict``). Read-only, so
+    that a frozen dataclass (``indicators.kpis.Target``) is one."""
 
-    value: float
-    strict: bool
+    @property
+    def value(self) -> float: ...
+
+    @property
+    def strict(self) -> bool: ...
 
 
 def target_wording(target: ShareTarget) -> str:
@@ -217,11 +221,14 @@ def task_short_label(code: str) -> str:
 
 
 def _labels() -> dict[str, str]:
-    labels = {status.label: status.code for status in STATUSES.values()}
+    """Every way the briefings write a status: «✔ выполнено», «выполнено», «✖ просрочено»…"""
+    labels = {}
+    for status in STATUSES.values():
+        labels.update({status.label: status.code, status.word: status.code})
     for state in TASK_STATES.values():
-        labels.setdefault(state.label, state.colour_of)
-        labels.setdefault(state.short_label, state.colour_of)
-        labels.setdefault(state.short_label.replace(" ", NBSP), state.colour_of)
+        for text in (state.label, state.word, state.short_label, state.short):
+            labels.setdefault(text, state.colour_of)
+            labels.setdefault(text.replace(" ", NBSP), state.colour_of)
     return labels
 
 

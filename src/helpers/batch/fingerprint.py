@@ -2,11 +2,12 @@
 
 The dependencies: the notebook, its parameters, the helpers' code, the nbconvert template, the
 dependency lock (``pyproject.toml``) and the data it reads — a hash of the rows of the warehouse
-tables its kind declares (``params/kinds.yml``), not of file times.
+tables its kind declares (``helpers.briefings.<kind>.READS``), not of file times.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -18,6 +19,7 @@ import duckdb
 
 from helpers.batch.plan import Job
 from helpers.config import PACKAGE_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from helpers.warehouse.slices import Reads, TableRead
 
 
 def _hash_files(paths: Iterable[Path], root: Path) -> str:
@@ -56,7 +58,7 @@ class DataHasher:
     def __init__(self, warehouse: Path):
         self.warehouse = warehouse
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._memo: dict[tuple[str, str, str], str] = {}
+        self._memo: dict[tuple[TableRead, str, str], str] = {}
 
     def __enter__(self) -> DataHasher:
         return self
@@ -70,34 +72,40 @@ class DataHasher:
             self._con = duckdb.connect(str(self.warehouse), read_only=True)
         return self._con
 
-    def table_slice(self, table: str, region: str, period: str) -> str:
-        """md5 of the rows of ``table`` (of ``region`` when given; up to ``period`` when given)."""
-        key = (table, region, period)
+    def table_slice(self, read: TableRead, region: str, period: str) -> str:
+        """md5 of the declared columns of ``read``'s rows (of ``region`` where its scope is the
+        region; up to ``period`` when given). Values are bound as parameters, never pasted in."""
+        key = (read, region, period)
         if key not in self._memo:
             con = self._connection()
-            columns = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
-            where = []
-            if region and "region_code" in columns:
-                where.append(f"region_code = '{region}'")
-            if period and "snapshot_date" in columns:
-                where.append(f"snapshot_date <= DATE '{period}'")
-            drop = " EXCLUDE (source_file)" if "source_file" in columns else ""
+            available = [row[0] for row in con.execute(f"DESCRIBE {read.table}").fetchall()]
+            columns = [c for c in (read.columns or available) if c in available and c != "source_file"]
+            where: list[str] = []
+            parameters: list[object] = []
+            if read.scope == "region" and "region_code" in available:
+                where.append("region_code = ?")
+                parameters.append(region)
+            if period and "snapshot_date" in available:
+                where.append("snapshot_date <= ?")
+                parameters.append(dt.date.fromisoformat(period))
             condition = f" WHERE {' AND '.join(where)}" if where else ""
             query = (f"SELECT md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))"
-                     f" FROM (SELECT *{drop} FROM {table}{condition}) t")
-            self._memo[key] = str(con.execute(query).fetchone()[0])[:16]  # type: ignore[index]
+                     f" FROM (SELECT {', '.join(columns)} FROM {read.table}{condition}) t")
+            self._memo[key] = str(con.execute(query, parameters).fetchone()[0])[:16]  # type: ignore[index]
         return self._memo[key]
 
-    def job_data(self, job: Job, tables: Mapping[str, str]) -> str:
+    def job_data(self, job: Job) -> str:
         """The hash of every slice the job's kind reads (every table when it declares none)."""
-        if not tables:
-            names = self._connection().execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            tables = {name: "all" for (name,) in names}
+        reads = job.kind.reads
+        present = {name for (name,) in self._connection().execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+        if reads is None:
+            reads = Reads(tuple(TableRead(name, scope="all") for name in sorted(present)))
         period = str(job.parameters.get("period", "") or "")
         parts = []
-        for table, scope in sorted(tables.items()):
-            region = job.territory.region if scope == "region" else ""
-            parts.append(f"{table}:{self.table_slice(table, region, period)}")
+        for read in sorted(reads, key=lambda r: r.table):
+            state = self.table_slice(read, job.territory.region, period) if read.table in present else "-"
+            parts.append(f"{read.table}:{state}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

@@ -7,6 +7,7 @@ territory codes fail the plan with one message each, with a "did you mean" where
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 from collections.abc import Mapping
@@ -19,7 +20,9 @@ import yaml
 
 from helpers.batch import territories
 from helpers.batch.territories import Territory, UnknownTerritory
+from helpers.briefings import reads_of
 from helpers.config import NOTEBOOKS_DIR, PARAMS_DIR
+from helpers.warehouse.slices import Reads
 
 KINDS_FILE = PARAMS_DIR / "kinds.yml"
 BATCHES_DIR = PARAMS_DIR / "batches"
@@ -41,7 +44,7 @@ class Kind:
     notebook: Path
     title: str
     levels: Mapping[str, Mapping[str, Any]]
-    data: Mapping[str, str] = field(default_factory=dict)  # warehouse table → "all" | "region"
+    reads: Reads | None = None  # from helpers.briefings.<kind>.READS; None: reads everything
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def load_kinds(path: Path = KINDS_FILE) -> dict[str, Kind]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {
         name: Kind(name, NOTEBOOKS_DIR / spec["notebook"], spec["title"], spec.get("levels", {}),
-                    spec.get("data", {}))
+                    reads_of(name))
         for name, spec in data.items()
     }
 
@@ -109,7 +112,21 @@ def check_parameters(notebook: Path, parameters: Mapping[str, Any]) -> list[str]
         if check and not check(value):
             problems.append(f"{notebook.name}: параметр «{name}» = {value!r}: ожидается "
                             f"{TYPE_NAMES[expected]}, а не {type(value).__name__}")
+        elif name == "period" and not _is_period(value):
+            problems.append(f"{notebook.name}: параметр «period» = {value!r}: ожидается дата "
+                            "ГГГГ-ММ-ДД или пусто (последний срез)")
     return problems
+
+
+def _is_period(value: Any) -> bool:
+    """'' (the latest snapshot) or an ISO date."""
+    if value in ("", None):
+        return True
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _fill(template: Any, territory: Territory) -> Any:

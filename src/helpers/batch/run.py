@@ -115,7 +115,7 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
     with batch_lock(output_dir), sigterm_as_interrupt():
         sweep_stale_temps(output_dir)
         with DataHasher(warehouse) as hasher:
-            prints = {job.key: fingerprint(job, hasher.job_data(job, job.kind.data)) for job in jobs}
+            prints = {job.key: fingerprint(job, hasher.job_data(job)) for job in jobs}
         stale = stale_jobs(jobs, prints, output_dir, force)
         summary.up_to_date = len(jobs) - len(stale)
         progress = BatchProgress(len(stale), summary.up_to_date)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from helpers.config import settings
 from helpers.demo.federal import (
-    _parse_exclude,
     build_federal_history,
     excluded_codes,
+    parse_exclude,
     write_federal_exports,
 )
 from helpers.demo.regional import build_region, federal_rows, vologda_plan
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="процессов для нагрузочного режима (по умолчанию 2)")
     args = parser.parse_args(argv)
     try:
-        exclude = _parse_exclude(args.exclude)
+        exclude = parse_exclude(args.exclude)
         excluded = excluded_codes(load_regions(), exclude)
     except ValueError as exc:
         parser.error(str(exc))

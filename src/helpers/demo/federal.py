@@ -23,11 +23,9 @@ All figures are fictional.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +36,6 @@ import openpyxl
 import pandas as pd
 from openpyxl.styles import Alignment, Font
 
-from helpers.config import settings
 from helpers.indicators.kpis import load_targets
 from helpers.ingestion.contract.forms import FEDERAL, Column
 from helpers.warehouse.reference import load_regions
@@ -595,7 +592,7 @@ def write_federal_exports(history: pd.DataFrame, federal_dir: Path) -> list[Path
 # --- command line --------------------------------------------------------------------------
 
 
-def _parse_exclude(items: Sequence[str]) -> dict[str, list[str]]:
+def parse_exclude(items: Sequence[str]) -> dict[str, list[str]]:
     exclude: dict[str, list[str]] = {}
     for item in items:
         column, sep, value = item.partition("=")
@@ -603,32 +600,3 @@ def _parse_exclude(items: Sequence[str]) -> dict[str, list[str]]:
             raise ValueError(f"--exclude {item!r}: нужно СТОЛБЕЦ=ЗНАЧЕНИЕ / expected COLUMN=VALUE")
         exclude.setdefault(column.strip(), []).append(value.strip())
     return exclude
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m helpers.demo.federal --out DIR [--exclude COLUMN=VALUE ...]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.demo.federal",
-        description="Демонстрационные выгрузки федерального мониторинга «Сферум» (по файлу на срез).",
-    )
-    parser.add_argument("--out", type=Path, default=None,
-                        help="папка для файлов (по умолчанию DATA_DIR/federal)")
-    parser.add_argument("--exclude", action="append", default=[], metavar="СТОЛБЕЦ=ЗНАЧЕНИЕ",
-                        help="исключить регионы по столбцу справочника, например is_added_2022=1")
-    args = parser.parse_args(argv)
-    try:
-        history = build_federal_history(exclude=_parse_exclude(args.exclude))
-    except ValueError as exc:
-        parser.error(str(exc))
-    out = args.out or settings().federal_dir
-    paths = write_federal_exports(history, out)
-    dates = pd.to_datetime(history["snapshot_date"])
-    sys.stdout.write(
-        f"{len(paths)} файлов федерального мониторинга: {history['region_code'].nunique()} "
-        f"регионов, срезы {dates.min():%d.%m.%Y}–{dates.max():%d.%m.%Y} → {out}\n"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

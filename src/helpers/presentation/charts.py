@@ -1,35 +1,37 @@
 """Charts for print: one style for every briefing (set once by ``apply_style``), Cyrillic fonts.
 
 Each chart function takes ready data and returns a matplotlib ``Figure``; nothing here reads
-data or changes global state except ``apply_style``.
+data or changes global state except ``apply_style``. The matplotlib backend is not forced: in a
+kernel (JupyterLab, papermill) it is the inline one, so an analyst's plain ``df.plot()`` or
+seaborn call shows in the notebook and in the briefing (SVG for HTML/PDF, PNG for the Excel
+workbook); without a kernel matplotlib picks a non-interactive backend by itself.
 """
 
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")  # briefings render without a screen; set here, once, for every notebook
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from helpers.presentation.tables import STATUS_SYMBOLS  # noqa: E402
-from helpers.vocabulary import fmt_date_short, fmt_percent  # noqa: E402
+from helpers.vocabulary import STATUSES, fmt_date_short, fmt_int, fmt_percent
 
 # Status colours (colour-blind safe) — always paired with a word or a marker shape.
-STATUS_COLORS = {"met": "#1b7837", "near": "#e08214", "behind": "#b2182b", "unknown": "#9e9e9e"}
+STATUS_COLORS = {code: status.chart for code, status in STATUSES.items()}
 PRIMARY, MUTED, TARGET = "#2166ac", "#9e9e9e", "#b2182b"
 FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
 
 
 def apply_style() -> None:
-    """The briefing style: DejaVu/Liberation fonts with Cyrillic, print sizes, light grid."""
+    """The briefing style: DejaVu/Liberation fonts with Cyrillic, print sizes, light grid; in a
+    kernel, inline figures as SVG (sharp in print) and PNG (for the Excel workbook)."""
     sns.set_theme(context="paper", style="whitegrid")
+    _inline_formats()
     plt.rcParams.update({
+        "figure.figsize": (FIGURE_WIDTH_CM / 2.54, 8 / 2.54),
         "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "PT Astra Sans"],
         "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
@@ -38,6 +40,15 @@ def apply_style() -> None:
         "axes.spines.top": False, "axes.spines.right": False,
         "axes.formatter.use_locale": False, "svg.fonttype": "none",
     })
+
+
+def _inline_formats() -> None:
+    """SVG and PNG for figures a notebook cell leaves open (inline backend only)."""
+    if "inline" not in matplotlib.get_backend():
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("svg", "png")
 
 
 def _figure(height_cm: float) -> tuple[Figure, plt.Axes]:
@@ -87,7 +98,7 @@ def category_bars(frame: pd.DataFrame, *, label: str, value: str, title: str,
     axes.barh(ordered[label], ordered[value], color=colors)
     states = ordered[status] if status else [None] * len(ordered)
     for y, (share, state) in enumerate(zip(ordered[value], states, strict=True)):
-        symbol = f" {STATUS_SYMBOLS[state]}" if state else ""
+        symbol = f" {STATUSES[state].symbol}" if state else ""
         axes.annotate(fmt_percent(share) + symbol, (share, y), xytext=(3, 0),
                       textcoords="offset points", va="center", fontsize=8)
     if target is not None:
@@ -135,8 +146,6 @@ def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, tit
     """A funnel as horizontal bars, first step on top: each step's share of the first (``share``)
     with its count (``value``) written beside it; optionally another territory's share of each
     step (``comparison``, e.g. the region's) as a black tick, named in the legend."""
-    from helpers.vocabulary import fmt_int  # appended function: the module's imports are shared
-
     figure, axes = _figure(0.8 * len(steps) + 2)
     positions = list(range(len(steps)))
     axes.barh(positions, [1.0] * len(steps), color="#eeeeee")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from IPython.display import display
+from IPython.display import HTML, display
 
 TABLE_MIME = "application/vnd.sferum.table+json"
 PROVENANCE_MIME = "application/vnd.sferum.provenance+json"
@@ -34,9 +35,9 @@ def table_payload(
     name: str,
     title: str,
     formats: dict[str, str] | None = None,
-    status_column: str | None = None,
+    status_columns: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The JSON payload of one table: sheet name, caption, columns, rows, formats, status column."""
+    """The JSON payload of one table: sheet name, caption, columns, rows, formats, status columns."""
     formats = formats or {}
     unknown = set(formats.values()) - set(NUMBER_FORMATS)
     if unknown:
@@ -47,7 +48,7 @@ def table_payload(
         "columns": [str(c) for c in frame.columns],
         "rows": _json_ready(frame),
         "formats": {str(k): v for k, v in formats.items()},
-        "status_column": status_column,
+        "status_columns": [str(c) for c in status_columns],
     }
 
 
@@ -58,11 +59,11 @@ def show_table(
     name: str,
     title: str,
     formats: dict[str, str] | None = None,
-    status_column: str | None = None,
+    status_columns: Sequence[str] = (),
 ) -> None:
     """Display a table: ``html_view`` for readers, the raw values for the Excel workbook."""
     payload = table_payload(
-        frame, name=name, title=title, formats=formats, status_column=status_column
+        frame, name=name, title=title, formats=formats, status_columns=status_columns
     )
     caption = f'<p class="table-caption">{html.escape(title)}</p>'
     display({"text/html": caption + html_view, TABLE_MIME: payload}, raw=True)
@@ -71,3 +72,8 @@ def show_table(
 def show_provenance(provenance: dict[str, Any], html_view: str) -> None:
     """Display the provenance block (parameters, data snapshot and hash, code version, time)."""
     display({"text/html": html_view, PROVENANCE_MIME: provenance}, raw=True)
+
+
+def show_html(fragment: str) -> None:
+    """Display an HTML fragment of the briefing (a lead, a note, key-figure cards)."""
+    display(HTML(fragment))

@@ -9,16 +9,21 @@ thousands separators.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from helpers import vocabulary as words
+from helpers.render.payloads import Figure
 from helpers.render.provenance import AUTHOR, parse_date, provenance_rows
 
 PROVENANCE_SHEET = "Источник"
@@ -39,25 +44,12 @@ EXCEL_FORMATS = {
     "text": "@",
 }
 
-# Status colours, the same as the HTML template's (fill, font).
-STATUS_STYLES = {
-    "met": ("DCEFD6", "1D5A1D"),
-    "near": ("FFF0C2", "6E4A00"),
-    "behind": ("F7D4D1", "8E1B1B"),
-}
-# How a status cell's word maps to a status; checked in this order ("не выполнено" is behind).
-STATUS_WORDS = (
-    ("behind", ("behind", "отста", "не выполн", "не достиг", "ниже")),
-    ("near", ("near", "близ", "почти")),
-    ("met", ("met", "выполн", "достиг")),
-)
-
+FIGURES_SHEET = "Графики"
+FIGURE_ROW_PX = 20  # the default row height (15 pt) in pixels
 HEADER_FILL = PatternFill("solid", fgColor="E8ECF1")
 BOLD = Font(bold=True)
 CAPTION_FONT = Font(bold=True, size=12)
 _FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
-# Shapes or spaces a notebook may put before the status word (●, ▲, ✓ …).
-_LEADING_MARKS = re.compile(r"^\W+")
 
 __all__ = [
     "EXCEL_FORMATS",
@@ -94,14 +86,9 @@ def sheet_names(names: Iterable[str], reserved: Iterable[str] = (PROVENANCE_SHEE
 
 
 def status_of(value: Any) -> str | None:
-    """``met``, ``near`` or ``behind`` for a status cell's word, or ``None`` if it is none."""
-    if not isinstance(value, str):
-        return None
-    word = _LEADING_MARKS.sub("", value).casefold()
-    for status, stems in STATUS_WORDS:
-        if any(word.startswith(stem) for stem in stems):
-            return status
-    return None
+    """The status code of a status cell as the briefings write it («✔ выполнено», «✖ просрочено»),
+    or ``None`` if it is none (see :data:`helpers.vocabulary.STATUS_OF_LABEL`)."""
+    return words.status_of_label(value)
 
 
 def excel_value(value: Any, number_format: str | None) -> Any:
@@ -132,12 +119,12 @@ def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> lis
     return widths
 
 
-def _style_status(cell: Any, status: str | None) -> None:
-    if status is None:
+def _style_status(cell: Any, code: str | None) -> None:
+    if code is None:
         return
-    fill, ink = STATUS_STYLES[status]
-    cell.fill = PatternFill("solid", fgColor=fill)
-    cell.font = Font(bold=True, color=ink)
+    status = words.STATUSES[code]
+    cell.fill = PatternFill("solid", fgColor=status.fill)
+    cell.font = Font(bold=True, color=status.ink)
     cell.alignment = Alignment(horizontal="center")
 
 
@@ -146,7 +133,7 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any]) -> None:
     columns: list[str] = list(payload["columns"])
     rows: list[list[Any]] = [list(row) for row in payload["rows"]]
     formats: Mapping[str, str] = payload.get("formats") or {}
-    status_column = payload.get("status_column")
+    status_columns = set(payload.get("status_columns") or ())
 
     sheet.cell(CAPTION_ROW, 1, payload.get("title") or payload.get("name")).font = CAPTION_FONT
     for index, column in enumerate(columns, start=1):
@@ -161,7 +148,7 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any]) -> None:
             cell = sheet.cell(FIRST_DATA_ROW + offset, index, excel_value(value, declared))
             if declared in EXCEL_FORMATS:
                 cell.number_format = EXCEL_FORMATS[declared]
-            if column == status_column:
+            if column in status_columns:
                 _style_status(cell, status_of(value))
 
     last_row = max(HEADER_ROW, FIRST_DATA_ROW + len(rows) - 1)
@@ -188,20 +175,36 @@ def write_provenance(sheet: Worksheet, provenance: Mapping[str, Any]) -> None:
     sheet.column_dimensions["B"].width = 70
 
 
+def write_figures(sheet: Worksheet, figures: Sequence[Figure]) -> None:
+    """The notebook's PNG figures one below the other, each under its caption."""
+    row = 1
+    for number, figure in enumerate(figures, start=1):
+        sheet.cell(row, 1, f"Рисунок {number}. {figure.caption}".rstrip(". ")).font = BOLD
+        image = Image(io.BytesIO(figure.png))
+        sheet.add_image(image, f"A{row + 1}")
+        row += 2 + math.ceil(image.height / FIGURE_ROW_PX)
+
+
 def build_workbook(
-    tables: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], *, title: str = ""
+    tables: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], *, title: str = "",
+    figures: Sequence[Figure] = (),
 ) -> Workbook:
-    """A workbook with one sheet per table payload and the «Источник» sheet last.
+    """A workbook with one sheet per table payload, «Графики» when the notebook left PNG
+    figures, and the «Источник» sheet last.
 
     Args:
         tables: payloads of :func:`helpers.presentation.display.table_payload`, in display order.
         provenance: the briefing's provenance (see :mod:`helpers.render.provenance`).
         title: the briefing title, for the workbook's properties.
+        figures: the notebook's PNG figures (:func:`helpers.render.payloads.find_figures`).
     """
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
-    for name, payload in zip(sheet_names(t["name"] for t in tables), tables, strict=True):
+    names = sheet_names([*(t["name"] for t in tables), *([FIGURES_SHEET] if figures else [])])
+    for name, payload in zip(names, tables, strict=False):
         write_table(workbook.create_sheet(name), payload)
+    if figures:
+        write_figures(workbook.create_sheet(names[-1]), figures)
     write_provenance(workbook.create_sheet(PROVENANCE_SHEET), provenance)
     workbook.properties.title = title or None
     workbook.properties.creator = AUTHOR
@@ -215,6 +218,7 @@ def write_workbook(
     provenance: Mapping[str, Any],
     *,
     title: str = "",
+    figures: Sequence[Figure] = (),
 ) -> None:
     """Build the workbook and save it to ``path`` (pass a temporary path to publish atomically)."""
-    build_workbook(tables, provenance, title=title).save(path)
+    build_workbook(tables, provenance, title=title, figures=figures).save(path)

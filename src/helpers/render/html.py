@@ -19,6 +19,7 @@ from typing import Any
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
+from helpers import vocabulary as words
 from helpers.config import TEMPLATES_DIR
 from helpers.presentation.display import PROVENANCE_MIME
 from helpers.render.payloads import find_provenance
@@ -104,8 +105,16 @@ def briefing_exporter() -> HTMLExporter:
             "is_provenance": _is_provenance,
             "notebook_provenance": find_provenance,
             "provenance_rows": provenance_rows,
+            "status_css": lambda _: status_css(),
         },
     )
+
+
+def status_css() -> str:
+    """The status colours as CSS variables, from the vocabulary the Excel writer also uses."""
+    return ":root {" + "".join(
+        f" --{s.code}-fill: #{s.fill.lower()}; --{s.code}-ink: #{s.ink.lower()};"
+        for s in words.STATUSES.values()) + " }"
 
 
 def _heading_text(inner: str) -> str:

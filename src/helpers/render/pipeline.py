@@ -23,7 +23,7 @@ from helpers.render import catalog
 from helpers.render.excel import write_workbook
 from helpers.render.execute import NotebookFailed, WarmKernel, execute_notebook
 from helpers.render.html import BriefingHead, running_title, to_html
-from helpers.render.payloads import find_provenance, find_tables
+from helpers.render.payloads import find_figures, find_provenance, find_tables
 from helpers.render.pdf import PdfPrinter, pdf_metadata
 from helpers.render.provenance import code_version, parse_date, render_moment
 from helpers.render.publish import move_into_place, staged, temp_sibling
@@ -170,7 +170,8 @@ def _publish_outputs(
             metadata=pdf_metadata(title, provenance),
         )
         clock.lap("pdf")
-        write_workbook(staging.path(final["xlsx"]), find_tables(nb), provenance, title=title)
+        write_workbook(staging.path(final["xlsx"]), find_tables(nb), provenance, title=title,
+                       figures=find_figures(nb))
         clock.lap("xlsx")
         staging.adopt(executed, final["notebook"])
     return final

@@ -1,26 +1,112 @@
-"""Reading a region's school-level tables from the warehouse, for the regional briefings.
+"""What a briefing reads from the warehouse, declared once, and the one way to read it.
+
+Each briefing kind declares its :class:`Reads` (``helpers.briefings.<kind>.READS``): the tables,
+whether it reads all their rows or only its region's, and the columns it uses. The same
+declaration drives :func:`read` (the kind's loader) and the batch's fingerprint
+(:mod:`helpers.batch.fingerprint`), so a briefing is re-rendered when — and only when — a slice
+it reads has changed.
 
 Every regional table starts with ``region_code``; tables with a ``snapshot_date`` hold several
-exports over time. ``read_table`` gives a region's rows, ``at_snapshot`` the latest export on
-or before a period, so that each briefing reports on one consistent date.
+exports over time. ``at_snapshot`` gives the latest export on or before a period, so that each
+briefing reports on one consistent date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from helpers.config import settings
 from helpers.warehouse import store
 
+Scope = Literal["all", "region"]
+Frames = Mapping[str, pd.DataFrame]
+"""The frames a briefing's ``build`` takes: warehouse table name → its rows."""
 
-def read_table(table: str, region_code: str, warehouse_path: Path | None = None) -> pd.DataFrame:
-    """All rows of ``table`` for one region (without the ``source_file`` bookkeeping column)."""
-    with store.connect(warehouse_path or settings().warehouse) as con:
-        frame = con.execute(f"SELECT * FROM {table} WHERE region_code = ?", [region_code]).df()
-    return frame.drop(columns=["source_file"], errors="ignore")
+
+@dataclass(frozen=True)
+class TableRead:
+    """One warehouse table a briefing reads.
+
+    ``scope``: ``all`` rows, or only its ``region``'s. ``columns``: the columns it uses (all when
+    empty); the fingerprint hashes only these. ``optional``: a region may not have sent the
+    table yet; the briefing then gets an empty frame with ``columns``.
+    """
+
+    table: str
+    scope: Scope = "region"
+    columns: tuple[str, ...] = ()
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Every table a briefing kind reads."""
+
+    tables: tuple[TableRead, ...]
+
+    def __iter__(self) -> Iterator[TableRead]:
+        return iter(self.tables)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(read.table for read in self.tables)
+
+
+class MissingData(ValueError):
+    """The warehouse lacks a table (or a region's rows) a briefing needs."""
+
+
+def _query(read: TableRead, available: list[str], region_code: str) -> tuple[str, list[object]]:
+    """The SELECT of one declared read (bookkeeping ``source_file`` left out)."""
+    columns = ", ".join(read.columns or [c for c in available if c != "source_file"])
+    if read.scope == "region":
+        return f"SELECT {columns} FROM {read.table} WHERE region_code = ?", [region_code]
+    return f"SELECT {columns} FROM {read.table}", []
+
+
+def _empty(read: TableRead) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in read.columns})
+
+
+def read(reads: Reads, region_code: str = "", warehouse_path: Path | None = None
+         ) -> dict[str, pd.DataFrame]:
+    """The rows of every table in ``reads`` (a region's rows where its scope is ``region``).
+
+    Raises:
+        MissingData: a table that is not optional is not in the warehouse (exports not
+            ingested yet), in Russian and English.
+    """
+    path = warehouse_path or settings().warehouse
+    frames: dict[str, pd.DataFrame] = {}
+    with store.connect(path) as con:
+        present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for table in reads:
+            if table.table in present:
+                available = [row[0] for row in con.execute(f"DESCRIBE {table.table}").fetchall()]
+                query, parameters = _query(table, available, region_code)
+                frames[table.table] = con.execute(query, parameters).df()
+            elif table.optional:
+                frames[table.table] = _empty(table)
+            else:
+                raise MissingData(
+                    f"В хранилище {path} нет таблицы {table.table}: выгрузки ещё не загружены — "
+                    f"выполните `make ingest` / the warehouse has no {table.table} table")
+    return frames
+
+
+def require_rows(frames: Frames, table: str, region_code: str) -> None:
+    """Refuse to build a regional briefing for a region that sent no rows of ``table``."""
+    if frames[table].empty:
+        raise MissingData(f"В хранилище нет данных «{table}» региона {region_code}: регион не "
+                          f"присылает данные по школам или они не загружены (`make ingest`) / "
+                          f"no {table} rows for region {region_code}")
 
 
 def check_period(period: str) -> None:
@@ -51,15 +137,7 @@ def at_snapshot(frame: pd.DataFrame, period: str = "") -> pd.DataFrame:
     return frame[pd.to_datetime(frame["snapshot_date"]) == pd.Timestamp(day)].reset_index(drop=True)
 
 
-def municipality_names(region_code: str, warehouse_path: Path | None = None) -> dict[str, str]:
-    """ОКТМО code → name of the region's municipalities."""
-    frame = read_table(store.MUNICIPALITIES_TABLE, region_code, warehouse_path)
-    return dict(zip(frame["oktmo"], frame["name"], strict=True))
-
-
 def frames_hash(*frames: pd.DataFrame) -> str:
     """One content hash of the slices a briefing read (for its provenance)."""
-    import hashlib
-
     digest = hashlib.sha256("|".join(store.frame_hash(f) for f in frames).encode())
     return digest.hexdigest()[:16]

@@ -33,8 +33,6 @@ import pandas as pd
 FEDERAL_TABLE = "federal_snapshots"
 SOURCES_TABLE = "source_files"
 MUNICIPALITIES_TABLE = "municipalities"
-REGIONAL_TABLES = ("schools", "school_activity", "chats", "chat_members", "tasks", "pupils",
-                   "parents", "parent_children")
 
 Chunks = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
 

@@ -31,30 +31,27 @@ Definitions (the methodology appendix prints them from the same constants):
   their required chats. A school is ready at 100 % (every required chat present and active,
   nothing left open on the old platforms).
 
-``build_readiness`` is pure (frames in, :class:`Readiness` out); ``load_readiness`` reads the
-warehouse; the ``*_table``/``*_chart``/``*_html`` functions shape the results for display.
+:func:`build` is pure (the frames of :data:`~helpers.briefings.migration_readiness.READS` in,
+:class:`Readiness` out; it chooses the export with :func:`choose_export`); :func:`load` reads the
+warehouse and builds. What the reader sees is made in :mod:`.present`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
 
+from helpers.briefings.migration_readiness import READS
 from helpers.config import settings
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Campaign, load_campaigns
-from helpers.ingestion.contract.forms import PLATFORMS
-from helpers.presentation import charts
-from helpers.presentation.tables import KeyFigure, status_label
-from helpers.vocabulary import fmt_date, fmt_date_short, fmt_int, fmt_percent
-from helpers.warehouse import slices, store
+from helpers.vocabulary import fmt_date_short
+from helpers.warehouse import slices
 from helpers.warehouse.reference import region_names
 
 ACTIVE_MEMBERS_MIN = 1
@@ -66,33 +63,10 @@ READY = 1.0
 MODEL_ROLES = ("director", "teacher", "pupil", "parent")
 """The roles of the seed's model of a school on the platform (slide «Модель работы ОО»)."""
 
-ROLE_LABELS = {"director": "Директора", "teacher": "Педагоги", "pupil": "Обучающиеся",
-               "parent": "Родители", "omsu": "Сотрудники ОМСУ",
-               "department": "Сотрудники департамента"}
-ROLE_CHATS = {
-    "director": "общешкольный, сотрудников, классов; чат департамента с директорами",
-    "teacher": "классов, сотрудников, родителей классов",
-    "pupil": "общешкольный и своего класса (по приглашению)",
-    "parent": "родителей своего класса (по приглашению)",
-}
-CHAT_TYPE_LABELS = {"school": "Общешкольный чат", "staff": "Чат сотрудников",
-                    "class": "Чаты классов", "parents": "Чаты родителей классов",
-                    "dept_directors": "Чат департамента с директорами",
-                    "dept_omsu": "Чат департамента с ОМСУ"}
-MISSING_LABELS = {"school": "Нет общешк. чата", "staff": "Нет чата сотр.",
-                  "class": "Нет чатов классов", "parents": "Нет чатов родит."}
-PLATFORM_LABELS = {"sferum": "Сферум (VK Мессенджер)"}
-
 OLD_STATES = ("closed_on_time", "closed_late", "open")
 
-
-def platform_label(code: str) -> str:
-    """``telegram`` → «Telegram»; ``sferum`` → «Сферум (VK Мессенджер)»."""
-    return PLATFORM_LABELS.get(code) or PLATFORMS.labels.get(code, code)
-
-
-def platforms_label(codes: Iterable[str]) -> str:
-    return ", ".join(platform_label(c) for c in codes)
+MEMBER_COLUMNS = ["chat_id", "member_id", "role", "last_seen"]
+"""The member lists' columns the briefing uses (and hashes)."""
 
 
 # --- the export and its moment ---------------------------------------------------------------
@@ -134,6 +108,18 @@ def choose_export(dates: Iterable[dt.date], campaign: Campaign,
                          f"(с {fmt_date_short(campaign.start)}{until}); выгрузки: {known}. "
                          "Укажите period / no chats export within the campaign")
     return inside[-1]
+
+
+def of_export(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """The rows of ``frame`` (with ``snapshot_date``) of the export of ``day``."""
+    rows = frame[pd.to_datetime(frame["snapshot_date"]) == pd.Timestamp(day)]
+    return rows.reset_index(drop=True)
+
+
+def parents_per_date(parents: pd.DataFrame) -> pd.DataFrame:
+    """The parents' registry size per export: ``snapshot_date, parents``, oldest first."""
+    counts = parents.groupby("snapshot_date", sort=True).size().rename("parents")
+    return counts.astype("int64").reset_index()
 
 
 def export_moment(members: pd.DataFrame, day: dt.date) -> pd.Timestamp:
@@ -229,6 +215,15 @@ def old_chats_by_platform(chats: pd.DataFrame, campaign: Campaign) -> pd.DataFra
     return counts.reset_index().astype({c: "int64" for c in ("chats", *OLD_STATES)})
 
 
+def old_chats_status(open_chats: int, chats: int, day: dt.date, cutover: dt.date,
+                     near: float = 0.8) -> ind.Status:
+    """From the cut-over date on, any open old chat is behind (the deadline has passed); before it,
+    the share of old chats already closed against 100 %."""
+    if day >= cutover:
+        return "met" if open_chats == 0 else "behind"
+    return ind.status((chats - open_chats) / chats if chats else READY, READY, near=near)
+
+
 # --- the department's chats ------------------------------------------------------------------
 
 def _department_chat(present: pd.DataFrame, chat_type: str) -> pd.Series | None:
@@ -279,28 +274,30 @@ def department_chats(chats: pd.DataFrame, members: pd.DataFrame, campaign: Campa
     return pd.DataFrame(rows)
 
 
-def age_bins(active_days: int) -> list[tuple[str, int, float, bool]]:
+def age_bins(active_days: int) -> list[tuple[int, float, bool]]:
     """Bins of whole days since the last visit: one per day of the activity window, then wider.
 
-    Each bin is ``(label, first day, day after the last, within the activity window)``.
+    Each bin is ``(first day, day after the last, within the activity window)``; the last bin is
+    open (``math.inf``).
     """
-    bins: list[tuple[str, int, float, bool]] = [(str(d), d, d + 1, True) for d in range(active_days)]
-    edges = sorted({e for e in (2 * active_days, 30, 90) if e > active_days})
+    bins: list[tuple[int, float, bool]] = [(d, d + 1, True) for d in range(active_days)]
     low = active_days
-    for edge in edges:
-        bins.append((f"{low}–{edge - 1}" if edge - 1 > low else str(low), low, edge, False))
+    for edge in sorted({e for e in (2 * active_days, 30, 90) if e > active_days}):
+        bins.append((low, edge, False))
         low = edge
-    bins.append((f"{low} и более", low, math.inf, False))
+    bins.append((low, math.inf, False))
     return bins
 
 
-NEVER_SEEN = "нет данных"
+SEEN_AGE_COLUMNS = ["chat", "order", "first", "end", "never", "active", "members", "share"]
 
 
 def seen_age_histogram(chats: pd.DataFrame, members: pd.DataFrame, campaign: Campaign,
                        moment: pd.Timestamp) -> pd.DataFrame:
     """Members of each department chat on the target platform by whole days since their last
-    visit (all roles): ``chat, bin, order, active, members, share`` (share of the chat's members)."""
+    visit (all roles): ``chat, order, first, end, never, active, members, share`` — one row per
+    bin of :func:`age_bins` (``first`` to ``end``), then one of the members never seen
+    (``never``); ``share`` of the chat's members."""
     present = target_chats(chats, campaign, chat_activity(members, moment, campaign.active_days))
     bins = age_bins(campaign.active_days)
     rows = []
@@ -311,13 +308,14 @@ def seen_age_histogram(chats: pd.DataFrame, members: pd.DataFrame, campaign: Cam
         ages = seen_age_days(members.loc[members["chat_id"] == chat["chat_id"], "last_seen"], moment)
         days = ages.clip(lower=0).floordiv(1)
         total = len(ages)
-        counts = [(label, int(((days >= lo) & (days < hi)).sum()), within)
-                  for label, lo, hi, within in bins]
-        counts.append((NEVER_SEEN, int(days.isna().sum()), False))
-        for order, (label, count, within) in enumerate(counts):
-            rows.append({"chat": spec.title, "bin": label, "order": order, "active": within,
-                         "members": count, "share": count / total if total else math.nan})
-    return pd.DataFrame(rows, columns=["chat", "bin", "order", "active", "members", "share"])
+        counts: list[tuple[float, float, bool, bool, int]] = [
+            (lo, hi, False, within, int(((days >= lo) & (days < hi)).sum())) for lo, hi, within in bins]
+        counts.append((math.nan, math.nan, True, False, int(days.isna().sum())))
+        for order, (lo, hi, never, within, count) in enumerate(counts):
+            rows.append({"chat": spec.title, "order": order, "first": lo, "end": hi, "never": never,
+                         "active": within, "members": count,
+                         "share": count / total if total else math.nan})
+    return pd.DataFrame(rows, columns=SEEN_AGE_COLUMNS)
 
 
 # --- the schools' required chats and the readiness index --------------------------------------
@@ -398,7 +396,7 @@ def region_readiness(schools: pd.DataFrame, near: float = 0.8) -> pd.Series:
 
 
 def chat_type_summary(schools: pd.DataFrame, campaign: Campaign, near: float = 0.8) -> pd.DataFrame:
-    """Per required chat type (and all together): required, present, active and their shares;
+    """Per required chat type (and ``all`` together): required, present, active and their shares;
     the status is the active share's against 100 %."""
     rows = []
     types = [*campaign.school_chats, *campaign.class_chats]
@@ -440,15 +438,6 @@ def role_coverage(chats: pd.DataFrame, members: pd.DataFrame, campaign: Campaign
     return pd.DataFrame(out)
 
 
-def old_chats_status(open_chats: int, chats: int, day: dt.date, cutover: dt.date,
-                     near: float = 0.8) -> ind.Status:
-    """From the cut-over date on, any open old chat is behind (the deadline has passed); before it,
-    the share of old chats already closed against 100 %."""
-    if day >= cutover:
-        return "met" if open_chats == 0 else "behind"
-    return ind.status((chats - open_chats) / chats if chats else READY, READY, near=near)
-
-
 def staff_activity(roles: pd.DataFrame) -> float:
     """K1 on the target platform: active directors and teachers / expected directors and teachers."""
     staff = roles[roles["role"].isin(["director", "teacher"])]
@@ -486,24 +475,36 @@ class Readiness:
         return self.schools[~self.schools["ready"]]
 
     @property
+    def ready_status(self) -> ind.Status:
+        """The share of ready schools against all of them."""
+        return ind.status(self.region["ready_share"], READY, near=self.targets.near)
+
+    @property
     def staff_k1(self) -> float:
+        """K1 on the target platform (see :func:`staff_activity`)."""
         return staff_activity(self.roles)
+
+    @property
+    def staff_k1_status(self) -> ind.Status:
+        """K1 on the target platform against the K1 target."""
+        goal = self.targets.k1
+        return ind.status(self.staff_k1, goal.value, strict=goal.strict, near=self.targets.near)
 
     @property
     def days_after_cutover(self) -> int:
         return (self.snapshot_date - self.campaign.cutover).days
 
+    @property
+    def old_in_campaign(self) -> pd.DataFrame:
+        """The rows of :attr:`old_platforms` of the campaign's old platforms."""
+        return self.old_platforms[self.old_platforms["in_campaign"]]
 
-@dataclass(frozen=True)
-class Slices:
-    """The warehouse rows a briefing reads, each already limited to the region (and export)."""
-
-    schools: pd.DataFrame
-    municipalities: pd.DataFrame
-    chats: pd.DataFrame  # the chats export of the briefing's date
-    members: pd.DataFrame  # the member lists of that export
-    activity: pd.DataFrame  # the school monitoring, every date
-    parent_counts: pd.DataFrame  # snapshot_date, parents: the parents' registry size per date
+    @property
+    def old_status(self) -> ind.Status:
+        """The campaign's old chats: none may be open from the cut-over on (:func:`old_chats_status`)."""
+        old = self.old_in_campaign
+        return old_chats_status(int(old["open"].sum()), int(old["chats"].sum()), self.snapshot_date,
+                                self.campaign.cutover, self.targets.near)
 
 
 def _later_campaign(campaign: Campaign, campaigns: Mapping[str, Campaign], day: dt.date) -> str:
@@ -511,24 +512,40 @@ def _later_campaign(campaign: Campaign, campaigns: Mapping[str, Campaign], day: 
     return max(later, key=lambda c: c.start).title if later else ""
 
 
-def build_readiness(data: Slices, *, region_code: str, campaign: Campaign, day: dt.date,
-                    campaigns: Mapping[str, Campaign] | None = None,
-                    targets: ind.Targets | None = None, region_name: str = "") -> Readiness:
-    """All figures of the briefing for the chats export of ``day`` (pure: frames in)."""
+def build(frames: slices.Frames, *, region_code: str, campaign: Campaign, period: str = "",
+          campaigns: Mapping[str, Campaign] | None = None, targets: ind.Targets | None = None,
+          region_name: str = "") -> Readiness:
+    """All figures of the briefing (pure: the frames of ``READS`` in).
+
+    The chats export is chosen by :func:`choose_export` from ``period`` and ``campaigns`` (the
+    campaigns of ``params/campaigns.yml``, which bound a campaign's time; only ``campaign``
+    itself when None); the member lists are that export's; the school monitoring and the
+    parents' registry are taken at their dates nearest to it.
+
+    Raises:
+        ValueError: the region has no chats export, or none fits (see :func:`choose_export`).
+    """
     targets = targets or ind.load_targets()
+    campaigns = campaigns if campaigns is not None else {campaign.id: campaign}
     near = targets.near
-    chats, members = data.chats, data.members
+    if frames["chats"].empty:
+        raise ValueError(f"В хранилище нет выгрузок чатов региона {region_code} / "
+                         "no chats exports of the region")
+    day = choose_export(frames["chats"]["snapshot_date"], campaign, campaigns, period)
+    chats = of_export(frames["chats"], day)
+    members = of_export(frames["chat_members"], day)[MEMBER_COLUMNS]
+    schools_registry, municipalities = frames["schools"], frames["municipalities"]
+    monitoring, parent_counts = frames["school_activity"], parents_per_date(frames["parents"])
+
     moment = export_moment(members, day)
-    activity_date = nearest_date(data.activity["snapshot_date"], day)
-    at_date = data.activity[pd.to_datetime(data.activity["snapshot_date"]) == pd.Timestamp(activity_date)] \
-        if activity_date else data.activity.iloc[0:0]
-    parents_date = nearest_date(data.parent_counts["snapshot_date"], day)
-    parents_total = (int(data.parent_counts.loc[pd.to_datetime(data.parent_counts["snapshot_date"])
-                                                == pd.Timestamp(parents_date), "parents"].sum())
+    activity_date = nearest_date(monitoring["snapshot_date"], day)
+    at_date = of_export(monitoring, activity_date) if activity_date else monitoring.iloc[0:0]
+    parents_date = nearest_date(parent_counts["snapshot_date"], day)
+    parents_total = (int(of_export(parent_counts, parents_date)["parents"].sum())
                      if parents_date else None)
-    expected = expected_by_role(at_date, parents_total, len(data.municipalities))
+    expected = expected_by_role(at_date, parents_total, len(municipalities))
     activity = chat_activity(members, moment, campaign.active_days)
-    schools = school_readiness(data.schools, chats, activity, campaign, near)
+    schools = school_readiness(schools_registry, chats, activity, campaign, near)
     return Readiness(
         region_code=region_code,
         region_name=region_name or region_code,
@@ -537,18 +554,18 @@ def build_readiness(data: Slices, *, region_code: str, campaign: Campaign, day: 
         moment=moment,
         activity_date=activity_date,
         parents_date=parents_date,
-        later_campaign=_later_campaign(campaign, campaigns or {}, day),
+        later_campaign=_later_campaign(campaign, campaigns, day),
         targets=targets,
         department=department_chats(chats, members, campaign, expected, moment, near),
         seen_ages=seen_age_histogram(chats, members, campaign, moment),
         chat_types=chat_type_summary(schools, campaign, near),
         schools=schools,
-        municipalities=municipality_readiness(schools, data.municipalities, near),
+        municipalities=municipality_readiness(schools, municipalities, near),
         region=region_readiness(schools, near),
         old_platforms=old_chats_by_platform(chats, campaign),
         roles=role_coverage(chats, members, campaign, expected, moment),
-        data_hash=slices.frames_hash(data.schools, data.municipalities, chats, members,
-                                       data.activity, data.parent_counts),
+        data_hash=slices.frames_hash(schools_registry, municipalities, chats, members, monitoring,
+                                     parent_counts),
     )
 
 
@@ -560,433 +577,17 @@ def campaign_by_id(campaign_id: str, campaigns: Mapping[str, Campaign]) -> Campa
     return campaigns[campaign_id]
 
 
-def load_readiness(region_code: str = "35", campaign: str = "telegram_to_sferum_2024",
-                   period: str = "", warehouse_path: Path | None = None) -> Readiness:
+def load(region_code: str = "35", campaign: str = "telegram_to_sferum_2024", period: str = "",
+         warehouse_path: Path | None = None) -> Readiness:
     """The briefing's figures from the warehouse (``WAREHOUSE``; ``PERIOD`` when ``period`` is
     empty; with neither, the latest chats export of the campaign's time — see :func:`choose_export`).
 
-    Reads only the region's rows of ``schools``, ``municipalities``, ``chats``, ``chat_members``
-    (of the chosen export), ``school_activity`` and ``parents`` (counted per date).
+    Reads the region's rows of the tables of ``READS`` (every export), then :func:`build`.
     """
-    config = settings()
-    path = warehouse_path or config.warehouse
     campaigns = load_campaigns()
     chosen = campaign_by_id(campaign, campaigns)
-    with store.connect(path) as con:
-        dates = con.execute("SELECT DISTINCT snapshot_date FROM chats WHERE region_code = ?",
-                            [region_code]).df()["snapshot_date"]
-        if dates.empty:
-            raise ValueError(f"В хранилище нет выгрузок чатов региона {region_code} / "
-                             "no chats exports of the region")
-        day = choose_export(dates, chosen, campaigns, period or config.period)
-
-        def rows(table: str, columns: str = "*", dated: bool = False) -> pd.DataFrame:
-            where = "region_code = ?" + (" AND snapshot_date = ?" if dated else "")
-            frame = con.execute(f"SELECT {columns} FROM {table} WHERE {where}",
-                                [region_code, day] if dated else [region_code]).df()
-            return frame.drop(columns=["source_file"], errors="ignore")
-
-        data = Slices(
-            schools=rows("schools"),
-            municipalities=rows(store.MUNICIPALITIES_TABLE),
-            chats=rows("chats", dated=True),
-            members=rows("chat_members", "chat_id, member_id, role, last_seen", dated=True),
-            activity=rows("school_activity"),
-            parent_counts=con.execute(
-                "SELECT snapshot_date, count(*) AS parents FROM parents WHERE region_code = ? "
-                "GROUP BY snapshot_date ORDER BY snapshot_date", [region_code]).df(),
-        )
-    return build_readiness(data, region_code=region_code, campaign=chosen, day=day,
-                           campaigns=campaigns, region_name=region_names().get(region_code, ""))
-
-
-# --- shaped for display ----------------------------------------------------------------------
-
-SHORT_KINDS = (("муниципальный округ", "м.о."), ("муниципальный район", "м.р."),
-               ("городской округ", "г.о."))
-
-
-def short_municipality(name: str) -> str:
-    """«Вологодский муниципальный округ» → «Вологодский м.о.» (for charts and long lists)."""
-    for long, short in SHORT_KINDS:
-        name = name.replace(long, short)
-    return name
-
-
-def _days(count: int) -> str:
-    tail = count % 100
-    if 11 <= tail <= 14:
-        return f"{count} дней"
-    return f"{count} " + {1: "день", 2: "дня", 3: "дня", 4: "дня"}.get(count % 10, "дней")
-
-
-def _when_vs_cutover(readiness: Readiness) -> str:
-    days = readiness.days_after_cutover
-    if days > 0:
-        return f"через {_days(days)} после даты перехода"
-    if days == 0:
-        return "в день перехода"
-    return f"за {_days(-days)} до даты перехода"
-
-
-def lead_html(readiness: Readiness) -> str:
-    """The lines under the title: campaign, platforms, dates, the export and the region's size."""
-    campaign, region = readiness.campaign, readiness.region
-    later = (" Выгрузка относится уже к следующей кампании "
-             f"({html.escape(readiness.later_campaign)}); показатели посчитаны по условиям выбранной "
-             "кампании." if readiness.later_campaign else "")
-    old = html.escape(platforms_label(campaign.from_platforms))
-    return (
-        f'<p class="lead"><strong>{html.escape(readiness.region_name)}</strong>. Кампания: '
-        f"{html.escape(campaign.title)} — с платформ {old} "
-        f"на <strong>{html.escape(platform_label(campaign.to_platform))}</strong>. Чаты на прежних "
-        f"платформах закрываются с {fmt_date(campaign.cutover)}, с "
-        f"{fmt_date(campaign.target_only_from)} работа только на целевой платформе.</p>"
-        '<p class="lead">Выгрузка чатов и участников на '
-        f"<strong>{fmt_date(readiness.snapshot_date)}</strong> "
-        f"({_when_vs_cutover(readiness)}). Школ в реестре: {fmt_int(region['schools'])}, "
-        f"муниципальных образований со школами: {fmt_int(len(readiness.municipalities))}; "
-        f"обязательных чатов школ: {fmt_int(region['required'])}. Активным считается участник, "
-        f"заходивший в чат за последние {_days(campaign.active_days)}.{later}</p>"
-    )
-
-
-def key_figures(readiness: Readiness) -> list[KeyFigure]:
-    """The first page: the region's readiness index, ready schools, chats, old chats, department."""
-    region, campaign, near = readiness.region, readiness.campaign, readiness.targets.near
-    target = platform_label(campaign.to_platform)
-    types = readiness.chat_types.set_index("chat_type")
-    old = readiness.old_platforms[readiness.old_platforms["in_campaign"]]
-    old_total, old_open = int(old["chats"].sum()), int(old["open"].sum())
-    old_status = old_chats_status(old_open, old_total, readiness.snapshot_date, campaign.cutover, near)
-    figures = [
-        KeyFigure("Индекс готовности региона к переходу", fmt_percent(region["index"]), "100 %",
-                  region["status"], note=f"целевая платформа: {target}"),
-        KeyFigure("Школы, готовые к переходу", f"{fmt_int(region['ready_schools'])} из "
-                  f"{fmt_int(region['schools'])}", "все школы",
-                  ind.status(region["ready_share"], READY, near=near),
-                  note=f"доля: {fmt_percent(region['ready_share'])}"),
-        KeyFigure(f"Обязательные чаты школ созданы и активны ({target})",
-                  fmt_percent(types.loc["all", "active_share"]), "100 %", types.loc["all", "status"],
-                  note=f"созданы: {fmt_int(types.loc['all', 'present'])} из "
-                       f"{fmt_int(types.loc['all', 'required'])}"),
-        KeyFigure(f"Чаты на прежних платформах ({platforms_label(campaign.from_platforms)}) открыты",
-                  fmt_int(old_open), "0", old_status,
-                  note=f"закрыто {fmt_int(old_total - old_open)} из {fmt_int(old_total)}; "
-                       f"после даты перехода — {fmt_int(int(old['closed_late'].sum()))}"),
-    ]
-    for _, chat in readiness.department.iterrows():
-        figures.append(KeyFigure(
-            f"Чат «{chat['title']}»: вступили", f"{fmt_int(chat['joined'])} из {fmt_int(chat['expected'])}",
-            "все", chat["status"],
-            note=(f"активны за {_days(campaign.active_days)}: {fmt_percent(chat['active_share'])}"
-                  if chat["present"] else f"чат на платформе {target} не создан")))
-    return figures
-
-
-def _roles_text(roles: Iterable[str]) -> str:
-    return ", ".join(ROLE_LABELS.get(r, r).lower() for r in roles)
-
-
-def _old_state(chat: pd.Series) -> str:
-    if not chat["old_chats"]:
-        return "нет"
-    if chat["old_open"]:
-        return "открыт"
-    return f"закрыт {fmt_date_short(chat['old_closed'])}" if chat["old_closed"] else "закрыт"
-
-
-def active_header(readiness: Readiness) -> str:
-    return f"Активны за {_days(readiness.campaign.active_days)}"
-
-
-def department_formats(readiness: Readiness) -> dict[str, str]:
-    return {"Ожидается": "int", "Вступили": "int", "Охват": "percent",
-            active_header(readiness): "int", "Доля активных": "percent"}
-
-
-def department_table(readiness: Readiness) -> pd.DataFrame:
-    """The department's chats on the target platform: joined vs expected, activity, old chat."""
-    dept = readiness.department
-    roles = {c.chat_type: c.expected_roles for c in readiness.campaign.department_chats}
-    return pd.DataFrame({
-        "Чат": [f"«{t}»" for t in dept["title"]],
-        "Создан": [fmt_date_short(d) if d else "не создан" for d in dept["created"]],
-        "Кто ожидается": [_roles_text(roles[t]) for t in dept["chat_type"]],
-        "Ожидается": dept["expected"],
-        "Вступили": dept["joined"],
-        "Охват": dept["coverage"],
-        "Статус": dept["status"].map(status_label),
-        active_header(readiness): dept["active"],
-        "Доля активных": dept["active_share"],
-        "Прежний чат": [_old_state(row) for _, row in dept.iterrows()],
-    })
-
-
-def department_title(readiness: Readiness) -> str:
-    return (f"Чаты департамента на платформе {platform_label(readiness.campaign.to_platform)}: "
-            "участники ожидаемых ролей")
-
-
-def department_note_html(readiness: Readiness) -> str:
-    """How many people each department chat lists in all (the expected roles are a part)."""
-    parts = [f"«{html.escape(row['title'])}» — {fmt_int(row['listed'])}"
-             for _, row in readiness.department.iterrows() if row["present"]]
-    if not parts:
-        return ""
-    return ("<p>Всего в списках участников (все роли, включая сотрудников департамента и ОМСУ): "
-            + "; ".join(parts) + ".</p>")
-
-
-def seen_ages_chart(readiness: Readiness) -> Figure:
-    return charts.age_histogram(readiness.seen_ages, title="Давность последнего визита участников",
-                                active_label=f"активны (за {_days(readiness.campaign.active_days)})")
-
-
-def seen_ages_caption(readiness: Readiness) -> str:
-    return (f"Участники чатов департамента на платформе {platform_label(readiness.campaign.to_platform)} "
-            f"по числу полных дней с последнего визита до момента выгрузки "
-            f"({readiness.moment:%d.%m.%Y %H:%M}), доля от участников чата")
-
-
-def show_seen_ages(readiness: Readiness) -> None:
-    """The last-seen histogram of the department's chats (a line instead when none is on the
-    target platform yet)."""
-    from IPython.display import HTML, display
-
-    if readiness.seen_ages.empty:
-        display(HTML(f"<p>Чатов департамента на платформе "
-                     f"{html.escape(platform_label(readiness.campaign.to_platform))} в выгрузке нет.</p>"))
-        return
-    charts.show(seen_ages_chart(readiness), seen_ages_caption(readiness))
-
-
-CHAT_TYPE_FORMATS = {"Требуется": "int", "Созданы": "int", "Созданы, доля": "percent",
-                     "Активны": "int", "Активны, доля": "percent"}
-
-
-def chat_types_table(readiness: Readiness) -> pd.DataFrame:
-    """Required chats of the region's schools by type: required, present, active."""
-    rows = readiness.chat_types
-    labels = {**CHAT_TYPE_LABELS, "all": "Все обязательные чаты"}
-    return pd.DataFrame({
-        "Чаты": rows["chat_type"].map(labels),
-        "Требуется": rows["required"],
-        "Созданы": rows["present"],
-        "Созданы, доля": rows["present_share"],
-        "Активны": rows["active"],
-        "Активны, доля": rows["active_share"],
-        "Статус": rows["status"].map(status_label),
-    })
-
-
-def chat_types_title(readiness: Readiness) -> str:
-    return (f"Обязательные чаты школ на платформе {platform_label(readiness.campaign.to_platform)}: "
-            f"созданы и активны (хотя бы {ACTIVE_MEMBERS_MIN} участник заходил за "
-            f"{_days(readiness.campaign.active_days)})")
-
-
-OLD_FORMATS = {"Чатов в выгрузке": "int", "Закрыты в срок": "int", "Закрыты после даты перехода": "int",
-               "Открыты": "int"}
-
-
-def old_platforms_table(readiness: Readiness) -> pd.DataFrame:
-    """Chats on the old platforms by state; other non-target platforms with open chats below."""
-    rows = readiness.old_platforms
-    names = [platform_label(p) + ("" if inside else " (вне кампании)")
-             for p, inside in zip(rows["platform"], rows["in_campaign"], strict=True)]
-    return pd.DataFrame({
-        "Платформа": names,
-        "Чатов в выгрузке": rows["chats"],
-        "Закрыты в срок": rows["closed_on_time"],
-        "Закрыты после даты перехода": rows["closed_late"],
-        "Открыты": rows["open"],
-    })
-
-
-def old_platforms_title(readiness: Readiness) -> str:
-    return (f"Чаты на прежних платформах на {fmt_date_short(readiness.snapshot_date)} "
-            f"(дата перехода — {fmt_date_short(readiness.campaign.cutover)})")
-
-
-def old_platforms_html(readiness: Readiness) -> str:
-    """One paragraph: how many old chats are open, in how many schools, and the others."""
-    rows = readiness.old_platforms
-    inside, outside = rows[rows["in_campaign"]], rows[~rows["in_campaign"]]
-    schools = readiness.schools
-    text = ("<p>На прежних платформах кампании открыто "
-            f"<strong>{fmt_int(int(inside['open'].sum()))}</strong> "
-            f"чатов в {fmt_int(int((schools['old_open'] > 0).sum()))} школах из {fmt_int(len(schools))}; "
-            "каждый такой чат снижает индекс готовности школы (см. методику).")
-    if len(outside):
-        text += (f" Кроме того, открыто {fmt_int(int(outside['open'].sum()))} чатов на платформах, "
-                 f"не входящих в кампанию ({html.escape(platforms_label(outside['platform']))}); "
-                 "в индексе они не учитываются.")
-    return text + "</p>"
-
-
-MUNICIPALITY_FORMATS = {"Место": "int", "Школ": "int", "Готовы": "int", "Требуется чатов": "int",
-                        "Активны": "int", "Открыто на прежних": "int", "Индекс": "percent"}
-
-
-def municipality_table(readiness: Readiness) -> pd.DataFrame:
-    """Municipalities ranked by the readiness index (1 = most ready)."""
-    rows = readiness.municipalities
-    return pd.DataFrame({
-        "Место": rows["rank"],
-        "Муниципальное образование": rows["municipality"].map(short_municipality),
-        "Школ": rows["schools"],
-        "Готовы": rows["ready_schools"],
-        "Требуется чатов": rows["required"],
-        "Активны": rows["active"],
-        "Открыто на прежних": rows["old_open"],
-        "Индекс": rows["index"],
-        "Статус": rows["status"].map(status_label),
-    })
-
-
-def municipality_chart(readiness: Readiness) -> Figure:
-    rows = readiness.municipalities.assign(
-        label=readiness.municipalities["municipality"].map(short_municipality))
-    return charts.category_bars(rows, label="label", value="index", title="Индекс готовности",
-                                target=READY, status="status")
-
-
-def municipality_caption(readiness: Readiness) -> str:
-    return (f"Индекс готовности муниципальных образований к переходу на платформу "
-            f"{platform_label(readiness.campaign.to_platform)}; пунктир — цель 100 %")
-
-
-NOT_READY_FORMATS = {"Индекс": "percent", "Неактивных чатов": "int", "Открыто на прежних": "int",
-                     **{label: "int" for label in MISSING_LABELS.values()}}
-
-
-def not_ready_table(readiness: Readiness) -> pd.DataFrame:
-    """Schools not ready, the least ready first: what each misses, in counts."""
-    rows = readiness.not_ready.sort_values(["index", "municipality", "school_name"])
-    types = [*readiness.campaign.school_chats, *readiness.campaign.class_chats]
-    missing = {MISSING_LABELS.get(t, f"Нет: {t}"): rows[f"required_{t}"] - rows[f"present_{t}"]
-               for t in types}
-    return pd.DataFrame({
-        "МО": rows["municipality"].map(short_municipality),
-        "Школа": rows["school_name"],
-        "Индекс": rows["index"],
-        **missing,
-        "Неактивных чатов": rows["present"] - rows["active"],
-        "Открыто на прежних": rows["old_open"],
-    }).reset_index(drop=True)
-
-
-def not_ready_title(readiness: Readiness) -> str:
-    behind = int((readiness.not_ready["status"] == "behind").sum())
-    return (f"Школы, не готовые к переходу: {fmt_int(len(readiness.not_ready))} из "
-            f"{fmt_int(len(readiness.schools))}, из них с индексом ниже "
-            f"{fmt_percent(readiness.targets.near, 0)} — {fmt_int(behind)}; число не созданных "
-            "обязательных чатов, созданных, но неактивных, и открытых на прежних платформах")
-
-
-def roles_formats(readiness: Readiness) -> dict[str, str]:
-    return {"Ожидается": "int", "На платформе": "int", "Охват": "percent",
-            active_header(readiness): "int", "Активны от ожидаемых": "percent"}
-
-
-def roles_table(readiness: Readiness) -> pd.DataFrame:
-    """Coverage of the model's roles on the target platform."""
-    rows = readiness.roles
-    return pd.DataFrame({
-        "Роль": rows["role"].map(ROLE_LABELS),
-        "Чаты по модели": rows["role"].map(ROLE_CHATS),
-        "Ожидается": rows["expected"],
-        "На платформе": rows["joined"],
-        "Охват": rows["coverage"],
-        active_header(readiness): rows["active"],
-        "Активны от ожидаемых": rows["active_of_expected"],
-    })
-
-
-def roles_title(readiness: Readiness) -> str:
-    when = (f" (мониторинг на {fmt_date_short(readiness.activity_date)}, реестр родителей на "
-            f"{fmt_date_short(readiness.parents_date)})" if readiness.activity_date and readiness.parents_date
-            else "")
-    return (f"Участники чатов на платформе {platform_label(readiness.campaign.to_platform)} по ролям "
-            f"модели работы школы и ожидаемая численность{when}")
-
-
-def roles_html(readiness: Readiness) -> str:
-    """K1 on the target platform (active directors and teachers / all of them) against its target."""
-    k1, goal = readiness.staff_k1, readiness.targets.k1
-    state = ind.status(k1, goal.value, strict=goal.strict, near=readiness.targets.near)
-    return (f"<p>Доля директоров и педагогов, активных в чатах на платформе "
-            f"{html.escape(platform_label(readiness.campaign.to_platform))} за "
-            f"{_days(readiness.campaign.active_days)}, от их общего числа: "
-            f"<strong>{fmt_percent(k1)}</strong> (цель K1 — "
-            f"{'более' if goal.strict else 'не менее'} {fmt_percent(goal.value, 0)}): "
-            f"<strong>{status_label(state)}</strong>.</p>")
-
-
-def methodology_html(readiness: Readiness) -> str:
-    """Definitions, the campaign's parameters, dates and sources, for the appendix."""
-    campaign, near = readiness.campaign, fmt_percent(readiness.targets.near, 0)
-    school_types = ", ".join(CHAT_TYPE_LABELS[t].lower() for t in campaign.school_chats)
-    class_types = ", ".join(CHAT_TYPE_LABELS[t].lower() for t in campaign.class_chats)
-    activity = (f"на {fmt_date(readiness.activity_date)}" if readiness.activity_date else "нет данных")
-    parents = (f"на {fmt_date(readiness.parents_date)}" if readiness.parents_date else "нет данных")
-    dept = "; ".join(f"«{html.escape(c.title)}» — {_roles_text(c.expected_roles)}"
-                     for c in campaign.department_chats)
-    items = [
-        f"<b>Кампания</b>: {html.escape(campaign.title)} (params/campaigns.yml, id "
-        f"<code>{campaign.id}</code>). Начало — {fmt_date(campaign.start)}; прежние платформы — "
-        f"{html.escape(platforms_label(campaign.from_platforms))}; целевая — "
-        f"{html.escape(platform_label(campaign.to_platform))}; закрытие чатов на прежних платформах — "
-        f"{fmt_date(campaign.cutover)}; работа только на целевой платформе — с "
-        f"{fmt_date(campaign.target_only_from)}; окно активности — {_days(campaign.active_days)}.",
-        f"<b>Выгрузка.</b> Берётся последняя выгрузка чатов не позднее параметра period; без него — "
-        f"последняя выгрузка за время кампании (от её начала до начала следующей); здесь — "
-        f"{fmt_date(readiness.snapshot_date)} Момент выгрузки — последнее время визита участника в этот "
-        f"день ({readiness.moment:%d.%m.%Y %H:%M}), иначе 23:59 дня выгрузки.",
-        f"<b>Активный участник</b> — заходил в чат менее {campaign.active_days}×24 ч до момента выгрузки; "
-        "участник без времени визита («давно», «никогда») неактивен. <b>Активный чат</b> — чат, в котором "
-        f"активен хотя бы {ACTIVE_MEMBERS_MIN} участник; чат без списка участников неактивен.",
-        f"<b>Чаты департамента</b>: {dept}. Ожидается: директоров — руководителей ОО по мониторингу по "
-        "школам; сотрудников ОМСУ — по одному на муниципальное образование региона. Охват — вступившие "
-        "участники ожидаемых ролей / ожидаемое число (не более 100 %); доля активных — от вступивших.",
-        f"<b>Обязательные чаты школы</b>: на школу — {school_types}; на каждый класс — {class_types}. "
-        "Число классов — из реестра ОО («Количество классов»): он не зависит от даты, а названия классов "
-        "в реестре «Ученики» меняются с каждым учебным годом. Чаты класса засчитываются по числу "
-        "разных классов школы, для которых чат есть, но не больше числа классов. Чат <b>создан</b> — "
-        "на целевой платформе и не закрыт на дату выгрузки.",
-        f"<b>Чаты на прежних платформах</b> — чаты школ и департамента на платформах "
-        f"{html.escape(platforms_label(campaign.from_platforms))}: закрыты в срок (не позднее "
-        f"{fmt_date_short(campaign.cutover)}), закрыты после даты перехода, открыты на дату выгрузки. "
-        "Открытые чаты на платформах вне кампании показаны отдельно и в индексе не учитываются.",
-        "<b>Индекс готовности школы</b> = max(0; активные обязательные чаты − открытые чаты школы на "
-        "прежних платформах) / число обязательных чатов: каждый открытый прежний чат отменяет один "
-        "активный. Индекс муниципального образования и региона — сумма числителей школ / сумма их "
-        "обязательных чатов. Школа <b>готова</b> при индексе 100 %: все обязательные чаты созданы и "
-        "активны, на прежних платформах ничего не открыто.",
-        f"<b>Статус</b>: «✔ выполнено» — 100 %; «▲ близко к цели» — не ниже {near} цели "
-        "(params/targets.yml, status.near); «✖ отстаёт» — ниже. Цвет всегда дублируется знаком и словом. "
-        "Чаты на прежних платформах: с даты перехода — «✔ выполнено», только если открытых не осталось, "
-        "иначе «✖ отстаёт»; до неё — по доле уже закрытых.",
-        f"<b>Охват ролей</b> — разные участники роли во всех открытых чатах целевой платформы / "
-        f"ожидаемое число: директора, педагоги и обучающиеся — мониторинг «Сферум» по школам "
-        f"{activity} (ближайшая к выгрузке дата); родители — реестр родителей ЭЖД {parents}; участник "
-        "активен, если его последний визит в любой из этих чатов — в окне активности. Охват выше 100 % "
-        "возможен (в чатах состоят и не учтённые в мониторинге).",
-        "В таблицах и на рисунках: «м.о.» — муниципальный округ, «м.р.» — муниципальный район, "
-        "«г.о.» — городской округ, «МО» — муниципальное образование.",
-        "Источники: реестр общеобразовательных организаций, реестр чатов и списки участников чатов, "
-        "мониторинг «Сферум» по школам, реестр родителей ЭЖД (хранилище, выгрузки региона). Участники "
-        "представлены только псевдонимами; в справке — только числа.",
-    ]
-    return '<ul class="methodology">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-
-
-def provenance(readiness: Readiness) -> dict[str, str]:
-    """The data side of the provenance: snapshot date and content hash of the slices read."""
-    return {"snapshot_date": readiness.snapshot_date.isoformat(), "data_hash": readiness.data_hash}
-
-
-def provenance_html(readiness: Readiness) -> str:
-    return (f'<p class="provenance-inline">Данные: выгрузка чатов {fmt_date(readiness.snapshot_date)}, '
-            f"кампания {readiness.campaign.id}, контрольная сумма {readiness.data_hash}.</p>")
+    frames = slices.read(READS, region_code, warehouse_path)
+    slices.require_rows(frames, "schools", region_code)
+    return build(frames, region_code=region_code, campaign=chosen,
+                 period=period or settings().period, campaigns=campaigns,
+                 region_name=region_names().get(region_code, ""))

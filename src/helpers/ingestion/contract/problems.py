@@ -34,14 +34,6 @@ class Problem:
         return f"{prefix}{where}: {value}{self.rule}"
 
 
-class ContractError(Exception):
-    """Raised when exports break the contract; carries every problem found, not just the first."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = [p for p in problems if p.severity == "error"]
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 

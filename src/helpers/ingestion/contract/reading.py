@@ -97,11 +97,6 @@ def _read_workbook(path: Path, label: str) -> list[RawTable]:
     return tables
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes, otherwise cp1251 — the two encodings exports use."""
-    return data.decode(csv_encoding(data))
-
-
 def csv_encoding(data: bytes) -> str:
     """``utf-8-sig`` when the bytes are valid UTF-8 (checked in chunks), else ``cp1251``."""
     decoder = codecs.getincrementaldecoder("utf-8")()

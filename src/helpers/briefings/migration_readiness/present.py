@@ -1,0 +1,393 @@
+"""What the reader of the migration-readiness briefing sees: tables, charts, key figures and the
+HTML fragments of ``templates/briefing/fragments/migration_readiness/``, all from a
+:class:`~helpers.briefings.migration_readiness.build.Readiness`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from helpers import vocabulary as words
+from helpers.briefings.migration_readiness.build import ACTIVE_MEMBERS_MIN, READY, Readiness
+from helpers.ingestion.contract.forms import PLATFORMS
+from helpers.presentation import charts, fragments
+from helpers.presentation.display import show_html
+from helpers.presentation.fragments import KeyFigure
+
+KIND = "migration_readiness"
+
+ROLE_LABELS = {"director": "Директора", "teacher": "Педагоги", "pupil": "Обучающиеся",
+               "parent": "Родители", "omsu": "Сотрудники ОМСУ",
+               "department": "Сотрудники департамента"}
+ROLE_CHATS = {
+    "director": "общешкольный, сотрудников, классов; чат департамента с директорами",
+    "teacher": "классов, сотрудников, родителей классов",
+    "pupil": "общешкольный и своего класса (по приглашению)",
+    "parent": "родителей своего класса (по приглашению)",
+}
+CHAT_TYPE_LABELS = {"school": "Общешкольный чат", "staff": "Чат сотрудников",
+                    "class": "Чаты классов", "parents": "Чаты родителей классов",
+                    "dept_directors": "Чат департамента с директорами",
+                    "dept_omsu": "Чат департамента с ОМСУ", "all": "Все обязательные чаты"}
+MISSING_LABELS = {"school": "Нет общешк. чата", "staff": "Нет чата сотр.",
+                  "class": "Нет чатов классов", "parents": "Нет чатов родит."}
+PLATFORM_LABELS = {"sferum": "Сферум (VK Мессенджер)"}
+NEVER_SEEN = "нет данных"
+"""The last-seen bin of members never seen (or seen «давно»)."""
+
+
+def _fragment(name: str, **context: object) -> str:
+    return fragments.render(f"{KIND}/{name}.html.j2", **context)
+
+
+def platform_label(code: str) -> str:
+    """``telegram`` → «Telegram»; ``sferum`` → «Сферум (VK Мессенджер)»."""
+    return PLATFORM_LABELS.get(code) or PLATFORMS.labels.get(code, code)
+
+
+def platforms_label(codes: Iterable[str]) -> str:
+    return ", ".join(platform_label(c) for c in codes)
+
+
+def _target(readiness: Readiness) -> str:
+    return platform_label(readiness.campaign.to_platform)
+
+
+def _days(count: int) -> str:
+    return words.counted(count, *words.DAY_WORDS)
+
+
+def _roles_text(roles: Iterable[str]) -> str:
+    return ", ".join(ROLE_LABELS.get(r, r).lower() for r in roles)
+
+
+# --- the first page --------------------------------------------------------------------------
+
+def lead_html(readiness: Readiness) -> str:
+    """The lines under the title: campaign, platforms, dates, the export and the region's size."""
+    campaign = readiness.campaign
+    return _fragment(
+        "lead", region_name=readiness.region_name, campaign=campaign,
+        old_platforms=platforms_label(campaign.from_platforms), target_platform=_target(readiness),
+        snapshot_date=readiness.snapshot_date, days_after_cutover=readiness.days_after_cutover,
+        schools=readiness.region["schools"], municipalities=len(readiness.municipalities),
+        required=readiness.region["required"], later_campaign=readiness.later_campaign)
+
+
+def key_figures(readiness: Readiness) -> list[KeyFigure]:
+    """The first page: the region's readiness index, ready schools, chats, old chats, department."""
+    region, campaign = readiness.region, readiness.campaign
+    target, everything = _target(readiness), words.fmt_percent(READY, 0)
+    types = readiness.chat_types.set_index("chat_type")
+    old = readiness.old_in_campaign
+    old_total, old_open = int(old["chats"].sum()), int(old["open"].sum())
+    figures = [
+        KeyFigure("Индекс готовности региона к переходу", words.fmt_percent(region["index"]),
+                  everything, region["status"], note=f"целевая платформа: {target}"),
+        KeyFigure("Школы, готовые к переходу", f"{words.fmt_int(region['ready_schools'])} из "
+                  f"{words.fmt_int(region['schools'])}", "все школы", readiness.ready_status,
+                  note=f"доля: {words.fmt_percent(region['ready_share'])}"),
+        KeyFigure(f"Обязательные чаты школ созданы и активны ({target})",
+                  words.fmt_percent(types.loc["all", "active_share"]), everything,
+                  types.loc["all", "status"],
+                  note=f"созданы: {words.fmt_int(types.loc['all', 'present'])} из "
+                       f"{words.fmt_int(types.loc['all', 'required'])}"),
+        KeyFigure(f"Чаты на прежних платформах ({platforms_label(campaign.from_platforms)}) открыты",
+                  words.fmt_int(old_open), "0", readiness.old_status,
+                  note=f"закрыто {words.fmt_int(old_total - old_open)} из {words.fmt_int(old_total)}; "
+                       f"после даты перехода — {words.fmt_int(int(old['closed_late'].sum()))}"),
+    ]
+    for _, chat in readiness.department.iterrows():
+        figures.append(KeyFigure(
+            f"Чат «{chat['title']}»: вступили",
+            f"{words.fmt_int(chat['joined'])} из {words.fmt_int(chat['expected'])}", "все",
+            chat["status"],
+            note=(f"активны за {_days(campaign.active_days)}: {words.fmt_percent(chat['active_share'])}"
+                  if chat["present"] else f"чат на платформе {target} не создан")))
+    return figures
+
+
+# --- the department's chats ------------------------------------------------------------------
+
+def active_header(readiness: Readiness) -> str:
+    return f"Активны за {_days(readiness.campaign.active_days)}"
+
+
+def department_formats(readiness: Readiness) -> dict[str, str]:
+    return {"Ожидается": "int", "Вступили": "int", "Охват": "percent",
+            active_header(readiness): "int", "Доля активных": "percent"}
+
+
+def _old_state(chat: pd.Series) -> str:
+    if not chat["old_chats"]:
+        return "нет"
+    if chat["old_open"]:
+        return "открыт"
+    return f"закрыт {words.fmt_date_short(chat['old_closed'])}" if chat["old_closed"] else "закрыт"
+
+
+def department_table(readiness: Readiness) -> pd.DataFrame:
+    """The department's chats on the target platform: joined vs expected, activity, old chat."""
+    dept = readiness.department
+    roles = {c.chat_type: c.expected_roles for c in readiness.campaign.department_chats}
+    return pd.DataFrame({
+        "Чат": [f"«{t}»" for t in dept["title"]],
+        "Создан": [words.fmt_date_short(d) if d else "не создан" for d in dept["created"]],
+        "Кто ожидается": [_roles_text(roles[t]) for t in dept["chat_type"]],
+        "Ожидается": dept["expected"],
+        "Вступили": dept["joined"],
+        "Охват": dept["coverage"],
+        "Статус": dept["status"].map(words.status_label),
+        active_header(readiness): dept["active"],
+        "Доля активных": dept["active_share"],
+        "Прежний чат": [_old_state(row) for _, row in dept.iterrows()],
+    })
+
+
+def department_title(readiness: Readiness) -> str:
+    return f"Чаты департамента на платформе {_target(readiness)}: участники ожидаемых ролей"
+
+
+def department_note_html(readiness: Readiness) -> str:
+    """How many people each department chat lists in all (the expected roles are a part)."""
+    chats = [(row["title"], row["listed"]) for _, row in readiness.department.iterrows()
+             if row["present"]]
+    return _fragment("department_note", chats=chats)
+
+
+def age_bin_label(first: float, end: float) -> str:
+    """A last-seen bin in whole days: «3», «7–13», «90 и более»; «нет данных» for never seen."""
+    if math.isnan(first):
+        return NEVER_SEEN
+    if math.isinf(end):
+        return f"{int(first)} и более"
+    return f"{int(first)}–{int(end) - 1}" if end - 1 > first else str(int(first))
+
+
+def seen_ages_bins(readiness: Readiness) -> pd.DataFrame:
+    """The last-seen histogram of the department's chats with each bin's label (``bin``)."""
+    ages = readiness.seen_ages
+    labels = [age_bin_label(first, end) for first, end in zip(ages["first"], ages["end"], strict=True)]
+    return ages.assign(bin=pd.Series(labels, index=ages.index, dtype=object))
+
+
+def seen_ages_chart(readiness: Readiness) -> Figure:
+    return charts.age_histogram(seen_ages_bins(readiness), title="Давность последнего визита участников",
+                                active_label=f"активны (за {_days(readiness.campaign.active_days)})")
+
+
+def seen_ages_caption(readiness: Readiness) -> str:
+    return (f"Участники чатов департамента на платформе {_target(readiness)} по числу полных дней "
+            f"с последнего визита до момента выгрузки ({readiness.moment:%d.%m.%Y %H:%M}), доля от "
+            "участников чата")
+
+
+def seen_ages_note_html(readiness: Readiness) -> str:
+    """The line shown instead of the chart when no department chat is on the target platform."""
+    return _fragment("seen_ages_note", target_platform=_target(readiness))
+
+
+def show_seen_ages(readiness: Readiness) -> None:
+    """The last-seen histogram of the department's chats (a line instead when none is on the
+    target platform yet)."""
+    if readiness.seen_ages.empty:
+        show_html(seen_ages_note_html(readiness))
+        return
+    charts.show(seen_ages_chart(readiness), seen_ages_caption(readiness))
+
+
+# --- the schools' required chats -------------------------------------------------------------
+
+CHAT_TYPE_FORMATS = {"Требуется": "int", "Созданы": "int", "Созданы, доля": "percent",
+                     "Активны": "int", "Активны, доля": "percent"}
+
+
+def chat_types_table(readiness: Readiness) -> pd.DataFrame:
+    """Required chats of the region's schools by type: required, present, active."""
+    rows = readiness.chat_types
+    return pd.DataFrame({
+        "Чаты": rows["chat_type"].map(CHAT_TYPE_LABELS),
+        "Требуется": rows["required"],
+        "Созданы": rows["present"],
+        "Созданы, доля": rows["present_share"],
+        "Активны": rows["active"],
+        "Активны, доля": rows["active_share"],
+        "Статус": rows["status"].map(words.status_label),
+    })
+
+
+def chat_types_title(readiness: Readiness) -> str:
+    return (f"Обязательные чаты школ на платформе {_target(readiness)}: созданы и активны (хотя бы "
+            f"{ACTIVE_MEMBERS_MIN} участник заходил за {_days(readiness.campaign.active_days)})")
+
+
+# --- the old platforms -----------------------------------------------------------------------
+
+OLD_FORMATS = {"Чатов в выгрузке": "int", "Закрыты в срок": "int", "Закрыты после даты перехода": "int",
+               "Открыты": "int"}
+
+
+def old_platforms_table(readiness: Readiness) -> pd.DataFrame:
+    """Chats on the old platforms by state; other non-target platforms with open chats below."""
+    rows = readiness.old_platforms
+    names = [platform_label(p) + ("" if inside else " (вне кампании)")
+             for p, inside in zip(rows["platform"], rows["in_campaign"], strict=True)]
+    return pd.DataFrame({
+        "Платформа": names,
+        "Чатов в выгрузке": rows["chats"],
+        "Закрыты в срок": rows["closed_on_time"],
+        "Закрыты после даты перехода": rows["closed_late"],
+        "Открыты": rows["open"],
+    })
+
+
+def old_platforms_title(readiness: Readiness) -> str:
+    return (f"Чаты на прежних платформах на {words.fmt_date_short(readiness.snapshot_date)} "
+            f"(дата перехода — {words.fmt_date_short(readiness.campaign.cutover)})")
+
+
+def old_platforms_note_html(readiness: Readiness) -> str:
+    """One paragraph: how many old chats are open, in how many schools, and the others."""
+    rows = readiness.old_platforms
+    outside = rows[~rows["in_campaign"]]
+    schools = readiness.schools
+    return _fragment(
+        "old_platforms_note", open_chats=int(readiness.old_in_campaign["open"].sum()),
+        open_schools=int((schools["old_open"] > 0).sum()), schools=len(schools),
+        other_open=int(outside["open"].sum()), other_platforms=platforms_label(outside["platform"]))
+
+
+# --- municipalities --------------------------------------------------------------------------
+
+MUNICIPALITY_FORMATS = {"Место": "int", "Школ": "int", "Готовы": "int", "Требуется чатов": "int",
+                        "Активны": "int", "Открыто на прежних": "int", "Индекс": "percent"}
+
+
+def municipality_table(readiness: Readiness) -> pd.DataFrame:
+    """Municipalities ranked by the readiness index (1 = most ready)."""
+    rows = readiness.municipalities
+    return pd.DataFrame({
+        "Место": rows["rank"],
+        "Муниципальное образование": rows["municipality"].map(words.short_municipality),
+        "Школ": rows["schools"],
+        "Готовы": rows["ready_schools"],
+        "Требуется чатов": rows["required"],
+        "Активны": rows["active"],
+        "Открыто на прежних": rows["old_open"],
+        "Индекс": rows["index"],
+        "Статус": rows["status"].map(words.status_label),
+    })
+
+
+def municipality_title(readiness: Readiness) -> str:
+    return "Муниципальные образования по индексу готовности к переходу"
+
+
+def municipality_chart(readiness: Readiness) -> Figure:
+    rows = readiness.municipalities.assign(
+        label=readiness.municipalities["municipality"].map(words.short_municipality))
+    return charts.category_bars(rows, label="label", value="index", title="Индекс готовности",
+                                target=READY, status="status")
+
+
+def municipality_caption(readiness: Readiness) -> str:
+    return (f"Индекс готовности муниципальных образований к переходу на платформу {_target(readiness)}; "
+            f"пунктир — цель {words.fmt_percent(READY, 0)}")
+
+
+# --- schools not ready -----------------------------------------------------------------------
+
+NOT_READY_FORMATS = {"Индекс": "percent", "Неактивных чатов": "int", "Открыто на прежних": "int",
+                     **{label: "int" for label in MISSING_LABELS.values()}}
+
+
+def not_ready_table(readiness: Readiness) -> pd.DataFrame:
+    """Schools not ready, the least ready first: what each misses, in counts."""
+    rows = readiness.not_ready.sort_values(["index", "municipality", "school_name"])
+    types = [*readiness.campaign.school_chats, *readiness.campaign.class_chats]
+    missing = {MISSING_LABELS.get(t, f"Нет: {t}"): rows[f"required_{t}"] - rows[f"present_{t}"]
+               for t in types}
+    return pd.DataFrame({
+        "МО": rows["municipality"].map(words.short_municipality),
+        "Школа": rows["school_name"],
+        "Индекс": rows["index"],
+        **missing,
+        "Неактивных чатов": rows["present"] - rows["active"],
+        "Открыто на прежних": rows["old_open"],
+    }).reset_index(drop=True)
+
+
+def not_ready_title(readiness: Readiness) -> str:
+    behind = int((readiness.not_ready["status"] == "behind").sum())
+    return (f"Школы, не готовые к переходу: {words.fmt_int(len(readiness.not_ready))} из "
+            f"{words.fmt_int(len(readiness.schools))}, из них с индексом ниже "
+            f"{words.fmt_percent(readiness.targets.near, 0)} — {words.fmt_int(behind)}; число не "
+            "созданных обязательных чатов, созданных, но неактивных, и открытых на прежних платформах")
+
+
+# --- the roles of the model ------------------------------------------------------------------
+
+def roles_formats(readiness: Readiness) -> dict[str, str]:
+    return {"Ожидается": "int", "На платформе": "int", "Охват": "percent",
+            active_header(readiness): "int", "Активны от ожидаемых": "percent"}
+
+
+def roles_table(readiness: Readiness) -> pd.DataFrame:
+    """Coverage of the model's roles on the target platform."""
+    rows = readiness.roles
+    return pd.DataFrame({
+        "Роль": rows["role"].map(ROLE_LABELS),
+        "Чаты по модели": rows["role"].map(ROLE_CHATS),
+        "Ожидается": rows["expected"],
+        "На платформе": rows["joined"],
+        "Охват": rows["coverage"],
+        active_header(readiness): rows["active"],
+        "Активны от ожидаемых": rows["active_of_expected"],
+    })
+
+
+def roles_title(readiness: Readiness) -> str:
+    when = (f" (мониторинг на {words.fmt_date_short(readiness.activity_date)}, реестр родителей на "
+            f"{words.fmt_date_short(readiness.parents_date)})"
+            if readiness.activity_date and readiness.parents_date else "")
+    return (f"Участники чатов на платформе {_target(readiness)} по ролям модели работы школы и "
+            f"ожидаемая численность{when}")
+
+
+def roles_note_html(readiness: Readiness) -> str:
+    """K1 on the target platform (active directors and teachers / all of them) against its target."""
+    return _fragment("roles_note", target_platform=_target(readiness),
+                     active_days=readiness.campaign.active_days, k1=readiness.staff_k1,
+                     k1_target=readiness.targets.k1, status=readiness.staff_k1_status)
+
+
+# --- methodology and provenance --------------------------------------------------------------
+
+def methodology_html(readiness: Readiness) -> str:
+    """Definitions, the campaign's parameters, dates and sources, for the appendix."""
+    campaign = readiness.campaign
+    return _fragment(
+        "methodology", campaign=campaign, old_platforms=platforms_label(campaign.from_platforms),
+        target_platform=_target(readiness), snapshot_date=readiness.snapshot_date,
+        moment=f"{readiness.moment:%d.%m.%Y %H:%M}", active_members_min=ACTIVE_MEMBERS_MIN,
+        department_chats=[(c.title, _roles_text(c.expected_roles)) for c in campaign.department_chats],
+        school_types=", ".join(CHAT_TYPE_LABELS[t].lower() for t in campaign.school_chats),
+        class_types=", ".join(CHAT_TYPE_LABELS[t].lower() for t in campaign.class_chats),
+        activity_date=readiness.activity_date, parents_date=readiness.parents_date,
+        near=readiness.targets.near)
+
+
+def provenance(readiness: Readiness) -> dict[str, str]:
+    """The data side of the provenance: snapshot date and content hash of the slices read."""
+    return {"snapshot_date": readiness.snapshot_date.isoformat(), "data_hash": readiness.data_hash}
+
+
+def provenance_html(readiness: Readiness) -> str:
+    sources = [f"выгрузка чатов {words.fmt_date(readiness.snapshot_date)}",
+               f"кампания {readiness.campaign.id}"]
+    return fragments.render("provenance_inline.html.j2", sources=sources,
+                            data_hash=readiness.data_hash)

@@ -1,0 +1,36 @@
+"""HTML fragments from templates: autoescaped, the shared pieces written once."""
+
+from __future__ import annotations
+
+from helpers import vocabulary as words
+from helpers.indicators.kpis import load_targets
+from helpers.presentation import fragments
+from helpers.presentation.fragments import KeyFigure
+
+
+def test_key_figure_cards_escape_what_they_show() -> None:
+    html = fragments.key_figures_html([
+        KeyFigure("K1 <b>активность</b>", "20,5 %", "более 25 %", "behind", note="a & b"),
+    ])
+    assert "&lt;b&gt;активность&lt;/b&gt;" in html and "a &amp; b" in html
+    assert 'class="key-figure status-behind"' in html
+    assert words.status_label("behind") in html
+
+
+def test_the_kpi_definitions_are_written_once_for_every_briefing() -> None:
+    targets = load_targets()
+    html = fragments.render("kpi_definitions.html.j2", targets=targets, kpis=["k1", "k4"])
+    assert html.count("<li>") == 2
+    assert words.target_wording(targets.k1) in html and words.target_wording(targets.k4) in html
+    assert "<b>K2</b>" not in html
+
+
+def test_the_status_legend_names_every_status_and_the_near_share() -> None:
+    html = fragments.render("status_legend.html.j2", near=0.8)
+    for code in ("met", "near", "behind"):
+        assert words.status_label(code) in html
+    assert words.fmt_percent(0.8, 0) in html
+
+
+def test_one_page_break_mechanism() -> None:
+    assert fragments.page_break_html() == '<div class="page-break"></div>'
