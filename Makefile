@@ -93,11 +93,15 @@ bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite 
 	$(PY) tools/bench_ingest.py --data-dir data/national
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
-	$(VENV)/bin/ruff check src tests notebooks
+	$(VENV)/bin/ruff check src tests tools notebooks
 	$(VENV)/bin/mypy src/helpers
 
-lab: $(STAMP) ## Open JupyterLab on the project's environment (helpers importable)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# Root (as the README's set-up assumes on a fresh machine) needs --allow-root; nobody else does.
+LAB_PORT ?= 8888
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP) ## Open JupyterLab on the notebooks (helpers importable; LAB_PORT=8888; docs/analysts.md)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG)
 
 clean: ## Remove generated outputs, the demo data and the warehouse (not the virtual environment)
 	rm -rf $(OUTPUT_DIR) $(DEMO_DIR) data/warehouse.duckdb
