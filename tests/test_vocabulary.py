@@ -84,3 +84,13 @@ def test_the_page_css_takes_its_status_colours_from_the_vocabulary() -> None:
     assert not re.search(r"--(met|near|behind|unknown)-(fill|ink):", stylesheet)
     for code in words.STATUSES:
         assert f".status-{code}" in stylesheet
+
+
+def test_every_status_the_indicators_compute_has_a_wording() -> None:
+    from typing import get_args
+
+    from helpers.indicators.campaigns import TaskStatus
+    from helpers.indicators.kpis import Status
+
+    assert set(get_args(Status)) == set(words.STATUSES)
+    assert set(get_args(TaskStatus)) <= set(words.TASK_STATES)

@@ -19,12 +19,7 @@ from helpers.config import PARAMS_DIR
 from helpers.ingestion.contract.forms import CHAT_TYPES, PLATFORMS, ROLES, TASKS
 
 TaskStatus = Literal["done", "late", "overdue", "pending"]
-TASK_STATUS_LABELS: dict[str, str] = {
-    "done": "выполнено в срок",
-    "late": "выполнено с опозданием",
-    "overdue": "не выполнено, срок прошёл",
-    "pending": "не выполнено, срок не наступил",
-}
+"""A task's state on a day; its words and symbols are in :data:`helpers.vocabulary.TASK_STATES`."""
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,7 @@ from helpers.warehouse.reference import load_regions
 
 Status = Literal["met", "near", "behind", "unknown"]
 
-STATUS_LABELS: dict[str, str] = {
-    "met": "выполнено",
-    "near": "близко к цели",
-    "behind": "отстаёт",
-    "unknown": "нет данных",
-}
+"""A KPI's status; its words, symbols and colours are in :data:`helpers.vocabulary.STATUSES`."""
 
 KPIS = ("k1", "k2", "k3", "k4", "k5")
 KPI_VALUE_COLUMN = {"k1": "k1", "k2": "k2", "k3": "k3", "k4": "k4", "k5": "k5_share"}
