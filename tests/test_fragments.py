@@ -34,3 +34,18 @@ def test_the_status_legend_names_every_status_and_the_near_share() -> None:
 
 def test_one_page_break_mechanism() -> None:
     assert fragments.page_break_html() == '<div class="page-break"></div>'
+
+
+def test_the_changes_block_names_its_base_or_says_there_is_none() -> None:
+    import datetime as dt
+
+    html = fragments.changes_html(dt.date(2024, 9, 9), ["K1: +1,2 п.п. <b>"], min_days=7)
+    assert "Что изменилось с 9 сентября 2024" in html and "&lt;b&gt;" in html
+    none = fragments.changes_html(None, [], min_days=7)
+    assert "не позднее чем за 7 дней" in none and "сравнивать не с чем" in none
+
+
+def test_the_summary_lists_the_findings() -> None:
+    html = fragments.summary_html(about="О справке.", findings=["Первое", "Второе & третье"],
+                                  details="Подробно — в приложении.")
+    assert html.count("<li>") == 2 and "Второе &amp; третье" in html and "Главное" in html

@@ -56,6 +56,26 @@ def fmt_pp(delta: float | None, digits: int = 1) -> str:
     return f"{sign}{fmt_decimal(abs(delta) * 100, digits)}{NBSP}п.п."  # type: ignore[arg-type]
 
 
+def fmt_signed_int(delta: float | int | None) -> str:
+    """A change of a count with its sign: ``+12``, ``−3``, ``±0``."""
+    if _missing(delta):
+        return "—"
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"  # type: ignore[operator]
+    return f"{sign}{fmt_int(abs(delta))}"  # type: ignore[arg-type]
+
+
+def fmt_places(move: float | int | None) -> str:
+    """A move in a ranking, the Russian way: ``+3 места`` (up), ``−1 место`` (down), ``без
+    изменений``."""
+    if _missing(move):
+        return "—"
+    places = int(move)  # type: ignore[arg-type]
+    if places == 0:
+        return "без изменений"
+    word = plural(places, "место", "места", "мест")
+    return f"{'+' if places > 0 else '−'}{abs(places)}{NBSP}{word}"
+
+
 def fmt_thousands(value: float | int | None) -> str:
     """``83 112`` → ``83 тыс.``; millions as ``1,1 млн``."""
     if _missing(value):

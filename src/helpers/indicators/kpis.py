@@ -71,6 +71,7 @@ class Targets:
     k5: Target
     near: float  # «близко к цели»: at least ``near`` × target
     delta_window_weeks: int
+    changes_base_days: int = 7  # «что изменилось»: the base is at least this many days older
 
     @property
     def kpis(self) -> tuple[Target, ...]:
@@ -107,8 +108,14 @@ def load_targets(path: Path = PARAMS_DIR / "targets.yml") -> Targets:
         raise _params_error(
             path, f"delta_k1.window_weeks = {weeks!r}: нужно целое ≥ 1 / must be an integer ≥ 1"
         )
+    base_days = (data.get("changes") or {}).get("base_min_days", 7)
+    if not isinstance(base_days, int) or base_days < 1:
+        raise _params_error(
+            path, f"changes.base_min_days = {base_days!r}: нужно целое ≥ 1 / must be an integer ≥ 1"
+        )
     return Targets(
-        campaign=str(data.get("campaign", "")), near=near, delta_window_weeks=weeks, **targets
+        campaign=str(data.get("campaign", "")), near=near, delta_window_weeks=weeks,
+        changes_base_days=base_days, **targets
     )
 
 

@@ -8,6 +8,7 @@ templates word it. Autoescape is on: a school or municipality name is text, neve
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -81,6 +82,19 @@ class KeyFigure:
 def key_figures_html(figures: Sequence[KeyFigure]) -> str:
     """The first-page cards: fact large, plan and status beside it."""
     return render("key_figures.html.j2", figures=figures)
+
+
+def changes_html(base_date: dt.date | None, items: Sequence[str], *, min_days: int,
+                 more: str = "") -> str:
+    """The «Что изменилось с <дата>» block: the moves since the comparison base, or a sentence
+    saying there is no snapshot old enough to compare with."""
+    return render("changes.html.j2", base_date=base_date, items=list(items), min_days=min_days,
+                  more=more)
+
+
+def summary_html(*, about: str, findings: Sequence[str], details: str = "") -> str:
+    """The page-one summary: what the briefing is about, the 3–5 findings, where the details are."""
+    return render("summary.html.j2", about=about, findings=list(findings), details=details)
 
 
 def page_break_html() -> str:

@@ -23,6 +23,15 @@ FORMATTERS: dict[str, Callable[[object], str]] = {
     "text": lambda v: "—" if v is None or v != v else str(v),
 }
 NUMERIC_FORMATS = ("int", "percent", "pp", "decimal")
+WIDE_COLUMNS = 8  # from this many columns a table gets smaller type (class "wide" in the CSS)
+VERY_WIDE_COLUMNS = 12  # and from this many, smaller still ("very-wide")
+
+
+def width_class(columns: int) -> str:
+    """The table's CSS class by its column count, so that wide tables fit the A4 width."""
+    if columns >= VERY_WIDE_COLUMNS:
+        return "briefing-table very-wide"
+    return "briefing-table wide" if columns >= WIDE_COLUMNS else "briefing-table"
 
 
 def _status_class(value: object) -> str:
@@ -44,7 +53,8 @@ def html_view(frame: pd.DataFrame, formats: dict[str, str], status_columns: Sequ
             classes[column] = classes[column] + " num"
     for position in highlight_rows:
         classes.iloc[position] = classes.iloc[position] + " highlight"
-    return styler.set_td_classes(classes).set_table_attributes('class="briefing-table"').to_html()
+    attributes = f'class="{width_class(len(frame.columns))}"'
+    return styler.set_td_classes(classes).set_table_attributes(attributes).to_html()
 
 
 def show(frame: pd.DataFrame, *, name: str, title: str, formats: dict[str, str],

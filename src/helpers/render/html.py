@@ -40,6 +40,7 @@ _TAG = re.compile(r"<[^>]+>")
 __all__ = [
     "BriefingHead",
     "add_contents",
+    "ascii_heading_ids",
     "briefing_exporter",
     "briefing_resources",
     "running_title",
@@ -128,6 +129,27 @@ def _contents_block(headings: list[tuple[str, str]]) -> str:
     return f'<nav class="contents"><p class="contents-title">Содержание</p><ol>{items}</ol></nav>'
 
 
+_HEADING_ID = re.compile(r'(<h[1-6][^>]*\bid=")([^"]+)(")')
+
+
+def ascii_heading_ids(page: str) -> str:
+    """Headings get short ASCII ids (``section-1``…) and links follow them.
+
+    nbconvert makes ids from the heading text; Cyrillic ones become percent-encoded PDF
+    destination names longer than the PDF specification allows (poppler warns on every file).
+    """
+    renamed: dict[str, str] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        new = renamed.setdefault(match[2], f"section-{len(renamed) + 1}")
+        return f"{match[1]}{new}{match[3]}"
+
+    page = _HEADING_ID.sub(rename, page)
+    for old, new in renamed.items():
+        page = page.replace(f'href="#{old}"', f'href="#{new}"')
+    return page
+
+
 def add_contents(page: str) -> str:
     """Put a contents block (links to every ``h2``) after the first ``h1``, or at the top.
 
@@ -160,4 +182,4 @@ def to_html(nb: NotebookNode, head: BriefingHead | None = None) -> str:
     """
     head = head or BriefingHead(provenance=find_provenance(nb))
     body, _ = briefing_exporter().from_notebook_node(nb, resources=briefing_resources(nb, head))
-    return add_contents(body)
+    return add_contents(ascii_heading_ids(body))

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from playwright.sync_api import Browser, PdfMargins, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, PdfMargins, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader, PdfWriter
 
@@ -46,10 +46,42 @@ FOOTER_TEMPLATE = (
     'стр. <span class="pageNumber"></span> из <span class="totalPages"></span></div>'
 )
 PROVENANCE_KEY = "/SferumProvenance"
+# The printable width of A4 with the house margins (210 − 20 − 10 mm) in CSS pixels (96 per inch).
+PRINTABLE_WIDTH_PX = round((210 - 20 - 10) / 25.4 * 96)
+# How far past the printable width a box may reach before it counts as clipped (hairlines).
+LAYOUT_TOLERANCE_PX = 1.5
+# Laid out as printed (print media, the printable width), every element whose box reaches past
+# the right edge, or whose content is wider than its box and is cut off: tag, classes, text.
+LAYOUT_CHECK = """([width, tolerance]) => {
+  const found = [];
+  const describe = (el) => {
+    const cls = (el.getAttribute("class") || "").trim().split(/\\s+/).filter(Boolean).slice(0, 3);
+    const text = (el.innerText || el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 60);
+    return `${el.tagName.toLowerCase()}${cls.length ? "." + cls.join(".") : ""} «${text}»`;
+  };
+  for (const el of document.querySelectorAll("main *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.right > width + tolerance) {
+      const parent = el.parentElement && el.parentElement.getBoundingClientRect();
+      if (!parent || parent.right <= width + tolerance) {
+        found.push(`${describe(el)}: ${Math.round(box.right - width)} px за правым полем`);
+      }
+      continue;
+    }
+    const style = getComputedStyle(el);
+    const spills = el.scrollWidth > el.clientWidth + tolerance && style.overflowX === "visible";
+    if (spills && el.children.length === 0 && el.clientWidth > 0) {
+      found.push(`${describe(el)}: текст шире своего блока на ${el.scrollWidth - el.clientWidth} px`);
+    }
+  }
+  return found.slice(0, 5);
+}"""
 
 __all__ = [
     "PAGE_MARGINS",
     "ChromiumNotFound",
+    "ClippedLayout",
     "PdfPrinter",
     "header_template",
     "pdf_metadata",
@@ -60,6 +92,17 @@ __all__ = [
 
 class ChromiumNotFound(RuntimeError):
     """The Chromium executable for PDF printing is missing or does not start."""
+
+
+class ClippedLayout(RuntimeError):
+    """An element of the briefing reaches past the printable width: it would print cut off."""
+
+    def __init__(self, elements: list[str]):
+        self.elements = elements
+        super().__init__(
+            "Справка не помещается по ширине страницы A4 (поля 20 и 10 мм) — при печати будет "
+            "обрезано: " + "; ".join(elements) + " / the briefing is wider than the printable "
+            "A4 width")
 
 
 def _missing_chromium_message(executable: str, reason: str = "") -> str:
@@ -135,6 +178,22 @@ def stamp_metadata(pdf: bytes, metadata: Mapping[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def check_layout(page: Page) -> None:
+    """Lay the page out as it prints and refuse it if any element reaches past the right margin.
+
+    Measured in the browser (the boxes of the laid-out page at the printable width, print media)
+    rather than on rendered images: it names the element, and costs milliseconds.
+
+    Raises:
+        ClippedLayout: naming up to five elements and how far they reach past the margin.
+    """
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PRINTABLE_WIDTH_PX, "height": 1123})
+    clipped = page.evaluate(LAYOUT_CHECK, [PRINTABLE_WIDTH_PX, LAYOUT_TOLERANCE_PX])
+    if clipped:
+        raise ClippedLayout(list(clipped))
+
+
 class PdfPrinter:
     """One Chromium for many documents; use as ``with PdfPrinter() as printer: ...``.
 
@@ -199,6 +258,7 @@ class PdfPrinter:
             page.set_default_timeout(self.timeout_ms)
             page.goto(html_path.resolve().as_uri(), wait_until="load")
             page.evaluate("document.fonts.ready.then(() => true)")
+            check_layout(page)
             return page.pdf(
                 format="A4",
                 margin=PAGE_MARGINS,
@@ -206,6 +266,8 @@ class PdfPrinter:
                 header_template=header_template(running_title),
                 footer_template=FOOTER_TEMPLATE,
                 print_background=True,
+                tagged=True,
+                outline=True,
             )
         finally:
             page.close()
