@@ -42,6 +42,7 @@ PUBLIC_OUTPUTS = (("html", "HTML"), ("pdf", "PDF"), ("xlsx", "Excel"))
 
 # Section titles of the catalog page, in the order shown; other kinds follow alphabetically.
 KIND_TITLES = {
+    "meeting_pack": "Материалы к совещанию",
     "regional_ranking": "Рейтинг регионов",
     "municipality_scorecard": "Карточки муниципалитетов",
     "migration_readiness": "Готовность к переходу на целевую платформу",
@@ -81,9 +82,14 @@ def _kind_order(kind: str) -> tuple[int, str]:
     return (known.index(kind), "") if kind in known else (len(known), kind)
 
 
+NATIONAL_CODE = "RU"
+
+
 def _sort_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Kind by kind (the pack first), the national briefing first, then territories by name."""
     name = str(entry.get("territory_name") or entry["territory"])
-    return (*_kind_order(entry["kind"]), name.casefold(), *entry_key(entry)[1:])
+    national = entry["territory"] != NATIONAL_CODE
+    return (*_kind_order(entry["kind"]), national, name.casefold(), *entry_key(entry)[1:])
 
 
 def _last_good(previous: Mapping[str, Any]) -> Entry | None:

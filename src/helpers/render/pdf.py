@@ -272,6 +272,21 @@ class PdfPrinter:
         finally:
             page.close()
 
+    def render_document(self, html_path: Path) -> bytes:
+        """The PDF of a document that sets its own pages in CSS (``@page`` size, margins and
+        margin boxes for running headers and page numbers), e.g. the meeting pack: tagged, with an
+        outline, after the same layout check."""
+        page = self._live_browser().new_page()
+        try:
+            page.set_default_timeout(self.timeout_ms)
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            check_layout(page)
+            return page.pdf(prefer_css_page_size=True, print_background=True, tagged=True,
+                            outline=True)
+        finally:
+            page.close()
+
     def print_pdf(
         self,
         html_path: Path,
