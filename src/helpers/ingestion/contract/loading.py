@@ -199,6 +199,7 @@ def _duplicates_across_files(frame: pd.DataFrame, form: Form) -> list[Problem]:
         problems.append(Problem(
             file=row[FILE_COLUMN], sheet=row[SHEET_COLUMN], row=int(row[ROW_COLUMN]),
             column=form.column(key[-1]).header, value=value,
+            masked=any(form.is_personal(k) for k in key),
             rule=f"повтор ключа: та же строка уже есть в {where}",
         ))
     hidden = int(later.sum()) - MAX_DUPLICATES_SHOWN
