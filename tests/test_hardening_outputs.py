@@ -62,3 +62,22 @@ def test_dollar_signs_in_names_are_drawn_as_text(name: str) -> None:
     text = svg.getvalue().decode()
     assert name.replace("<", "&lt;").replace(">", "&gt;").split("{")[0] in text
     assert png.getvalue().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["pupils; DROP TABLE pupils", "t --", "T", "a b", "1x", "x'y", ""])
+def test_only_plain_identifiers_are_pasted_into_sql(name: str) -> None:
+    from helpers.warehouse import store
+
+    with pytest.raises(ValueError):
+        store.identifier(name)
+    assert store.identifiers(["region_code", "snapshot_date"]) == "region_code, snapshot_date"
+
+
+def test_a_hostile_column_name_never_reaches_the_warehouse(tmp_path: Path) -> None:
+    from helpers.warehouse import store
+
+    path = tmp_path / "w.duckdb"
+    frame = pd.DataFrame({"a) ; COPY (SELECT 1) TO 'x.csv' --": [1]})
+    with pytest.raises(ValueError):
+        store.rebuild(path, {"t": frame}, keys={})
+    assert not path.exists() and not (tmp_path / "x.csv").exists()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,26 @@ SOURCES_TABLE = "source_files"
 MUNICIPALITIES_TABLE = "municipalities"
 
 Chunks = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def identifier(name: str) -> str:
+    """``name`` when it is a plain SQL identifier (lower-case letters, digits, ``_``).
+
+    Table and column names are the only text pasted into SQL here (DuckDB cannot bind them);
+    they come from declarations, and this check keeps anything else out. Values are always
+    bound as ``?`` parameters.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not an SQL identifier: {name!r}")
+    return name
+
+
+def identifiers(names: Iterable[str]) -> str:
+    """Checked identifiers joined by commas (a column list, a key)."""
+    return ", ".join(identifier(name) for name in names)
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -75,7 +96,9 @@ def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]]) -> 
             created: list[str] = []
             for name, frame in chunks:
                 con.register("incoming", frame)
-                order = ", ".join(keys.get(name, ())) or "ALL"
+                name = identifier(name)
+                identifiers(frame.columns)
+                order = identifiers(keys.get(name, ())) or "ALL"
                 if name in created:
                     con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming ORDER BY {order}")
                 else:
@@ -104,7 +127,7 @@ def _enforce_key(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...
     """A primary key; above :data:`PRIMARY_KEY_MAX_ROWS` rows (the national load mode) the
     key is checked by a query instead: an index on tens of millions of text keys would take
     gigabytes of memory and minutes, for a uniqueness validation has already ensured."""
-    columns = ", ".join(key)
+    table, columns = identifier(table), identifiers(key)
     (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
     if rows <= PRIMARY_KEY_MAX_ROWS:
         con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({columns})")
@@ -123,12 +146,10 @@ def frame_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_table(path: Path, name: str, where: str = "", params: list[object] | None = None
-               ) -> pd.DataFrame:
-    """A warehouse table (optionally filtered by an SQL condition with ``?`` parameters)."""
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """A whole warehouse table."""
     with connect(path) as con:
-        condition = f" WHERE {where}" if where else ""
-        return con.execute(f"SELECT * FROM {name}{condition}", params or []).df()
+        return con.execute(f"SELECT * FROM {identifier(name)}").df()
 
 
 def read_federal(path: Path) -> pd.DataFrame:
