@@ -70,7 +70,7 @@ class DataHasher:
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._con = duckdb.connect(str(self.warehouse), read_only=True)
+            self._con = store.open_read_only(self.warehouse)
         return self._con
 
     def table_slice(self, read: TableRead, region: str, period: str) -> str:

@@ -21,6 +21,7 @@ Person identifiers are pseudonyms and no table holds a name, SNILS, login or bir
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -62,15 +63,31 @@ class WarehouseMissing(FileNotFoundError):
     """The warehouse has not been built yet."""
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the warehouse."""
+class WarehouseUnreadable(ValueError):
+    """The warehouse file is there but DuckDB cannot open it (truncated, not a database)."""
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse (close it); a clear error when it is missing or
+    unreadable."""
     if not path.exists():
         raise WarehouseMissing(
             f"Хранилище данных не найдено: {path}. Выполните `make ingest` "
             f"(warehouse not built yet: run `make ingest`)."
         )
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(
+            f"Хранилище данных {path} повреждено или не читается ({exc.__class__.__name__}); "
+            f"выполните `make ingest`, чтобы собрать его заново (warehouse unreadable: run "
+            f"`make ingest`).") from exc
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse."""
+    con = open_read_only(path)
     try:
         yield con
     finally:
@@ -150,6 +167,19 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
     """A whole warehouse table."""
     with connect(path) as con:
         return con.execute(f"SELECT * FROM {identifier(name)}").df()
+
+
+def snapshot_range(path: Path) -> tuple[dt.date, dt.date] | None:
+    """The first and the last federal snapshot date, or ``None`` when there is none."""
+    with connect(path) as con:
+        present = {name for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+        if FEDERAL_TABLE not in present:
+            return None
+        first, last = con.execute(
+            f"SELECT min(snapshot_date), max(snapshot_date) FROM {FEDERAL_TABLE}").fetchone() \
+            or (None, None)
+    return (first, last) if first is not None and last is not None else None
 
 
 def read_federal(path: Path) -> pd.DataFrame:
