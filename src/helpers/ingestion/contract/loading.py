@@ -21,7 +21,13 @@ from helpers.ingestion.contract.cleaning import is_blank
 from helpers.ingestion.contract.forms import Form
 from helpers.ingestion.contract.parsing import ROW_COLUMN, ParsedTable, header_score, parse_table
 from helpers.ingestion.contract.problems import Problem
-from helpers.ingestion.contract.reading import SUPPORTED_SUFFIXES, RawTable, UnreadableFile, read_tables
+from helpers.ingestion.contract.reading import (
+    SUPPORTED_SUFFIXES,
+    RawTable,
+    UnreadableFile,
+    read_bytes,
+    read_tables,
+)
 from helpers.ingestion.contract.validation import EARLIEST_SNAPSHOT, Context, validate_table
 
 FILE_COLUMN, SHEET_COLUMN = "_file", "_sheet"
@@ -126,8 +132,12 @@ def parse_folder(folder: Path, forms: Sequence[Form], *, recursive: bool = False
     """
     result = Parsed(tables={form.name: [] for form in forms})
     for path in export_files(folder, recursive=recursive):
-        data = path.read_bytes()
         name = path.relative_to(base or folder).as_posix()
+        try:
+            data = read_bytes(path, name)  # refused beyond the size limit, before it is read
+        except UnreadableFile as exc:
+            result.problems.append(exc.problem)
+            continue
         result.files[name] = hashlib.sha256(data).hexdigest()
         tables, problems = parse_file(path, forms, data, name)
         result.problems.extend(problems)
