@@ -20,13 +20,18 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 TIMEOUT    ?= 300
 EXECUTOR   ?= local
 DASK_SCHEDULER ?=
-export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION FORCE JOBS TIMEOUT EXECUTOR DASK_SCHEDULER
+# Every setting reaches the programs through the environment, never pasted into a shell command:
+# a value such as TERRITORY='RU; touch x' stays one value, and the programs check it (a bad one
+# ends in one line and exit code 2). Paths a recipe itself needs are single-quoted with $(call q,…).
+export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOBS TIMEOUT \
+       EXECUTOR DASK_SCHEDULER EXCLUDE SCALE
+q = '$(subst ','\'',$(1))'
 
 PYTHON_SYS ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-CHROMIUM_BIN := $(or $(CHROMIUM),$(shell command -v chromium || command -v chromium-browser))
+CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
 .PHONY: help setup browser data validate ingest briefings briefing pack bench test test-all lint lab clean
@@ -34,7 +39,7 @@ DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}'
-	@echo "  Variables: DATA_DIR=$(DATA_DIR) OUTPUT_DIR=$(OUTPUT_DIR) PERIOD=$(or $(PERIOD),latest) CHROMIUM=$(or $(CHROMIUM_BIN),not found)"
+	@printf '  Variables: DATA_DIR=%s OUTPUT_DIR=%s PERIOD=%s CHROMIUM=%s\n' "$$DATA_DIR" "$$OUTPUT_DIR" "$${PERIOD:-latest}" "$${CHROMIUM:-$(or $(CHROMIUM_FOUND),not found)}"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON_SYS)" || { echo "Python 3.11 not found: apt-get install python3 python3-venv"; exit 1; }
@@ -46,7 +51,11 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) browser ## Create the virtual environment with pinned packages and check the browser
 
 browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root), else say what to install
-	@if [ -n "$(CHROMIUM_BIN)" ] && [ -x "$(CHROMIUM_BIN)" ] && fc-list 2>/dev/null | grep -qi dejavu; then \
+	@if [ -n "$$CHROMIUM" ]; then \
+	  if [ -f "$$CHROMIUM" ] && [ -x "$$CHROMIUM" ]; then exit 0; fi; \
+	  printf 'CHROMIUM=%s: такого исполняемого файла нет; укажите путь к Chromium или уберите CHROMIUM (будет /usr/bin/chromium) / CHROMIUM is not an executable file\n' "$$CHROMIUM" >&2; \
+	  exit 2; \
+	elif [ -n "$(CHROMIUM_FOUND)" ] && fc-list 2>/dev/null | grep -qi dejavu; then \
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing $(DEBIAN_BROWSER_PACKAGES) for PDF rendering..."; \
@@ -61,7 +70,7 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	fi
 
 data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value)
-	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale $(SCALE) $(if $(EXCLUDE),--exclude $(EXCLUDE))
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" $(if $(EXCLUDE),--exclude "$$EXCLUDE")
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingestion --check
@@ -73,13 +82,14 @@ ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the wareho
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
 briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
+	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= render one briefing: make briefing KIND=… TERRITORY=… (make briefings renders BATCH=)" >&2; exit 2; }
 	$(PY) -m helpers.ingestion
-	$(PY) -m helpers.batch --batch $(BATCH) $(if $(REGION),--region $(REGION))
+	$(PY) -m helpers.batch
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
-	@test -n "$(KIND)" || { echo "KIND= is required (see params/kinds.yml)"; exit 2; }
+	@test -n "$$KIND" || { echo "KIND= is required (see params/kinds.yml)" >&2; exit 2; }
 	$(PY) -m helpers.ingestion
-	$(PY) -m helpers.batch --kind $(KIND) --territory $(or $(TERRITORY),RU)
+	TERRITORY="$${TERRITORY:-RU}" $(PY) -m helpers.batch
 
 pack: setup ## Build the meeting pack (params/meeting.yml) from the rendered briefings: one PDF + HTML
 	$(PY) -m helpers.batch.pack $(if $(FORCE),--force)
@@ -104,7 +114,14 @@ LAB_PORT ?= 8888
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks (helpers importable; LAB_PORT=8888; docs/analysts.md)
+	@case "$(LAB_PORT)" in ''|*[!0-9]*) echo "LAB_PORT=$(call q,$(LAB_PORT)): ожидается номер порта" >&2; exit 2;; esac
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG)
 
+# OUTPUT_DIR is removed only when it is the suite's: empty, or holding its manifest or run log
+# (so OUTPUT_DIR=$$HOME or a typo never deletes someone's files).
 clean: ## Remove generated outputs, the demo data and the warehouse (not the virtual environment)
-	rm -rf $(OUTPUT_DIR) $(DEMO_DIR) data/warehouse.duckdb
+	@out="$$OUTPUT_DIR"; \
+	if [ -d "$$out" ] && [ -n "$$(ls -A -- "$$out")" ] && [ ! -e "$$out/manifest.json" ] && [ ! -e "$$out/runs.jsonl" ]; then \
+	  printf 'OUTPUT_DIR=%s: это не папка справок (нет manifest.json и runs.jsonl) — не удаляю / not an output folder, left alone\n' "$$out" >&2; exit 2; \
+	fi; \
+	rm -rf -- "$$out" $(call q,$(DEMO_DIR)) data/warehouse.duckdb

@@ -94,5 +94,5 @@ def test_killed_batch_resumes_with_what_is_left(environment: dict[str, str], how
     assert again.returncode == 0, stderr
     assert f"актуальных {done_before}, сформировано {len(REGIONS) - done_before}" in stdout
     assert len(_finished(output)) == len(REGIONS)
-    assert not [p for p in output.rglob(".*.tmp*")]
+    assert not [p for p in output.rglob(".*.sferum-tmp*")]
     _assert_no_truncated_file(output)

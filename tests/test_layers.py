@@ -22,6 +22,7 @@ ABOVE_DATA = ("helpers.briefings", "helpers.presentation", "helpers.render", "he
 # module prefix → import prefixes it must not use
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "helpers.config": ("helpers.",),
+    "helpers.cli": ("helpers.",),
     "helpers.vocabulary": ("helpers.briefings", "helpers.ingestion", "helpers.warehouse",
                            "helpers.indicators", "helpers.presentation", "helpers.render",
                            "helpers.batch", *PLOTTING),

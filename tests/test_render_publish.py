@@ -83,3 +83,18 @@ def test_adopt_refuses_a_file_from_another_folder(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     with pytest.raises(ValueError), staged() as staging:
         staging.adopt(tmp_path / "x" / "t.ipynb", tmp_path / "y" / "t.ipynb")
+
+
+def test_the_sweep_removes_only_the_suites_own_temporaries(tmp_path: Path) -> None:
+    from helpers.render.publish import sweep_stale_temps, temp_sibling
+
+    own = [temp_sibling(tmp_path / "kind" / "RU" / "b.pdf"), temp_sibling(tmp_path / "index.html")]
+    others = [tmp_path / "docs" / ".draft.tmp.docx", tmp_path / ".bashrc.tmp",
+              tmp_path / ".x.sferum-tmp.keep" / "inside.txt", tmp_path / ".notes.abc.tmp.pdf",
+              tmp_path / ".z.sferum-tmpfoo"]
+    for path in others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("someone's", encoding="utf-8")
+    removed = sweep_stale_temps(tmp_path)
+    assert sorted(removed) == sorted(own) and not any(p.exists() for p in own)
+    assert all(p.read_text(encoding="utf-8") == "someone's" for p in others)

@@ -11,18 +11,31 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
+from helpers import cli
 from helpers.batch.executors import DaskExecutor, Executor, LocalExecutor
-from helpers.batch.plan import PlanError, plan_batch, plan_single
+from helpers.batch.plan import PlanError, check_period, plan_batch, plan_single
 from helpers.batch.run import BatchBusy, run_batch
 from helpers.config import settings
+from helpers.warehouse import store
 
 EXIT_PLAN = 2
 DEFAULT_TIMEOUT = 300
+MAX_JOBS, MAX_TIMEOUT = 64, 24 * 3600
+EXECUTORS = ("local", "dask")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that ends a bad value in one line and exit code 2 (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"План не составлен: {message}\n")
+        raise SystemExit(EXIT_PLAN)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", default=os.environ.get("BATCH") or "weekly",
                         help="пакет из params/batches/ (по умолчанию weekly)")
     parser.add_argument("--region", default=os.environ.get("REGION", ""),
@@ -31,14 +44,45 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--territory", default=os.environ.get("TERRITORY", ""),
                         help="код территории (RU, код региона или ОКТМО)")
     parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE") == "1")
-    parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or os.cpu_count() or 1))
-    parser.add_argument("--timeout", type=float,
-                        default=float(os.environ.get("TIMEOUT") or DEFAULT_TIMEOUT),
+    parser.add_argument("--jobs", type=_jobs, default=os.environ.get("JOBS") or str(os.cpu_count() or 1),
+                        help="параллельных процессов (1…64)")
+    parser.add_argument("--timeout", type=_timeout,
+                        default=os.environ.get("TIMEOUT") or str(DEFAULT_TIMEOUT),
                         help="секунд на одну справку")
-    parser.add_argument("--executor", choices=("local", "dask"),
-                        default=os.environ.get("EXECUTOR") or "local")
+    parser.add_argument("--executor", type=_executor, default=os.environ.get("EXECUTOR") or "local",
+                        help="local или dask")
     parser.add_argument("--dask-scheduler", default=os.environ.get("DASK_SCHEDULER", ""))
     return parser.parse_args(argv)
+
+
+def _jobs(text: str) -> int:
+    """JOBS: a whole number of workers, 1…64."""
+    value = text.strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(
+            f"JOBS={text!r}: ожидается целое число от 1 до {MAX_JOBS} / JOBS must be 1…{MAX_JOBS}")
+    return int(value)
+
+
+def _executor(text: str) -> str:
+    """EXECUTOR: ``local`` or ``dask`` (argparse does not check a default against choices)."""
+    if text.strip() not in EXECUTORS:
+        raise argparse.ArgumentTypeError(
+            f"EXECUTOR={text!r}: ожидается {' или '.join(EXECUTORS)} / EXECUTOR must be local or dask")
+    return text.strip()
+
+
+def _timeout(text: str) -> float:
+    """TIMEOUT: seconds per briefing, a positive number."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"TIMEOUT={text!r}: ожидается число секунд от 1 до {MAX_TIMEOUT} / TIMEOUT must be "
+            f"seconds, 1…{MAX_TIMEOUT}")
+    return value
 
 
 def _executor_factory(args: argparse.Namespace, output_dir: Path):  # noqa: ANN202
@@ -61,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             jobs = plan_batch(args.batch, common=common, region=args.region)
             name = args.batch + (f" (регион {args.region})" if args.region else "")
+        if config.period:
+            check_period(config.period, store.snapshot_range(config.warehouse))
     except (PlanError, ValueError) as exc:
         sys.stderr.write(f"План не составлен:\n{exc}\n")
         return EXIT_PLAN
@@ -77,4 +123,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run(main))

@@ -19,6 +19,7 @@ import duckdb
 
 from helpers.batch.plan import Job
 from helpers.config import PACKAGE_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from helpers.warehouse import store
 from helpers.warehouse.slices import Reads, TableRead
 
 
@@ -69,7 +70,7 @@ class DataHasher:
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._con = duckdb.connect(str(self.warehouse), read_only=True)
+            self._con = store.open_read_only(self.warehouse)
         return self._con
 
     def table_slice(self, read: TableRead, region: str, period: str) -> str:
@@ -78,7 +79,7 @@ class DataHasher:
         key = (read, region, period)
         if key not in self._memo:
             con = self._connection()
-            available = [row[0] for row in con.execute(f"DESCRIBE {read.table}").fetchall()]
+            available = [row[0] for row in con.execute(f"DESCRIBE {store.identifier(read.table)}").fetchall()]
             columns = [c for c in (read.columns or available) if c in available and c != "source_file"]
             where: list[str] = []
             parameters: list[object] = []
@@ -90,7 +91,8 @@ class DataHasher:
                 parameters.append(dt.date.fromisoformat(period))
             condition = f" WHERE {' AND '.join(where)}" if where else ""
             query = (f"SELECT md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))"
-                     f" FROM (SELECT {', '.join(columns)} FROM {read.table}{condition}) t")
+                     f" FROM (SELECT {store.identifiers(columns)} FROM {store.identifier(read.table)}"
+                     f"{condition}) t")
             self._memo[key] = str(con.execute(query, parameters).fetchone()[0])[:16]  # type: ignore[index]
         return self._memo[key]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -72,7 +73,7 @@ def _did_you_mean(word: str, options: list[str]) -> str:
 
 
 def load_kinds(path: Path = KINDS_FILE) -> dict[str, Kind]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path)
     return {
         name: Kind(name, NOTEBOOKS_DIR / spec["notebook"], spec["title"], spec.get("levels", {}),
                     reads_of(name))
@@ -115,7 +116,31 @@ def check_parameters(notebook: Path, parameters: Mapping[str, Any]) -> list[str]
         elif name == "period" and not _is_period(value):
             problems.append(f"{notebook.name}: параметр «period» = {value!r}: ожидается дата "
                             "ГГГГ-ММ-ДД или пусто (последний срез)")
+        elif name in REGION_PARAMETERS and value and not _is_region(value):
+            problems.append(f"{notebook.name}: параметр «{name}» = {value!r}: нет такого кода "
+                            f"субъекта в справочнике регионов (data/reference)")
     return problems
+
+
+def check_period(period: str, snapshots: tuple[dt.date, dt.date] | None) -> None:
+    """``PERIOD`` must fall within the warehouse's snapshots (first…last federal snapshot):
+    before the first there is nothing to report, after the last a briefing would silently
+    show older data under a later date."""
+    if not snapshots or not _is_period(period) or not period:
+        return
+    day, (first, last) = dt.date.fromisoformat(period), snapshots
+    if not first <= day <= last:
+        raise PlanError([f"PERIOD={period}: в хранилище срезы с {first:%d.%m.%Y} по "
+                         f"{last:%d.%m.%Y}; укажите дату в этих пределах или оставьте PERIOD "
+                         f"пустым (последний срез) / PERIOD outside the data "
+                         f"({first.isoformat()}…{last.isoformat()})"])
+
+
+REGION_PARAMETERS = ("region_code", "highlight_region")  # a region's code, or empty
+
+
+def _is_region(value: Any) -> bool:
+    return str(value) in {t.code for t in territories.regions()}
 
 
 def _is_period(value: Any) -> bool:
@@ -144,13 +169,40 @@ def job_for(kind: Kind, territory: Territory, common: Mapping[str, Any]) -> Job:
     return Job(kind, territory, {**dict(common), **parameters})
 
 
+BATCH_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping from ``path``; a syntax error or another shape is a ``PlanError``
+    naming the file and the line, never a traceback."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", строка {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or "синтаксическая ошибка"
+        raise PlanError([f"{path.name}{where}: файл YAML не читается ({reason}) / "
+                         f"invalid YAML"]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError([f"{path.name}: файл не читается ({exc.__class__.__name__}) / "
+                         f"cannot read the file"]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PlanError([f"{path.name}: ожидается словарь «ключ: значение», а не "
+                         f"{type(data).__name__} / expected a mapping"])
+    return data
+
+
 def load_batch(name: str) -> dict[str, Any]:
+    """``params/batches/<name>.yml``: only a plain name, only from that folder."""
+    available = sorted(p.stem for p in BATCHES_DIR.glob("*.yml"))
     path = BATCHES_DIR / f"{name}.yml"
-    if not path.exists():
-        available = sorted(p.stem for p in BATCHES_DIR.glob("*.yml"))
+    if not BATCH_NAME.fullmatch(name) or ".." in name or not path.is_file():
         raise PlanError([f"нет пакета «{name}» в {BATCHES_DIR}{_did_you_mean(name, available)} "
-                         f"(есть: {', '.join(available)})"])
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                         f"(есть: {', '.join(available)}; имя пакета — латинские буквы, цифры, "
+                         f"«_», «-», без пути)"])
+    return read_yaml(path)
 
 
 def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: str = "",
@@ -158,10 +210,19 @@ def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: st
     """Every job of a batch (only those in ``region`` when given), checked; raises ``PlanError``."""
     kinds = kinds or load_kinds()
     batch = load_batch(name)
-    shared = {**(batch.get("parameters") or {}), **(common or {})}
+    declared = batch.get("parameters") or {}
+    shared = {**declared, **(common or {})} if isinstance(declared, dict) else declared
     jobs, problems = [], []
-    for number, line in enumerate(batch.get("briefings") or [], start=1):
-        kind = kinds.get(line.get("kind", ""))
+    lines = batch.get("briefings") or []
+    if not isinstance(lines, list) or not isinstance(shared, dict):
+        raise PlanError([f"{name}.yml: «briefings» — список справок, «parameters» — словарь "
+                         f"/ «briefings» must be a list, «parameters» a mapping"])
+    for number, line in enumerate(lines, start=1):
+        if not isinstance(line, dict) or not isinstance(line.get("parameters") or {}, dict):
+            problems.append(f"{name}.yml, справка {number}: ожидается «kind: …», «territories: …» "
+                            f"и словарь «parameters» / expected kind, territories, parameters")
+            continue
+        kind = kinds.get(str(line.get("kind", "")))
         if kind is None:
             problems.append(f"{name}.yml, справка {number}: неизвестный вид «{line.get('kind')}»"
                             f"{_did_you_mean(str(line.get('kind')), list(kinds))}")

@@ -2,6 +2,7 @@
 
 import sys
 
+from helpers import cli
 from helpers.ingestion.ingest import main
 
-sys.exit(main())
+sys.exit(cli.run(main))

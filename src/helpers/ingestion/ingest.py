@@ -191,11 +191,20 @@ def summary(result: IngestResult) -> str:
     return text
 
 
+LOG_MODE, LOG_DIR_MODE = 0o600, 0o700  # the log is for the operator, not for the readers
+
+
 def _log(config: Settings, lines: list[str]) -> None:
+    """Append to ``OUTPUT_DIR/logs/ingest.log``: owner-only (folder 700, file 600), so a published
+    output folder never serves it; personal values are already masked in ``lines``."""
     log_dir = config.output_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(mode=LOG_DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(log_dir, LOG_DIR_MODE)
+    path = log_dir / "ingest.log"
     stamp = dt.datetime.now().isoformat(timespec="seconds")
-    with (log_dir / "ingest.log").open("a", encoding="utf-8") as log:
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE)
+    os.fchmod(descriptor, LOG_MODE)  # a log an older version left world-readable
+    with os.fdopen(descriptor, "a", encoding="utf-8") as log:
         log.writelines(f"{stamp} {line}\n" for line in lines)
 
 

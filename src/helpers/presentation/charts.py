@@ -27,7 +27,10 @@ FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
 
 def apply_style() -> None:
     """The briefing style: DejaVu/Liberation fonts with Cyrillic, print sizes, light grid; in a
-    kernel, inline figures as SVG (sharp in print) and PNG (for the Excel workbook)."""
+    kernel, inline figures as SVG (sharp in print) and PNG (for the Excel workbook).
+
+    Text is never parsed as mathtext: names come from exports, and a «$» in a school's name
+    («Школа № 1 $$») would otherwise be typeset as a formula or fail the whole chart."""
     sns.set_theme(context="paper", style="whitegrid")
     _inline_formats()
     plt.rcParams.update({
@@ -39,6 +42,7 @@ def apply_style() -> None:
         "figure.dpi": 110, "savefig.dpi": 200, "savefig.bbox": "tight",
         "axes.spines.top": False, "axes.spines.right": False,
         "axes.formatter.use_locale": False, "svg.fonttype": "none",
+        "text.parse_math": False,
     })
 
 

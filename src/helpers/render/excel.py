@@ -50,6 +50,11 @@ HEADER_FILL = PatternFill("solid", fgColor="E8ECF1")
 BOLD = Font(bold=True)
 CAPTION_FONT = Font(bold=True, size=12)
 _FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+# Text a spreadsheet would take for a formula (or a DDE call) when typed in: «=», «+», «-», «@»,
+# and a tab or a line break before them. Such text is stored as a string cell with Excel's own
+# «quote prefix» (what Excel itself writes when a user types «'=…»): shown exactly as written,
+# never evaluated, and still text after the reader edits the cell.
+FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 __all__ = [
     "EXCEL_FORMATS",
@@ -103,6 +108,16 @@ def excel_value(value: Any, number_format: str | None) -> Any:
     return value
 
 
+def put(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Write ``value`` into a cell; text is always text (see :data:`FORMULA_LIKE`)."""
+    cell = sheet.cell(row, column)
+    cell.value = value
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_LIKE):
+        cell.data_type = "s"  # openpyxl would store «=…» as a live formula
+        cell.quotePrefix = True
+    return cell
+
+
 def _display_width(value: Any) -> int:
     if isinstance(value, float):
         return len(f"{value:,.1f}")
@@ -135,9 +150,9 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any]) -> None:
     formats: Mapping[str, str] = payload.get("formats") or {}
     status_columns = set(payload.get("status_columns") or ())
 
-    sheet.cell(CAPTION_ROW, 1, payload.get("title") or payload.get("name")).font = CAPTION_FONT
+    put(sheet, CAPTION_ROW, 1, payload.get("title") or payload.get("name")).font = CAPTION_FONT
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(HEADER_ROW, index, column)
+        cell = put(sheet, HEADER_ROW, index, column)
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -145,7 +160,7 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any]) -> None:
     for offset, row in enumerate(rows):
         for index, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             declared = formats.get(column)
-            cell = sheet.cell(FIRST_DATA_ROW + offset, index, excel_value(value, declared))
+            cell = put(sheet, FIRST_DATA_ROW + offset, index, excel_value(value, declared))
             if declared in EXCEL_FORMATS:
                 cell.number_format = EXCEL_FORMATS[declared]
             if column in status_columns:
@@ -161,7 +176,7 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any]) -> None:
 
 def write_provenance(sheet: Worksheet, provenance: Mapping[str, Any]) -> None:
     """Fill ``sheet`` with the provenance as label/value rows (parameters one per row)."""
-    sheet.cell(CAPTION_ROW, 1, "Сведения о подготовке справки").font = CAPTION_FONT
+    put(sheet, CAPTION_ROW, 1, "Сведения о подготовке справки").font = CAPTION_FONT
     rows = [(label, value) for label, value in provenance_rows(provenance)]
     parameters = provenance.get("parameters")
     if isinstance(parameters, Mapping):
@@ -169,8 +184,8 @@ def write_provenance(sheet: Worksheet, provenance: Mapping[str, Any]) -> None:
             (f"Параметр {key}", value) for key, value in parameters.items()
         ]
     for offset, (label, value) in enumerate(rows):
-        sheet.cell(HEADER_ROW + offset, 1, label).font = BOLD
-        sheet.cell(HEADER_ROW + offset, 2, value if isinstance(value, str) else str(value))
+        put(sheet, HEADER_ROW + offset, 1, label).font = BOLD
+        put(sheet, HEADER_ROW + offset, 2, value if isinstance(value, str) else str(value))
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 70
 
@@ -179,7 +194,7 @@ def write_figures(sheet: Worksheet, figures: Sequence[Figure]) -> None:
     """The notebook's PNG figures one below the other, each under its caption."""
     row = 1
     for number, figure in enumerate(figures, start=1):
-        sheet.cell(row, 1, f"Рисунок {number}. {figure.caption}".rstrip(". ")).font = BOLD
+        put(sheet, row, 1, f"Рисунок {number}. {figure.caption}".rstrip(". ")).font = BOLD
         image = Image(io.BytesIO(figure.png))
         sheet.add_image(image, f"A{row + 1}")
         row += 2 + math.ceil(image.height / FIGURE_ROW_PX)

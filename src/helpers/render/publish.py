@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,11 @@ from pathlib import Path
 # Published files are read by people and web servers, not only by their writer: mkstemp's 0600
 # would hide them, so they get the usual mode of a regular file.
 PUBLISHED_MODE = 0o644
+# The suite's temporary files, and only they, are named ``.<stem>.<8 random>.sferum-tmp<suffix>``
+# (mkstemp's random part is 8 characters of [a-z0-9_]): the sweep after a killed run removes
+# these and nothing else, whatever else lives in OUTPUT_DIR (``.draft.tmp.docx``, someone's home).
+TEMP_MARK = ".sferum-tmp"
+_OWN_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_MARK) + r"(\.[A-Za-z0-9]{1,10})?")
 
 
 def _fsync_file(path: Path) -> None:
@@ -30,7 +36,8 @@ def temp_sibling(path: Path) -> Path:
     The suffix matters: papermill, openpyxl and browsers pick the format from it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
+                                    suffix=f"{TEMP_MARK}{path.suffix}")
     os.close(handle)
     return Path(name)
 
@@ -125,8 +132,13 @@ def staged() -> Iterator[Staging]:
 def sweep_stale_temps(output_dir: Path) -> list[Path]:
     """Remove temporary files a killed run left behind (call only while holding the batch lock)."""
     removed = []
-    for path in output_dir.rglob(".*.tmp*"):
-        if path.is_file():
+    for path in output_dir.rglob(f".*{TEMP_MARK}*"):
+        if is_own_temp(path) and path.is_file() and not path.is_symlink():
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def is_own_temp(path: Path) -> bool:
+    """Whether ``path`` is named as :func:`temp_sibling` names the suite's temporary files."""
+    return _OWN_TEMP.fullmatch(path.name) is not None

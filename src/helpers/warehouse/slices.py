@@ -65,10 +65,11 @@ class MissingData(ValueError):
 
 def _query(read: TableRead, available: list[str], region_code: str) -> tuple[str, list[object]]:
     """The SELECT of one declared read (bookkeeping ``source_file`` left out)."""
-    columns = ", ".join(read.columns or [c for c in available if c != "source_file"])
+    columns = store.identifiers(read.columns or [c for c in available if c != "source_file"])
+    table = store.identifier(read.table)
     if read.scope == "region":
-        return f"SELECT {columns} FROM {read.table} WHERE region_code = ?", [region_code]
-    return f"SELECT {columns} FROM {read.table}", []
+        return f"SELECT {columns} FROM {table} WHERE region_code = ?", [region_code]
+    return f"SELECT {columns} FROM {table}", []
 
 
 def _empty(read: TableRead) -> pd.DataFrame:
@@ -89,7 +90,7 @@ def read(reads: Reads, region_code: str = "", warehouse_path: Path | None = None
         present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         for table in reads:
             if table.table in present:
-                available = [row[0] for row in con.execute(f"DESCRIBE {table.table}").fetchall()]
+                available = [row[0] for row in con.execute(f"DESCRIBE {store.identifier(table.table)}").fetchall()]
                 query, parameters = _query(table, available, region_code)
                 frames[table.table] = con.execute(query, parameters).df()
             elif table.optional:

@@ -21,8 +21,10 @@ Person identifiers are pseudonyms and no table holds a name, SNILS, login or bir
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,19 +39,55 @@ MUNICIPALITIES_TABLE = "municipalities"
 Chunks = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
 
 
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def identifier(name: str) -> str:
+    """``name`` when it is a plain SQL identifier (lower-case letters, digits, ``_``).
+
+    Table and column names are the only text pasted into SQL here (DuckDB cannot bind them);
+    they come from declarations, and this check keeps anything else out. Values are always
+    bound as ``?`` parameters.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not an SQL identifier: {name!r}")
+    return name
+
+
+def identifiers(names: Iterable[str]) -> str:
+    """Checked identifiers joined by commas (a column list, a key)."""
+    return ", ".join(identifier(name) for name in names)
+
+
 class WarehouseMissing(FileNotFoundError):
     """The warehouse has not been built yet."""
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the warehouse."""
+class WarehouseUnreadable(ValueError):
+    """The warehouse file is there but DuckDB cannot open it (truncated, not a database)."""
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse (close it); a clear error when it is missing or
+    unreadable."""
     if not path.exists():
         raise WarehouseMissing(
             f"Хранилище данных не найдено: {path}. Выполните `make ingest` "
             f"(warehouse not built yet: run `make ingest`)."
         )
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(
+            f"Хранилище данных {path} повреждено или не читается ({exc.__class__.__name__}); "
+            f"выполните `make ingest`, чтобы собрать его заново (warehouse unreadable: run "
+            f"`make ingest`).") from exc
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse."""
+    con = open_read_only(path)
     try:
         yield con
     finally:
@@ -75,7 +113,9 @@ def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]]) -> 
             created: list[str] = []
             for name, frame in chunks:
                 con.register("incoming", frame)
-                order = ", ".join(keys.get(name, ())) or "ALL"
+                name = identifier(name)
+                identifiers(frame.columns)
+                order = identifiers(keys.get(name, ())) or "ALL"
                 if name in created:
                     con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming ORDER BY {order}")
                 else:
@@ -104,7 +144,7 @@ def _enforce_key(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...
     """A primary key; above :data:`PRIMARY_KEY_MAX_ROWS` rows (the national load mode) the
     key is checked by a query instead: an index on tens of millions of text keys would take
     gigabytes of memory and minutes, for a uniqueness validation has already ensured."""
-    columns = ", ".join(key)
+    table, columns = identifier(table), identifiers(key)
     (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
     if rows <= PRIMARY_KEY_MAX_ROWS:
         con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({columns})")
@@ -123,12 +163,23 @@ def frame_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_table(path: Path, name: str, where: str = "", params: list[object] | None = None
-               ) -> pd.DataFrame:
-    """A warehouse table (optionally filtered by an SQL condition with ``?`` parameters)."""
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """A whole warehouse table."""
     with connect(path) as con:
-        condition = f" WHERE {where}" if where else ""
-        return con.execute(f"SELECT * FROM {name}{condition}", params or []).df()
+        return con.execute(f"SELECT * FROM {identifier(name)}").df()
+
+
+def snapshot_range(path: Path) -> tuple[dt.date, dt.date] | None:
+    """The first and the last federal snapshot date, or ``None`` when there is none."""
+    with connect(path) as con:
+        present = {name for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+        if FEDERAL_TABLE not in present:
+            return None
+        first, last = con.execute(
+            f"SELECT min(snapshot_date), max(snapshot_date) FROM {FEDERAL_TABLE}").fetchone() \
+            or (None, None)
+    return (first, last) if first is not None and last is not None else None
 
 
 def read_federal(path: Path) -> pd.DataFrame:

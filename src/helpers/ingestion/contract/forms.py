@@ -108,6 +108,10 @@ class Form:
     def personal_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.personal)
 
+    def is_personal(self, name: str) -> bool:
+        """Whether the column ``name`` holds a person's data (its values are never shown)."""
+        return any(c.name == name and c.personal for c in self.columns)
+
 
 SNAPSHOT_DATE = Column("snapshot_date", "Дата среза", "date", aliases=("Дата выгрузки",),
                        required=False)

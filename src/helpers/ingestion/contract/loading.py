@@ -21,7 +21,13 @@ from helpers.ingestion.contract.cleaning import is_blank
 from helpers.ingestion.contract.forms import Form
 from helpers.ingestion.contract.parsing import ROW_COLUMN, ParsedTable, header_score, parse_table
 from helpers.ingestion.contract.problems import Problem
-from helpers.ingestion.contract.reading import SUPPORTED_SUFFIXES, RawTable, UnreadableFile, read_tables
+from helpers.ingestion.contract.reading import (
+    SUPPORTED_SUFFIXES,
+    RawTable,
+    UnreadableFile,
+    read_bytes,
+    read_tables,
+)
 from helpers.ingestion.contract.validation import EARLIEST_SNAPSHOT, Context, validate_table
 
 FILE_COLUMN, SHEET_COLUMN = "_file", "_sheet"
@@ -126,8 +132,12 @@ def parse_folder(folder: Path, forms: Sequence[Form], *, recursive: bool = False
     """
     result = Parsed(tables={form.name: [] for form in forms})
     for path in export_files(folder, recursive=recursive):
-        data = path.read_bytes()
         name = path.relative_to(base or folder).as_posix()
+        try:
+            data = read_bytes(path, name)  # refused beyond the size limit, before it is read
+        except UnreadableFile as exc:
+            result.problems.append(exc.problem)
+            continue
         result.files[name] = hashlib.sha256(data).hexdigest()
         tables, problems = parse_file(path, forms, data, name)
         result.problems.extend(problems)
@@ -199,6 +209,7 @@ def _duplicates_across_files(frame: pd.DataFrame, form: Form) -> list[Problem]:
         problems.append(Problem(
             file=row[FILE_COLUMN], sheet=row[SHEET_COLUMN], row=int(row[ROW_COLUMN]),
             column=form.column(key[-1]).header, value=value,
+            masked=any(form.is_personal(k) for k in key),
             rule=f"повтор ключа: та же строка уже есть в {where}",
         ))
     hidden = int(later.sum()) - MAX_DUPLICATES_SHOWN

@@ -63,6 +63,7 @@ class ParsedTable:
             file=self.file, sheet=self.table.sheet, row=row,
             column=self.headers.get(column, column), value=_shown(value),
             rule=rule, severity=severity,  # type: ignore[arg-type]
+            masked=self.form.is_personal(column),
         ))
 
     def close(self) -> None:

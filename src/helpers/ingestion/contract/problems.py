@@ -1,4 +1,9 @@
-"""Problems found in an export, each naming file, sheet, row, column, value and rule (in Russian)."""
+"""Problems found in an export, each naming file, sheet, row, column, value and rule (in Russian).
+
+The value of a personal column (names, logins, SNILS, birth dates, pupils' and parents' ids) is
+never shown: the file, sheet, row, column and rule are enough to find the cell, and messages
+and logs must not carry a person's data (``Problem.masked``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+MASKED_VALUE = "значение скрыто (персональные данные / personal data)"
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class Problem:
     column: str = ""  # the header as it appears in the export
     value: str = ""
     severity: Severity = "error"
+    masked: bool = False  # the value is personal: say that there is one, not what it is
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -29,7 +36,12 @@ class Problem:
         if self.column:
             parts.append(f"столбец «{self.column}»")
         where = ", ".join(parts)
-        value = f"значение «{self.value}»: " if self.value != "" else ""
+        if self.value == "":
+            value = ""
+        elif self.masked:
+            value = f"{MASKED_VALUE}: "
+        else:
+            value = f"значение «{self.value}»: "
         prefix = "ПРЕДУПРЕЖДЕНИЕ: " if self.severity == "warning" else "ОШИБКА: "
         return f"{prefix}{where}: {value}{self.rule}"
 

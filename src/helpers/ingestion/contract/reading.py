@@ -7,6 +7,13 @@ frame with positional columns, row ``i`` of which is the row the user sees as Ex
 CSV files of millions of rows are read by pyarrow's multi-threaded reader: the first rows
 (titles and the header) are read by Python's ``csv`` module, the rest by pyarrow when its rows
 all have one width; anything unusual falls back to Python's reader, which accepts everything.
+
+Reading has limits, so that a hostile or broken file ends in one problem naming it and never
+exhausts memory or aborts the process (:data:`LIMITS`): the file's size, a workbook's unzipped
+size (read from the archive's directory before anything is inflated, and checked again while
+its sheets are scanned, so a directory that lies is caught too), the cells a sheet spans (a
+single cell at XFD1048576 makes the reader allocate every cell up to it), the columns of a CSV
+row and the characters of a CSV cell.
 """
 
 from __future__ import annotations
@@ -14,8 +21,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zlib import error as zlib_error
 
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +40,35 @@ CSV_ENCODINGS = ("utf-8-sig", "cp1251")
 CSV_DELIMITERS = (";", "\t", ",")
 HEAD_ROWS = 60  # rows read by Python's csv module (titles and the header are among them)
 FAST_CSV_BYTES = 4_000_000  # larger CSV files go through pyarrow
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one export may hold; beyond it the file is refused with a problem naming the limit."""
+
+    file_bytes: int = 4 << 30  # 4 GiB: the largest regional CSV of the national mode is ~0.3 GB
+    unzipped_bytes: int = 1 << 30  # a workbook's parts, inflated
+    sheet_cells: int = 20_000_000  # rows × columns a workbook sheet spans (calamine allocates them)
+    columns: int = 16_384  # Excel's own column limit
+    cell_chars: int = 131_072  # characters of one CSV cell (Python's csv default)
+
+
+LIMITS = Limits()
+csv.field_size_limit(LIMITS.cell_chars)
+ZIPPED_SUFFIXES = (".xlsx", ".xlsm")
+_CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,4})([0-9]{1,8})\"")
+SCAN_CHUNK = 1 << 22
+
+
+def _size(number: int) -> str:
+    for unit, name in ((1 << 30, "ГБ"), (1 << 20, "МБ"), (1 << 10, "КБ")):
+        if number >= unit:
+            return f"{number / unit:.1f} {name}".replace(".", ",")
+    return f"{number} Б"
+
+
+def _refuse(label: str, rule: str) -> UnreadableFile:
+    return UnreadableFile(Problem(file=label, rule=rule))
 
 
 @dataclass(frozen=True)
@@ -71,6 +111,7 @@ def read_tables(path: Path, data: bytes | None = None, label: str = "") -> list[
     """Every sheet of a workbook, or the single table of a CSV file.
 
     ``data``: the file's bytes when already read; ``label``: how messages name the file.
+    Raises ``UnreadableFile`` for a file that cannot be read or is beyond :data:`LIMITS`.
     """
     suffix = path.suffix.lower()
     label = label or path.name
@@ -78,22 +119,104 @@ def read_tables(path: Path, data: bytes | None = None, label: str = "") -> list[
         rule = f"неподдерживаемый формат файла (нужен один из: {', '.join(SUPPORTED_SUFFIXES)})"
         raise UnreadableFile(Problem(file=label, rule=rule))
     if suffix == ".csv":
-        cells = _read_csv(path, path.read_bytes() if data is None else data, label)
+        cells = _read_csv(path, read_bytes(path, label) if data is None else data, label)
         return [RawTable(path, "", cells, label)]
+    check_size(path, label)
+    if suffix in ZIPPED_SUFFIXES:
+        check_workbook_archive(path, label)
     return _read_workbook(path, label)
+
+
+def check_size(path: Path, label: str) -> int:
+    """The file's size; ``UnreadableFile`` when it is beyond :attr:`Limits.file_bytes`."""
+    size = path.stat().st_size
+    if size > LIMITS.file_bytes:
+        raise _refuse(label, f"файл слишком большой: {_size(size)}, предел {_size(LIMITS.file_bytes)} "
+                             f"/ file too large")
+    return size
+
+
+def read_bytes(path: Path, label: str) -> bytes:
+    """The file's bytes, after :func:`check_size`."""
+    check_size(path, label)
+    return path.read_bytes()
+
+
+def check_workbook_archive(path: Path, label: str) -> None:
+    """Refuse an ``.xlsx`` whose parts inflate beyond :attr:`Limits.unzipped_bytes` (zip bomb)
+    or whose sheet spans more than :attr:`Limits.sheet_cells` cells — before calamine reads it.
+
+    The declared sizes are checked first (nothing inflated); each sheet is then inflated in
+    chunks and scanned for its cell references, so a size that lies or a far-away cell is
+    caught with bounded memory. A file that is not a zip archive is left to calamine's message.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return
+    with archive:
+        declared = sum(info.file_size for info in archive.infolist())
+        if declared > LIMITS.unzipped_bytes:
+            raise _refuse(label, f"книга в распакованном виде — {_size(declared)}, предел "
+                                 f"{_size(LIMITS.unzipped_bytes)} (zip-бомба или слишком большая "
+                                 f"книга: пришлите CSV) / workbook inflates beyond the limit")
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                _scan_sheet(archive, info, label)
+
+
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
+    rows = columns = 0
+    tail = b""
+    inflated = 0
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(SCAN_CHUNK):
+                inflated += len(chunk)
+                if inflated > LIMITS.unzipped_bytes:
+                    raise _refuse(label, f"лист книги в распакованном виде больше "
+                                         f"{_size(LIMITS.unzipped_bytes)} / sheet inflates beyond the limit")
+                text = tail + chunk
+                for letters, number in _CELL_REF.findall(text):
+                    columns = max(columns, _column_number(letters))
+                    rows = max(rows, int(number))
+                tail = text[-256:]
+    except (zipfile.BadZipFile, EOFError, OSError, zlib_error) as exc:
+        raise _refuse(label, f"книга Excel повреждена ({exc.__class__.__name__}: {exc}) "
+                             f"/ damaged workbook") from exc
+    if rows * columns > LIMITS.sheet_cells:
+        raise _refuse(label, f"лист занимает {rows:,} строк × {columns:,} столбцов "
+                             f"(до ячейки {_column_letters(columns)}{rows}) — больше предела "
+                             f"{LIMITS.sheet_cells:,} ячеек; удалите лишние строки и столбцы "
+                             f"или пришлите CSV / sheet spans too many cells".replace(",", " "))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _read_workbook(path: Path, label: str) -> list[RawTable]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several types for corrupt files
-        rule = f"файл не открывается как книга Excel ({exc})"
+        tables = []
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            tables.append(RawTable(path, name, pd.DataFrame(rows, dtype=object), label))
+    except Exception as exc:  # calamine raises several types for corrupt files and sheets
+        rule = f"файл не открывается как книга Excel ({' '.join(str(exc).split())[:300]})"
         raise UnreadableFile(Problem(file=label, rule=rule)) from exc
-    tables = []
-    for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        tables.append(RawTable(path, name, pd.DataFrame(rows, dtype=object), label))
     return tables
 
 
@@ -119,12 +242,20 @@ def sniff_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:60] if line.strip()]
     best, best_score = ",", -1
     for delimiter in CSV_DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=delimiter))) for line in lines]
+        counts = [_fields(line, delimiter) for line in lines]
         widest = max(counts, default=1)
         score = sum(1 for c in counts if c == widest) * (widest - 1)
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _fields(line: str, delimiter: str) -> int:
+    """The fields of one line (a line the csv module cannot split counts as one)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter)))
+    except csv.Error:
+        return 1
 
 
 def _read_csv(path: Path, data: bytes, label: str) -> pd.DataFrame:
@@ -133,14 +264,46 @@ def _read_csv(path: Path, data: bytes, label: str) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         rule = "кодировка файла не распознана (ожидается UTF-8 или Windows-1251)"
         raise UnreadableFile(Problem(file=label, rule=rule)) from exc
+    if not data.strip(b" \t\r\n;,\xef\xbb\xbf"):
+        raise _refuse(label, "файл пуст: в нём нет ни одной строки с данными / empty file")
     sample = data[:200_000].decode(encoding, errors="ignore")
     delimiter = sniff_delimiter(sample)
-    if len(data) > FAST_CSV_BYTES:
-        fast = _read_csv_fast(data, encoding, delimiter)
-        if fast is not None:
-            return fast
-    reader = csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter)
-    return _frame([list(row) for row in reader])
+    try:
+        if len(data) > FAST_CSV_BYTES:
+            fast = _read_csv_fast(data, encoding, delimiter)
+            if fast is not None:
+                return fast
+        reader = csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter)
+        return _frame(_bounded_rows(reader))
+    except csv.Error as exc:
+        line = getattr(reader, "line_num", 0) if "reader" in locals() else 0
+        where = f"строка {line}: " if line else ""
+        if "field larger than field limit" in str(exc):
+            rule = (f"{where}ячейка длиннее {LIMITS.cell_chars:,} символов — это не выгрузка "
+                    f"формы / a cell is longer than the limit").replace(",", " ")
+        else:
+            rule = f"{where}файл CSV не читается ({exc}) / unreadable CSV"
+        raise _refuse(label, rule) from exc
+    except TooWide as exc:
+        raise _refuse(label, f"строка {exc.line}: {exc.width:,} столбцов, предел "
+                             f"{LIMITS.columns:,} / too many columns".replace(",", " ")) from exc
+
+
+class TooWide(ValueError):
+    """A CSV row with more columns than :attr:`Limits.columns`."""
+
+    def __init__(self, line: int, width: int):
+        self.line, self.width = line, width
+        super().__init__(f"line {line}: {width} columns")
+
+
+def _bounded_rows(reader: Iterator[list[str]]) -> list[list[str]]:
+    rows = []
+    for row in reader:
+        if len(row) > LIMITS.columns:
+            raise TooWide(len(rows) + 1, len(row))
+        rows.append(row)
+    return rows
 
 
 def _frame(rows: list[list[str]]) -> pd.DataFrame:
@@ -165,6 +328,8 @@ def _read_csv_fast(data: bytes, encoding: str, delimiter: str) -> pd.DataFrame |
     for _ in range(consumed):
         offset = data.index(b"\n", offset) + 1
     width = max(len(r) for r in head)
+    if width > LIMITS.columns:
+        raise TooWide(next(i for i, r in enumerate(head, 1) if len(r) == width), width)
     body_bytes = data[offset:]
     if encoding == "cp1251":
         body_bytes = body_bytes.decode("cp1251").encode("utf-8")
