@@ -10,6 +10,7 @@ OUTPUT_DIR ?= output
 PERIOD     ?=
 EXCLUDE    ?=
 SCALE      ?= region
+SCHOOL_REGIONS ?= 35
 CHROMIUM   ?=
 BATCH      ?= weekly
 REGION     ?=
@@ -60,8 +61,8 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value)
-	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale $(SCALE) $(if $(EXCLUDE),--exclude $(EXCLUDE))
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale $(SCALE) --school-regions "$(SCHOOL_REGIONS)" $(if $(EXCLUDE),--exclude $(EXCLUDE))
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingestion --check

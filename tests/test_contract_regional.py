@@ -269,6 +269,72 @@ def test_a_municipality_name_that_differs_is_a_warning(tmp_path: Path,
     assert warning.severity == "warning" and "19605000" in warning.rule
 
 
+@pytest.mark.parametrize("code, name", [
+    ("19630000", "Кичменгско—Городецкий муниципальный округ"),  # em dash without spaces
+    ("19630000", "КИЧМЕНГСКО – ГОРОДЕЦКИЙ МУНИЦИПАЛЬНЫЙ РАЙОН"),
+    ("19605000", "Бабаевский м.о."),
+    ("19605000", "Бабаевский муниципальный  округ"),
+    ("19701000", "г. Вологда"),
+])
+def test_names_differing_by_dash_case_yo_or_abbreviation_match(
+        tmp_path: Path, tables: dict[str, dict], code: str, name: str) -> None:
+    tables["schools.xlsx"]["rows"][1][2:4] = [code, name]
+    assert load(tmp_path, subset(tables, "schools.xlsx")).problems == []
+
+
+def lipetsk_registry(tables: dict[str, dict]) -> dict[str, dict]:
+    """The school registry of Липецкая область (48), for which no reference list is shipped."""
+    tables["schools.xlsx"]["rows"] = [
+        [4801, "МБОУ СОШ № 1 г. Липецка", 42701000, "город Липецк", "СОШ", 20, 500],
+        [4802, "МБОУ СОШ № 2 г. Липецка", "42701000", "г. Липецк", "СОШ", 20, 500],
+        [4803, "МБОУ СОШ с. Волово", 42609000, "Воловский муниципальный округ", "СОШ", 9, 90],
+        [4804, "МБОУ СОШ с. Тербуны", 42648000, "Тербунский м.о.", "СОШ", 11, 160],
+        [4805, "МБОУ СОШ № 3 г. Липецка", 42701000, "Липецк", "СОШ", 20, 500],
+    ]
+    tables["schools.xlsx"]["totals"] = None
+    return subset(tables, "schools.xlsx")
+
+
+def load_48(tmp_path: Path, tables: dict[str, dict], data_dir: Path | None = None) -> RegionData:
+    folder = write_region(tmp_path / "regions" / "48", tables)
+    return load_region(folder, "48", load_municipalities(data_dir), today=TODAY, base=tmp_path)
+
+
+def test_a_region_without_a_reference_list_is_known_from_its_registry(
+        tmp_path: Path, tables: dict[str, dict]) -> None:
+    data = load_48(tmp_path, lipetsk_registry(tables))
+    assert data.derived and errors(data) == []
+    assert data.municipalities[["oktmo", "name"]].values.tolist() == [
+        ["42609000", "Воловский муниципальный округ"], ["42648000", "Тербунский м.о."],
+        ["42701000", "город Липецк"]]  # the name most of its schools use
+    (warning,) = data.problems  # «Липецк» is not «город Липецк»; «г. Липецк» is
+    assert (warning.severity, warning.row, warning.value) == ("warning", 9, "Липецк")
+
+
+@pytest.mark.parametrize("oktmo", ["19701000", "42701101", "42000000", "4270100"])
+def test_a_registry_code_that_is_not_a_municipality_of_the_region(
+        tmp_path: Path, tables: dict[str, dict], oktmo: str) -> None:
+    registry = lipetsk_registry(tables)
+    registry["schools.xlsx"]["rows"][2][2] = oktmo
+    (problem,) = errors(load_48(tmp_path, registry))
+    assert (problem.file, problem.row, problem.column) == ("regions/48/schools.xlsx", 7, "ОКТМО")
+    assert problem.rule == ("не код муниципального образования региона 48: ожидается "
+                            "восьмизначный код ОКТМО, начинающийся с 42 и оканчивающийся на 000")
+
+
+def test_the_data_folders_reference_list_comes_before_the_registry(
+        tmp_path: Path, tables: dict[str, dict]) -> None:
+    (tmp_path / "reference").mkdir()
+    pd.DataFrame({"region_code": ["48"] * 2, "oktmo": ["42701000", "42609000"],
+                  "name": ["городской округ город Липецк", "Воловский район"]}).to_csv(
+        tmp_path / "reference" / "municipalities.csv", index=False)
+    data = load_48(tmp_path, lipetsk_registry(tables), data_dir=tmp_path)
+    assert not data.derived
+    (problem,) = errors(data)  # 42648000 is not in the region's list
+    assert problem.value == "42648000"
+    assert problem.rule == "код ОКТМО не найден в справочнике муниципальных образований региона"
+
+
 @pytest.mark.parametrize("table, row, column", [
     ("chats.xlsx", 1, 3), ("activity.xlsx", 0, 0), ("pupils.csv", 0, 2), ("tasks.xlsx", 0, 1),
 ])
