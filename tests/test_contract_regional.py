@@ -391,6 +391,60 @@ def test_closed_before_created(tmp_path: Path, tables: dict[str, dict]) -> None:
     assert problem.rule == "раньше, чем «Дата создания»"
 
 
+def test_messages_name_other_columns_by_the_files_own_headers(tmp_path: Path,
+                                                              tables: dict[str, dict]) -> None:
+    chats = tables["chats.xlsx"]
+    chats["header"][6:8] = ["Дата создания чата", "Дата закрытия чата"]
+    chats["rows"][4][7] = "01.01.2019"
+    problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
+    assert problem.column == "Дата закрытия чата"
+    assert problem.rule == "раньше, чем «Дата создания чата»"
+
+
+def test_a_duplicate_key_in_one_file_says_where_the_first_copy_is(
+        tmp_path: Path, tables: dict[str, dict]) -> None:
+    tables["chats.xlsx"]["header"][0] = "ID чата"
+    tables["chats.xlsx"]["rows"].append(list(tables["chats.xlsx"]["rows"][1]))
+    problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
+    assert (problem.file, problem.row, problem.column) == ("regions/35/chats.xlsx", 10, "ID чата")
+    assert problem.rule == "повтор ключа: та же строка уже есть в строке 6 («ID чата»)"
+
+
+def test_a_totals_row_labelled_in_a_later_column(tmp_path: Path, tables: dict[str, dict]) -> None:
+    tables["schools.xlsx"]["totals"] = ["", "", "", "Итого по региону", "", 63, 1750]
+    data = load(tmp_path, subset(tables, "schools.xlsx"))
+    assert data.problems == [] and len(data.frames["schools"]) == 3
+    tables["schools.xlsx"]["totals"][6] = 1751  # still checked against the sum
+    (problem,) = errors(load(tmp_path, subset(tables, "schools.xlsx")))
+    assert problem.column == "Количество обучающихся" and "не равна сумме" in problem.rule
+
+
+def test_a_task_report_with_any_subset_of_task_columns(tmp_path: Path,
+                                                      tables: dict[str, dict]) -> None:
+    report = tables["tasks.xlsx"]
+    keep = [0, 1, 7]  # ОКТМО, Код ОО, the ЭЖД information date: no «test week» column
+    report["header"] = [report["header"][i] for i in keep]
+    report["rows"] = [[row[i] for i in keep] for row in report["rows"]]
+    data = load(tmp_path, subset(tables, "tasks.xlsx"))
+    assert errors(data) == [] and len(data.frames["tasks"]) == 3
+    assert data.frames["tasks"]["auth_info"].notna().all()
+    report["header"], report["rows"] = report["header"][:2], [r[:2] for r in report["rows"]]
+    (problem,) = errors(load(tmp_path, subset(tables, "tasks.xlsx")))  # no task column at all
+    assert problem.file == "regions/35/tasks.xlsx" and problem.rule.startswith(
+        "нет столбца «Неделя тестовой эксплуатации проведена» или «Дата принятия положения»")
+
+
+def test_an_empty_workbook_is_an_error_naming_the_file(tmp_path: Path,
+                                                      tables: dict[str, dict]) -> None:
+    import openpyxl
+
+    folder = write_region(tmp_path / "regions" / "35", subset(tables, "schools.xlsx"))
+    openpyxl.Workbook().save(folder / "задачи.xlsx")
+    (problem,) = errors(load_region(folder, "35", load_municipalities(), today=TODAY,
+                                    base=tmp_path))
+    assert problem.file == "regions/35/задачи.xlsx" and problem.rule.startswith("файл пуст")
+
+
 def test_a_date_after_the_export(tmp_path: Path, tables: dict[str, dict]) -> None:
     tables["chats.xlsx"]["rows"][1][6] = "17.09.2024"
     problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
