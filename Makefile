@@ -10,6 +10,7 @@ OUTPUT_DIR ?= output
 PERIOD     ?=
 EXCLUDE    ?=
 SCALE      ?= region
+SCHOOL_REGIONS ?= 35
 CHROMIUM   ?=
 BATCH      ?= weekly
 REGION     ?=
@@ -23,7 +24,7 @@ DASK_SCHEDULER ?=
 # Every setting reaches the programs through the environment, never pasted into a shell command:
 # a value such as TERRITORY='RU; touch x' stays one value, and the programs check it (a bad one
 # ends in one line and exit code 2). Paths a recipe itself needs are single-quoted with $(call q,…).
-export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOBS TIMEOUT \
+export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOBS TIMEOUT SCHOOL_REGIONS \
        EXECUTOR DASK_SCHEDULER EXCLUDE SCALE
 q = '$(subst ','\'',$(1))'
 
@@ -69,8 +70,8 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value)
-	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" $(if $(EXCLUDE),--exclude "$$EXCLUDE")
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" $(if $(EXCLUDE),--exclude "$$EXCLUDE")
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingestion --check

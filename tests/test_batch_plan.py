@@ -2,41 +2,122 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers.batch import territories
 from helpers.batch.plan import Kind, PlanError, check_parameters, job_for, plan_batch, plan_single
+from helpers.warehouse import store
 
 PROBE = Path(__file__).parent / "fixtures" / "batch" / "probe.ipynb"
 
 
-def test_weekly_batch_is_the_country_every_region_and_region_35s_briefings() -> None:
+def _table(region: str, dates: list[str], **columns: object) -> pd.DataFrame:
+    return pd.DataFrame([{"region_code": region, "snapshot_date": dt.date.fromisoformat(d),
+                          **columns} for d in dates])
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A tiny warehouse: ``build(tables)`` writes it and points ``WAREHOUSE`` at it."""
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("WAREHOUSE", str(path))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "exports"))
+
+    def build(tables: dict[str, pd.DataFrame]) -> Path:
+        store.rebuild(path, tables, keys={})
+        return path
+
+    return build
+
+
+LIPETSK_MUNICIPALITIES = pd.DataFrame({
+    "region_code": "48", "oktmo": ["42701000", "42601000", "42602000"],
+    "name": ["город Липецк", "Воловский муниципальный округ", "Грязинский район"],
+    "name_alt": "", "kind": ""})
+LIPETSK_SCHOOLS = pd.DataFrame({"region_code": "48", "school_id": ["1", "2", "3"],
+                                "oktmo": ["42701000", "42701000", "42601000"]})
+
+
+def lipetsk(dates: list[str], *, chats: bool = True) -> dict[str, pd.DataFrame]:
+    """Region 48's school-level tables (two of its three municipalities have schools)."""
+    tables = {"municipalities": LIPETSK_MUNICIPALITIES, "schools": LIPETSK_SCHOOLS,
+              "school_activity": _table("48", dates, school_id="1"),
+              "pupils": _table("48", dates, pupil_id="p"),
+              "parents": _table("48", dates, parent_id="r"),
+              "parent_children": _table("48", dates, parent_id="r", pupil_id="p")}
+    if chats:
+        tables |= {"chats": _table("48", dates, chat_id="c"),
+                   "chat_members": _table("48", dates, chat_id="c", member_id="m")}
+    return tables
+
+
+def kinds_of(jobs: list) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for job in jobs:
+        found.setdefault(job.kind.name, []).append(job.territory.code)
+    return found
+
+
+def test_federal_exports_only_give_the_ranking_and_every_region_card(warehouse) -> None:
+    warehouse({"federal_snapshots": _table("35", ["2024-09-16"])})
     jobs = plan_batch("weekly")
     ranking = [j for j in jobs if j.kind.name == "regional_ranking"]
-    assert len(ranking) == 90 and ranking[0].territory.code == "RU" and ranking[0].parameters == {}
+    assert len(jobs) == len(ranking) == 90
+    assert ranking[0].territory.code == "RU" and ranking[0].parameters == {}
     assert {j.territory.code for j in ranking[1:]} == {t.code for t in territories.regions()}
     assert all(j.parameters == {"highlight_region": j.territory.code} for j in ranking[1:])
-    scorecards = [j for j in jobs if j.kind.name == "municipality_scorecard"]
-    assert len(scorecards) == 28
-    assert scorecards[0].parameters == {"region_code": "35", "oktmo": "19701000"}
-    diary = [j for j in jobs if j.kind.name == "diary_authorization_gaps"]
-    assert len(diary) == 29 and diary[0].parameters == {"region_code": "35"}
-    assert [j.parameters for j in jobs if j.kind.name == "migration_readiness"] == [{"region_code": "35"}]
-    assert len(jobs) == 90 + 1 + 28 + 29
 
 
-def test_region_filter_keeps_the_briefings_of_that_region() -> None:
-    assert [j.territory.name for j in plan_batch("weekly", region="48")] == ["Липецкая область"]
-    assert len(plan_batch("weekly", region="35")) == 1 + 1 + 1 + 28 + 28
+def test_the_weekly_batch_follows_the_regions_that_sent_school_data(warehouse) -> None:
+    warehouse(lipetsk(["2024-09-16"]))
+    jobs = plan_batch("weekly")
+    planned = kinds_of(jobs)
+    assert planned["migration_readiness"] == ["48"]
+    assert planned["municipality_scorecard"] == ["42601000", "42701000"]  # not the one without schools
+    assert planned["diary_authorization_gaps"] == ["48", "42601000", "42701000"]
+    scorecard = next(j for j in jobs if j.kind.name == "municipality_scorecard")
+    assert scorecard.parameters == {"region_code": "48", "oktmo": "42601000"}
+    assert len(plan_batch("weekly", region="48")) == 1 + 1 + 1 + 2 + 2
+
+
+def test_a_region_is_planned_for_the_kinds_whose_tables_it_sent(warehouse) -> None:
+    warehouse(lipetsk(["2024-09-16"], chats=False))
+    planned = kinds_of(plan_batch("weekly"))
+    assert "migration_readiness" not in planned  # no chat registry, no readiness briefing
+    assert planned["municipality_scorecard"] == ["42601000", "42701000"]
+
+
+def test_a_region_is_planned_only_for_periods_it_has_data_for(warehouse) -> None:
+    warehouse(lipetsk(["2024-09-16", "2024-10-01"]))
+    assert "migration_readiness" in kinds_of(plan_batch("weekly", common={"period": "2024-09-20"}))
+    early = kinds_of(plan_batch("weekly", common={"period": "2024-09-01"}))
+    assert set(early) == {"regional_ranking"}
+
+
+def test_municipalities_of_any_region_come_from_the_warehouse_list(warehouse) -> None:
+    warehouse(lipetsk(["2024-09-16"]))
+    assert [t.name for t in territories.expand("municipalities of 48")] == [
+        "Воловский муниципальный округ", "Грязинский район", "город Липецк"]
+    (job,) = plan_single("municipality_scorecard", "42701000")
+    assert job.parameters == {"region_code": "48", "oktmo": "42701000"}
+    with pytest.raises(territories.UnknownTerritory, match="муниципалитеты региона 47"):
+        territories.expand("municipalities of 47")
+
+
+def test_before_the_first_ingestion_municipalities_come_from_the_reference(warehouse) -> None:
+    assert len(territories.expand("municipalities of 35")) == 28
+    assert plan_single("diary_authorization_gaps", "19701000")[0].parameters == {
+        "region_code": "35", "oktmo": "19701000"}
 
 
 def test_territory_expressions_come_from_the_reference() -> None:
     assert len(territories.expand("all regions")) == 89
-    assert len(territories.expand("municipalities of 35")) == 28
     assert {t.code for t in territories.expand("regions of СЗФО")} >= {"35", "47", "78"}
-    assert [t.code for t in territories.expand(["35", "5", "19701000"])] == ["35", "05", "19701000"]
+    assert [t.code for t in territories.expand(["35", "5"])] == ["35", "05"]
 
 
 def test_unknown_territory_code_suggests_a_close_one() -> None:
@@ -63,7 +144,8 @@ def test_right_types_pass() -> None:
     assert check_parameters(PROBE, {"territory": "35", "sleep_seconds": 1}) == []
 
 
-def test_a_bad_common_parameter_fails_the_whole_plan() -> None:
+def test_a_bad_common_parameter_fails_the_whole_plan(warehouse) -> None:
+    warehouse(lipetsk(["2024-09-16"]))
     with pytest.raises(PlanError) as failure:
         plan_batch("weekly", common={"windw_weeks": 4})
     problems = failure.value.problems  # once per notebook, not once per territory

@@ -180,6 +180,17 @@ def test_duplicate_region_code(write_xlsx, today) -> None:
     assert problem.rule.startswith("повтор ключа") and problem.row == 6
 
 
+def test_an_empty_federal_workbook_is_refused_naming_it(tmp_path: Path, today) -> None:
+    import openpyxl
+
+    folder = tmp_path / "federal"
+    folder.mkdir()
+    openpyxl.Workbook().save(folder / "мониторинг_16.09.2024.xlsx")
+    loaded = load_folder(folder, FEDERAL, federal_context(today))
+    (problem,) = loaded.problems
+    assert problem.file == "мониторинг_16.09.2024.xlsx" and problem.rule.startswith("файл пуст")
+
+
 def test_missing_required_column(write_xlsx, today) -> None:
     headers = HEADERS[:-1]
     rows = [r[:-1] for r in GOOD_ROWS]

@@ -269,6 +269,72 @@ def test_a_municipality_name_that_differs_is_a_warning(tmp_path: Path,
     assert warning.severity == "warning" and "19605000" in warning.rule
 
 
+@pytest.mark.parametrize("code, name", [
+    ("19630000", "Кичменгско—Городецкий муниципальный округ"),  # em dash without spaces
+    ("19630000", "КИЧМЕНГСКО – ГОРОДЕЦКИЙ МУНИЦИПАЛЬНЫЙ РАЙОН"),
+    ("19605000", "Бабаевский м.о."),
+    ("19605000", "Бабаевский муниципальный  округ"),
+    ("19701000", "г. Вологда"),
+])
+def test_names_differing_by_dash_case_yo_or_abbreviation_match(
+        tmp_path: Path, tables: dict[str, dict], code: str, name: str) -> None:
+    tables["schools.xlsx"]["rows"][1][2:4] = [code, name]
+    assert load(tmp_path, subset(tables, "schools.xlsx")).problems == []
+
+
+def lipetsk_registry(tables: dict[str, dict]) -> dict[str, dict]:
+    """The school registry of Липецкая область (48), for which no reference list is shipped."""
+    tables["schools.xlsx"]["rows"] = [
+        [4801, "МБОУ СОШ № 1 г. Липецка", 42701000, "город Липецк", "СОШ", 20, 500],
+        [4802, "МБОУ СОШ № 2 г. Липецка", "42701000", "г. Липецк", "СОШ", 20, 500],
+        [4803, "МБОУ СОШ с. Волово", 42609000, "Воловский муниципальный округ", "СОШ", 9, 90],
+        [4804, "МБОУ СОШ с. Тербуны", 42648000, "Тербунский м.о.", "СОШ", 11, 160],
+        [4805, "МБОУ СОШ № 3 г. Липецка", 42701000, "Липецк", "СОШ", 20, 500],
+    ]
+    tables["schools.xlsx"]["totals"] = None
+    return subset(tables, "schools.xlsx")
+
+
+def load_48(tmp_path: Path, tables: dict[str, dict], data_dir: Path | None = None) -> RegionData:
+    folder = write_region(tmp_path / "regions" / "48", tables)
+    return load_region(folder, "48", load_municipalities(data_dir), today=TODAY, base=tmp_path)
+
+
+def test_a_region_without_a_reference_list_is_known_from_its_registry(
+        tmp_path: Path, tables: dict[str, dict]) -> None:
+    data = load_48(tmp_path, lipetsk_registry(tables))
+    assert data.derived and errors(data) == []
+    assert data.municipalities[["oktmo", "name"]].values.tolist() == [
+        ["42609000", "Воловский муниципальный округ"], ["42648000", "Тербунский м.о."],
+        ["42701000", "город Липецк"]]  # the name most of its schools use
+    (warning,) = data.problems  # «Липецк» is not «город Липецк»; «г. Липецк» is
+    assert (warning.severity, warning.row, warning.value) == ("warning", 9, "Липецк")
+
+
+@pytest.mark.parametrize("oktmo", ["19701000", "42701101", "42000000", "4270100"])
+def test_a_registry_code_that_is_not_a_municipality_of_the_region(
+        tmp_path: Path, tables: dict[str, dict], oktmo: str) -> None:
+    registry = lipetsk_registry(tables)
+    registry["schools.xlsx"]["rows"][2][2] = oktmo
+    (problem,) = errors(load_48(tmp_path, registry))
+    assert (problem.file, problem.row, problem.column) == ("regions/48/schools.xlsx", 7, "ОКТМО")
+    assert problem.rule == ("не код муниципального образования региона 48: ожидается "
+                            "восьмизначный код ОКТМО, начинающийся с 42 и оканчивающийся на 000")
+
+
+def test_the_data_folders_reference_list_comes_before_the_registry(
+        tmp_path: Path, tables: dict[str, dict]) -> None:
+    (tmp_path / "reference").mkdir()
+    pd.DataFrame({"region_code": ["48"] * 2, "oktmo": ["42701000", "42609000"],
+                  "name": ["городской округ город Липецк", "Воловский район"]}).to_csv(
+        tmp_path / "reference" / "municipalities.csv", index=False)
+    data = load_48(tmp_path, lipetsk_registry(tables), data_dir=tmp_path)
+    assert not data.derived
+    (problem,) = errors(data)  # 42648000 is not in the region's list
+    assert problem.value == "42648000"
+    assert problem.rule == "код ОКТМО не найден в справочнике муниципальных образований региона"
+
+
 @pytest.mark.parametrize("table, row, column", [
     ("chats.xlsx", 1, 3), ("activity.xlsx", 0, 0), ("pupils.csv", 0, 2), ("tasks.xlsx", 0, 1),
 ])
@@ -323,6 +389,60 @@ def test_closed_before_created(tmp_path: Path, tables: dict[str, dict]) -> None:
     problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
     assert problem.column == "Дата закрытия" and problem.value == "01.01.2019"
     assert problem.rule == "раньше, чем «Дата создания»"
+
+
+def test_messages_name_other_columns_by_the_files_own_headers(tmp_path: Path,
+                                                              tables: dict[str, dict]) -> None:
+    chats = tables["chats.xlsx"]
+    chats["header"][6:8] = ["Дата создания чата", "Дата закрытия чата"]
+    chats["rows"][4][7] = "01.01.2019"
+    problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
+    assert problem.column == "Дата закрытия чата"
+    assert problem.rule == "раньше, чем «Дата создания чата»"
+
+
+def test_a_duplicate_key_in_one_file_says_where_the_first_copy_is(
+        tmp_path: Path, tables: dict[str, dict]) -> None:
+    tables["chats.xlsx"]["header"][0] = "ID чата"
+    tables["chats.xlsx"]["rows"].append(list(tables["chats.xlsx"]["rows"][1]))
+    problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
+    assert (problem.file, problem.row, problem.column) == ("regions/35/chats.xlsx", 10, "ID чата")
+    assert problem.rule == "повтор ключа: та же строка уже есть в строке 6 («ID чата»)"
+
+
+def test_a_totals_row_labelled_in_a_later_column(tmp_path: Path, tables: dict[str, dict]) -> None:
+    tables["schools.xlsx"]["totals"] = ["", "", "", "Итого по региону", "", 63, 1750]
+    data = load(tmp_path, subset(tables, "schools.xlsx"))
+    assert data.problems == [] and len(data.frames["schools"]) == 3
+    tables["schools.xlsx"]["totals"][6] = 1751  # still checked against the sum
+    (problem,) = errors(load(tmp_path, subset(tables, "schools.xlsx")))
+    assert problem.column == "Количество обучающихся" and "не равна сумме" in problem.rule
+
+
+def test_a_task_report_with_any_subset_of_task_columns(tmp_path: Path,
+                                                      tables: dict[str, dict]) -> None:
+    report = tables["tasks.xlsx"]
+    keep = [0, 1, 7]  # ОКТМО, Код ОО, the ЭЖД information date: no «test week» column
+    report["header"] = [report["header"][i] for i in keep]
+    report["rows"] = [[row[i] for i in keep] for row in report["rows"]]
+    data = load(tmp_path, subset(tables, "tasks.xlsx"))
+    assert errors(data) == [] and len(data.frames["tasks"]) == 3
+    assert data.frames["tasks"]["auth_info"].notna().all()
+    report["header"], report["rows"] = report["header"][:2], [r[:2] for r in report["rows"]]
+    (problem,) = errors(load(tmp_path, subset(tables, "tasks.xlsx")))  # no task column at all
+    assert problem.file == "regions/35/tasks.xlsx" and problem.rule.startswith(
+        "нет столбца «Неделя тестовой эксплуатации проведена» или «Дата принятия положения»")
+
+
+def test_an_empty_workbook_is_an_error_naming_the_file(tmp_path: Path,
+                                                      tables: dict[str, dict]) -> None:
+    import openpyxl
+
+    folder = write_region(tmp_path / "regions" / "35", subset(tables, "schools.xlsx"))
+    openpyxl.Workbook().save(folder / "задачи.xlsx")
+    (problem,) = errors(load_region(folder, "35", load_municipalities(), today=TODAY,
+                                    base=tmp_path))
+    assert problem.file == "regions/35/задачи.xlsx" and problem.rule.startswith("файл пуст")
 
 
 def test_a_date_after_the_export(tmp_path: Path, tables: dict[str, dict]) -> None:

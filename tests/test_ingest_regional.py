@@ -156,6 +156,26 @@ def test_federal_and_regions_in_one_rebuild(small: Path) -> None:
     assert sources.set_index("file").loc["regions/35/pupils.csv", "rows"] == 3
 
 
+def test_a_region_without_a_reference_list_brings_its_municipalities(small: Path) -> None:
+    import shutil
+
+    from test_contract_regional import lipetsk_registry
+
+    shutil.rmtree(small / "data" / "regions" / "35")
+    write_region(small / "data" / "regions" / "48", lipetsk_registry(copy.deepcopy(TABLES)))
+    assert ingest.main([]) == 0
+    path = small / "store.duckdb"
+    mine = query(path, "SELECT oktmo, name FROM municipalities WHERE region_code = '48' "
+                       "ORDER BY oktmo")
+    assert mine.values.tolist() == [["42609000", "Воловский муниципальный округ"],
+                                    ["42648000", "Тербунский м.о."],
+                                    ["42701000", "город Липецк"]]
+    schools = query(path, "SELECT school_id, municipality FROM schools ORDER BY school_id")
+    assert schools["municipality"].tolist() == ["город Липецк", "город Липецк",
+                                                "Воловский муниципальный округ",
+                                                "Тербунский м.о.", "город Липецк"]
+
+
 def test_an_error_in_a_region_keeps_the_previous_warehouse(small: Path, capsys) -> None:
     assert ingest.main([]) == 0
     path = small / "store.duckdb"

@@ -227,9 +227,13 @@ def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: st
             problems.append(f"{name}.yml, справка {number}: неизвестный вид «{line.get('kind')}»"
                             f"{_did_you_mean(str(line.get('kind')), list(kinds))}")
             continue
+        common_here = {**shared, **(line.get("parameters") or {})}
+        period = str(common_here.get("period") or "")
         try:
-            for territory in territories.expand(line.get("territories", "national")):
-                job = job_for(kind, territory, {**shared, **(line.get("parameters") or {})})
+            for territory in territories.expand(line.get("territories", "national"),
+                                                reads=kind.reads,
+                                                period=period if _is_period(period) else ""):
+                job = job_for(kind, territory, common_here)
                 jobs.append(job)
         except (UnknownTerritory, PlanError) as exc:
             problems.append(f"{name}.yml, справка {number}: {exc}")

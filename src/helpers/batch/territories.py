@@ -1,8 +1,16 @@
-"""Territories a briefing can be about, expanded from the reference data, never typed by hand.
+"""Territories a briefing can be about, expanded from the reference data and the warehouse,
+never typed by hand.
 
 Expressions a batch may use: ``national``; ``all regions``; ``regions of <ФО>`` (e.g.
-``regions of СЗФО``); ``region <code>``; ``municipalities of <region code>``; or an explicit list
-of codes (regions or municipalities).
+``regions of СЗФО``); ``region <code>``; ``municipalities of <region code>``; an explicit list
+of codes (regions or municipalities); and the ones that follow the data:
+``regions with school data`` — every region whose exports hold what the briefing kind reads
+(on or before the batch's period), and ``municipalities of regions with school data`` — the
+municipalities with schools of those regions.
+
+Municipalities come from one list, the warehouse's ``municipalities`` table (ingestion builds
+it from ``data/reference``, ``DATA_DIR/reference/municipalities.csv`` and each region's school
+registry); before the first ingestion, from the reference files alone.
 """
 
 from __future__ import annotations
@@ -10,16 +18,21 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
-from helpers.config import REFERENCE_DIR
-from helpers.warehouse.reference import load_regions
+from helpers.config import settings
+from helpers.warehouse import slices
+from helpers.warehouse.reference import load_municipalities, load_regions
+from helpers.warehouse.slices import Reads
 
 Level = Literal["national", "region", "municipality"]
 NATIONAL_CODE, NATIONAL_NAME = "RU", "Российская Федерация"
+SCHOOL_DATA_READS = Reads((slices.TableRead("schools"),))
+"""What «regions with school data» means when the kind is not known: a school registry."""
 
 
 @dataclass(frozen=True)
@@ -45,35 +58,47 @@ def regions() -> tuple[Territory, ...]:
                  for r in frame.itertuples())
 
 
-@lru_cache(maxsize=1)
-def _municipality_files() -> dict[str, str]:
-    """Region code → reference file of its municipalities, matched by the ОКТМО prefix."""
-    prefixes = {r.oktmo_code: r.region_code for r in load_regions().itertuples() if r.oktmo_code}
-    found = {}
-    for path in sorted(REFERENCE_DIR.glob("*_municipalities.csv")):
-        frame = pd.read_csv(path, dtype=str, nrows=1)
-        code_column = next(c for c in frame.columns if c.startswith("oktmo"))
-        first = str(frame[code_column].iloc[0])
-        region = next((code for prefix, code in prefixes.items() if first.startswith(prefix)), None)
-        if region:
-            found[region] = path.name
-    return found
+def _municipality_frame() -> pd.DataFrame:
+    """The one list of municipalities (see the module's docstring)."""
+    config = settings()
+    stamp = config.warehouse.stat().st_mtime_ns if config.warehouse.exists() else 0
+    return _municipality_frame_at(str(config.warehouse), stamp, str(config.data_dir))
 
 
-@cache
+@lru_cache(maxsize=4)
+def _municipality_frame_at(warehouse: str, stamp: int, data_dir: str) -> pd.DataFrame:
+    listed = slices.municipality_list(Path(warehouse)) if stamp else None
+    if listed is None:
+        listed = load_municipalities(Path(data_dir))
+    return listed[["region_code", "oktmo", "name"]].astype(str).reset_index(drop=True)
+
+
 def municipalities(region: str) -> tuple[Territory, ...]:
-    """The municipalities (ОКТМО codes) of a region, from ``data/reference``."""
-    files = _municipality_files()
-    if region not in files:
+    """The municipalities (ОКТМО codes) of a region, from the one list."""
+    frame = _municipality_frame()
+    mine = frame[frame["region_code"] == region]
+    if mine.empty:
+        known = sorted(set(frame["region_code"]))
         raise UnknownTerritory(
-            f"нет справочника муниципалитетов для региона {region} в {REFERENCE_DIR} "
-            f"(есть для: {', '.join(sorted(files)) or 'ни одного'})"
-        )
-    frame = pd.read_csv(REFERENCE_DIR / files[region], dtype=str, keep_default_na=False)
-    name = next(c for c in ("name_current", "name_2019") if c in frame.columns)
-    code = next(c for c in ("oktmo_2019", "oktmo_current") if c in frame.columns)
-    return tuple(Territory(row[code], row[name], "municipality", region)
-                 for _, row in frame.iterrows() if row[code])
+            f"муниципалитеты региона {region} неизвестны: нет ни справочника в data/reference "
+            f"или DATA_DIR/reference/municipalities.csv, ни загруженного реестра школ региона "
+            f"(известны для: {', '.join(known) or 'ни одного'})")
+    return tuple(Territory(row.oktmo, row.name, "municipality", region)
+                 for row in mine.itertuples())
+
+
+def regions_with_school_data(reads: Reads | None = None, period: str = "") -> list[Territory]:
+    """The regions whose school-level exports hold what ``reads`` needs, on or before ``period``."""
+    codes = slices.regions_with_data(reads or SCHOOL_DATA_READS, period)
+    return [t for t in regions() if t.code in codes]
+
+
+def municipalities_with_school_data(reads: Reads | None = None, period: str = ""
+                                    ) -> list[Territory]:
+    """The municipalities with schools of the regions with school data."""
+    schooled = slices.municipalities_with_schools()
+    return [m for region in regions_with_school_data(reads, period)
+            for m in municipalities(region.code) if (region.code, m.code) in schooled]
 
 
 def by_code(code: str) -> Territory:
@@ -84,8 +109,9 @@ def by_code(code: str) -> Territory:
     known = {t.code: t for t in regions()}
     if text.isdigit() and len(text) <= 2 and text.zfill(2) in known:
         return known[text.zfill(2)]
-    for region in _municipality_files():
-        known.update({t.code: t for t in municipalities(region)})
+    frame = _municipality_frame()
+    known.update({row.oktmo: Territory(row.oktmo, row.name, "municipality", row.region_code)
+                  for row in frame.itertuples()})
     if text in known:
         return known[text]
     hint = difflib.get_close_matches(text, list(known), n=3, cutoff=0.6)
@@ -93,11 +119,25 @@ def by_code(code: str) -> Territory:
     raise UnknownTerritory(f"неизвестный код территории «{text}»{suggestion}")
 
 
-def expand(expression: str | list[str]) -> list[Territory]:
-    """The territories an expression of a batch names, in reference order."""
+SCHOOL_DATA = ("regions with school data", "регионы с данными по школам")
+SCHOOL_DATA_MUNICIPALITIES = ("municipalities of regions with school data",
+                              "муниципалитеты регионов с данными по школам")
+
+
+def expand(expression: str | list[str], *, reads: Reads | None = None, period: str = ""
+           ) -> list[Territory]:
+    """The territories an expression of a batch names, in reference order.
+
+    ``reads`` (what the briefing kind reads) and ``period`` decide which regions have the
+    data for the expressions that follow the data.
+    """
     if isinstance(expression, list):
         return [by_code(str(code)) for code in expression]
     text = " ".join(str(expression).split()).casefold()
+    if text in SCHOOL_DATA:
+        return regions_with_school_data(reads, period)
+    if text in SCHOOL_DATA_MUNICIPALITIES:
+        return municipalities_with_school_data(reads, period)
     if text in ("national", "россия", "rf", "ru"):
         return [national()]
     if text in ("all regions", "все регионы"):
@@ -115,5 +155,6 @@ def expand(expression: str | list[str]) -> list[Territory]:
         return list(municipalities(match.group(1).zfill(2)))
     raise UnknownTerritory(
         f"непонятный список территорий «{expression}»: ожидается national, all regions, "
-        "regions of <ФО>, region <код>, municipalities of <код> или список кодов"
+        "regions of <ФО>, region <код>, municipalities of <код>, regions with school data, "
+        "municipalities of regions with school data или список кодов"
     )

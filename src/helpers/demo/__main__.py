@@ -16,6 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from helpers import cli
 from helpers.config import settings
 from helpers.demo.federal import (
@@ -24,6 +26,7 @@ from helpers.demo.federal import (
     parse_exclude,
     write_federal_exports,
 )
+from helpers.demo.national import other_plans
 from helpers.demo.regional import build_region, federal_rows, vologda_plan
 from helpers.demo.regional_exports import write_region
 from helpers.warehouse.reference import load_regions
@@ -54,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(нагрузочный режим, около 40 тысяч школ)")
     parser.add_argument("--exclude", action="append", default=[], metavar="СТОЛБЕЦ=ЗНАЧЕНИЕ",
                         help="исключить регионы по столбцу справочника, например is_added_2022=1")
+    parser.add_argument("--school-regions", default="35", metavar="КОДЫ",
+                        help="регионы с данными по школам через запятую (по умолчанию 35; "
+                             "пусто — только федеральный мониторинг); муниципалитеты регионов, "
+                             "кроме 35, берутся из их реестров школ, справочник не пишется")
     parser.add_argument("--jobs", type=int, default=2,
                         help="процессов для нагрузочного режима (по умолчанию 2)")
     args = parser.parse_args(argv)
@@ -67,8 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     _clean(out)
     (out / MARKER).write_text("written by python -m helpers.demo\n", encoding="utf-8")
-    vologda = None if "35" in excluded else build_region(vologda_plan())
-    fixed = federal_rows(vologda) if vologda is not None else None
+    schooled = [c.strip().zfill(2) for c in args.school_regions.split(",") if c.strip()]
+    schooled = [c for c in schooled if c not in excluded]
+    unknown = sorted(set(schooled) - set(load_regions()["region_code"]))
+    if unknown:
+        parser.error(f"неизвестные коды регионов: {', '.join(unknown)}")
+    vologda = build_region(vologda_plan()) if "35" in schooled else None
+    requested = [c for c in schooled if c != "35"]
+    others = [build_region(plan) for plan in other_plans(build_federal_history(exclude=exclude),
+                                                          requested)] if requested else []
+    built = ([vologda] if vologda is not None else []) + others
+    fixed = pd.concat([federal_rows(demo) for demo in built], ignore_index=True) if built else None
     history = build_federal_history(exclude=exclude, fixed=fixed)
     federal = write_federal_exports(history, out / "federal")
     lines = [f"{len(federal)} файлов федерального мониторинга: "
@@ -79,10 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                      f"учеников {int(vologda.schools['pupils'].sum())}, родителей в реестре "
                      f"{len(vologda.parents)}, чатов {vologda.chats['chat_id'].nunique()} (в "
                      f"реестрах 16.09.2024 и 10.11.2025) → {out / 'regions' / '35'}")
+    for demo in others:
+        files = write_region(demo, out / "regions" / demo.plan.code)
+        lines.append(f"{len(files)} выгрузок, {demo.plan.region_name}: школ {len(demo.schools)}, "
+                     f"муниципалитетов {len(demo.plan.municipalities)} (только в реестре школ) "
+                     f"→ {out / 'regions' / demo.plan.code}")
     if args.scale == "national":
         from helpers.demo.national import write_national
 
-        totals = write_national(out, history, excluded | {"35"}, jobs=args.jobs)
+        totals = write_national(out, history, excluded | set(schooled), jobs=args.jobs)
         lines.append(f"нагрузочный режим: регионов {totals['regions']}, школ "
                      f"{totals['schools']}, учеников {totals['pupils']} → {out / 'regions'}")
     seconds = time.perf_counter() - started

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -69,6 +70,12 @@ def national_plans(history: pd.DataFrame, skip: set[str]) -> list[RegionPlan]:
             classes=int(row.class_teachers_total), load_mode=True,
         ))
     return plans
+
+
+def other_plans(history: pd.DataFrame, codes: list[str]) -> list[RegionPlan]:
+    """Plans of the regions ``codes`` as the load mode sizes them (synthetic municipalities)."""
+    skip = set(load_regions()["region_code"]) - set(codes)
+    return [replace(plan, load_mode=False) for plan in national_plans(history, skip)]
 
 
 def _generate(plan: RegionPlan, folder: Path) -> dict[str, int]:

@@ -159,6 +159,8 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) 
             rows.update(outcome.rows)
             if result.ok:
                 yield from outcome.tables
+                if key is not None and outcome.municipalities is not None:
+                    yield store.MUNICIPALITIES_TABLE, outcome.municipalities
         if not result.ok:
             raise _Invalid
         if key is not None:

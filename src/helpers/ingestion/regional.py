@@ -38,6 +38,7 @@ from helpers.ingestion.contract.problems import Problem
 from helpers.ingestion.contract.snils import validity
 from helpers.ingestion.contract.validation import DTYPES, Context
 from helpers.ingestion.privacy import Pseudonymizer, protect
+from helpers.warehouse.reference import oktmo_prefixes, registry_municipalities
 
 UNKNOWN_RULES = {
     "oktmo": "код ОКТМО не найден в справочнике муниципальных образований региона",
@@ -66,6 +67,8 @@ class RegionData:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # form name → valid rows
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # file (relative to DATA_DIR) → sha256
+    municipalities: pd.DataFrame = field(default_factory=pd.DataFrame)  # the region's, as used
+    derived: bool = False  # municipalities taken from the school registry (no reference list)
 
     @property
     def ok(self) -> bool:
@@ -94,16 +97,40 @@ def region_folders(data_dir: Path, known: frozenset[str]) -> tuple[list[tuple[st
     return found, problems
 
 
-def region_context(code: str, municipalities: pd.DataFrame, today: dt.date | None = None
-                   ) -> Context:
-    """Known ОКТМО codes of the region and the accepted names of each."""
+def region_context(code: str, municipalities: pd.DataFrame, today: dt.date | None = None,
+                   derived: bool = False) -> Context:
+    """Known ОКТМО codes of the region and the accepted names of each.
+
+    ``derived``: the codes come from the region's own school registry (no reference list), so
+    an unknown code is one that is not a municipality of this region by its structure.
+    """
     mine = municipalities[municipalities["region_code"] == code]
     names = {
         row.oktmo: frozenset(name_key(n) for n in (row.name, row.name_alt) if n)
         for row in mine.itertuples()
     }
+    rules = dict(UNKNOWN_RULES)
+    if derived:
+        prefix = oktmo_prefixes().get(code, "")
+        start = f", начинающийся с {prefix}" if prefix else ""
+        rules["oktmo"] = (f"не код муниципального образования региона {code}: ожидается "
+                          f"восьмизначный код ОКТМО{start} и оканчивающийся на 000")
     return Context(known={"oktmo": frozenset(mine["oktmo"])}, names={"oktmo": names},
-                   today=today or dt.date.today(), unknown_rules=dict(UNKNOWN_RULES))
+                   today=today or dt.date.today(), unknown_rules=rules)
+
+
+def own_municipalities(code: str, municipalities: pd.DataFrame, schools: list[pd.DataFrame]
+                       ) -> tuple[pd.DataFrame, bool]:
+    """The region's municipalities: from the reference lists when they name any, else from the
+    ОКТМО codes and names of its school registry (``schools``: its parsed sheets)."""
+    mine = municipalities[municipalities["region_code"] == code].reset_index(drop=True)
+    if not mine.empty:
+        return mine, False
+    sheets = [f for f in schools if {"oktmo", "municipality"} <= set(f.columns)]
+    if not sheets:
+        return mine, False
+    registry = pd.concat([f[["oktmo", "municipality"]] for f in sheets], ignore_index=True)
+    return registry_municipalities(code, registry.astype(object)), True
 
 
 def _with(context: Context, kind: str, ids: pd.Series) -> Context:
@@ -116,7 +143,9 @@ def load_region(folder: Path, code: str, municipalities: pd.DataFrame,
     """Read, recognise and validate every export of a region's folder (subfolders included)."""
     parsed = parse_folder(folder, REGIONAL_FORMS, recursive=True, base=base)
     data = RegionData(code=code, problems=list(parsed.problems), files=parsed.files)
-    context = region_context(code, municipalities, today)
+    data.municipalities, data.derived = own_municipalities(
+        code, municipalities, [t.frame for t in parsed.tables[SCHOOLS.name]])
+    context = region_context(code, data.municipalities, today, data.derived)
     if not parsed.files:
         return data
     if not parsed.tables[SCHOOLS.name]:
@@ -244,10 +273,12 @@ def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates(["parent_id", "pupil_id"]).reset_index(drop=True)
 
 
-def region_tables(data: RegionData, municipalities: pd.DataFrame, pseudonyms: Pseudonymizer
+def region_tables(data: RegionData, pseudonyms: Pseudonymizer
                   ) -> Iterator[tuple[str, pd.DataFrame]]:
     """The warehouse tables of one region's valid exports (``data`` must be ``ok``)."""
-    code = data.code
+    code, municipalities = data.code, data.municipalities
+    if municipalities.empty:
+        municipalities = pd.DataFrame({"region_code": [], "oktmo": [], "name": []}, dtype=object)
 
     def base(form: Form) -> pd.DataFrame:
         return _base(data.frame(form), form, code, pseudonyms)
@@ -269,7 +300,7 @@ def region_tables(data: RegionData, municipalities: pd.DataFrame, pseudonyms: Ps
 def empty_tables(municipalities: pd.DataFrame, pseudonyms: Pseudonymizer
                  ) -> Iterator[tuple[str, pd.DataFrame]]:
     """Every regional table with its columns and no rows (so they exist without any region)."""
-    yield from region_tables(RegionData(code=""), municipalities, pseudonyms)
+    yield from region_tables(RegionData(code="", municipalities=municipalities), pseudonyms)
 
 
 @dataclass
@@ -282,6 +313,7 @@ class RegionOutcome:
     rows: dict[str, int]  # file → rows taken from it
     counts: dict[str, int]
     tables: list[tuple[str, pd.DataFrame]]  # empty unless valid and asked for
+    municipalities: pd.DataFrame | None = None  # taken from its school registry (no reference)
 
     @property
     def ok(self) -> bool:
@@ -295,11 +327,11 @@ def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.D
     frames = [f for f in data.frames.values() if not f.empty and FILE_COLUMN in f]
     rows = pd.concat([f.groupby(FILE_COLUMN).size() for f in frames]).groupby(level=0).sum() \
         if frames else pd.Series(dtype="int64")
-    tables = list(region_tables(data, municipalities, Pseudonymizer(key))) \
-        if key is not None and data.ok else []
+    tables = list(region_tables(data, Pseudonymizer(key))) if key is not None and data.ok else []
     return RegionOutcome(code=code, problems=data.problems, files=data.files,
                          rows={str(k): int(v) for k, v in rows.items()},
-                         counts=counts(data) if data.files else {}, tables=tables)
+                         counts=counts(data) if data.files else {}, tables=tables,
+                         municipalities=data.municipalities if data.derived else None)
 
 
 def counts(data: RegionData) -> dict[str, int]:

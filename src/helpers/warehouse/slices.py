@@ -142,3 +142,66 @@ def frames_hash(*frames: pd.DataFrame) -> str:
     """One content hash of the slices a briefing read (for its provenance)."""
     digest = hashlib.sha256("|".join(store.frame_hash(f) for f in frames).encode())
     return digest.hexdigest()[:16]
+
+
+# --- which territories have the data a briefing reads ----------------------------------------
+
+
+def _tables(con: object) -> dict[str, list[str]]:
+    rows = con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()  # type: ignore[attr-defined]
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def regions_with_data(reads: Reads, period: str = "", warehouse_path: Path | None = None
+                      ) -> set[str]:
+    """The regions with rows in every table ``reads`` needs from a region (not the optional
+    ones, not the national ones), on or before ``period`` where the table has dates.
+
+    An empty set when the warehouse is not built yet.
+    """
+    check_period(period)
+    path = warehouse_path or settings().warehouse
+    needed = [r for r in reads if r.scope == "region" and not r.optional]
+    if not path.exists() or not needed:
+        return set()
+    found: set[str] | None = None
+    with store.connect(path) as con:
+        tables = _tables(con)
+        for table in needed:
+            if table.table not in tables:
+                return set()
+            dated = period and "snapshot_date" in tables[table.table]
+            query = f"SELECT DISTINCT region_code FROM {table.table}" + (
+                " WHERE snapshot_date <= CAST(? AS DATE)" if dated else "")
+            codes = {code for (code,) in con.execute(query, [period] if dated else []).fetchall()}
+            found = codes if found is None else found & codes
+    return found or set()
+
+
+def municipalities_with_schools(warehouse_path: Path | None = None) -> set[tuple[str, str]]:
+    """(region code, ОКТМО) of every municipality with a school in its region's registry."""
+    path = warehouse_path or settings().warehouse
+    if not path.exists():
+        return set()
+    with store.connect(path) as con:
+        if "schools" not in _tables(con):
+            return set()
+        rows = con.execute("SELECT DISTINCT region_code, oktmo FROM schools "
+                           "WHERE oktmo IS NOT NULL").fetchall()
+    return {(str(region), str(oktmo)) for region, oktmo in rows}
+
+
+def municipality_list(warehouse_path: Path | None = None) -> pd.DataFrame | None:
+    """The warehouse's ``municipalities`` (the one list ingestion made: reference files and
+    what each region's registry names); ``None`` when the warehouse is not built yet."""
+    path = warehouse_path or settings().warehouse
+    if not path.exists():
+        return None
+    with store.connect(path) as con:
+        if store.MUNICIPALITIES_TABLE not in _tables(con):
+            return None
+        return con.execute(f"SELECT region_code, oktmo, name FROM {store.MUNICIPALITIES_TABLE} "
+                           "ORDER BY region_code, oktmo").df()

@@ -46,10 +46,26 @@ def normalize_name(text: object) -> str:
     return re.sub(r"\s+[-\u2010-\u2015\u2212]\s+", " \u2013 ", value)
 
 
+_ANY_DASH = re.compile(r"[\-\u2010-\u2015\u2212]")
+_ABBREVIATIONS = (  # (pattern, full word): the usual short forms of municipality types
+    (re.compile(r"(?<!\w)р-н(?!\w)"), " район "),
+    (re.compile(r"(?<!\w)м\.\s*о\.?(?!\w)"), " муниципальный округ "),
+    (re.compile(r"(?<!\w)м\.\s*р\.?(?!\w)"), " муниципальный район "),
+    (re.compile(r"(?<!\w)г\.\s*о\.?(?!\w)"), " городской округ "),
+    (re.compile(r"(?<!\w)г\.(?!\w)"), " город "),
+)
+_IGNORED_IN_NAMES = re.compile(r"[\s\-().,«»\"]+")
+
+
 def name_key(text: object) -> str:
-    """A name for comparison: case, ё/е, dashes and spaces ignored."""
+    """A name for comparison: case, ё/е, any dash, spaces, brackets and quotes ignored; «р-н»
+    is «район», «м.о.» «муниципальный округ», «м.р.» «муниципальный район», «г.о.» «городской
+    округ», «г.» «город»."""
     value = normalize_name(text).lower().replace("ё", "е")
-    return re.sub(r"[\s\-\u2013()]+", "", value)
+    value = _ANY_DASH.sub("-", value)
+    for pattern, word in _ABBREVIATIONS:
+        value = pattern.sub(word, value)
+    return _IGNORED_IN_NAMES.sub("", value)
 
 
 def clean_count(value: object) -> int:

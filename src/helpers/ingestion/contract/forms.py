@@ -311,7 +311,7 @@ TASKS = Form(
         replace(SCHOOL_ID, required=False, nullable=True),
         replace(SCHOOL_NAME, required=False, nullable=True),
         Column("test_week_held", "Неделя тестовой эксплуатации проведена", "flag",
-               aliases=("Тестовая неделя проведена",), nullable=True),
+               aliases=("Тестовая неделя проведена",), required=False, nullable=True),
         Column("regulation_adopted", "Дата принятия положения", "done_date",
                aliases=("Положение принято", "Положение об использовании ИКОП «Сферум» принято"),
                required=False, nullable=True),
@@ -329,7 +329,9 @@ TASKS = Form(
     ),
     key=("snapshot_date", "oktmo", "school_id"),
     date_column="snapshot_date",
-    any_of=(("school_id", "oktmo"),),
+    # any subset of the task columns, at least one
+    any_of=(("school_id", "oktmo"), ("test_week_held", "regulation_adopted", "regulation_posted",
+                                     "regulation_url", "parent_meeting", "auth_info")),
 )
 
 PUPILS = Form(

@@ -110,6 +110,9 @@ def parse_file(path: Path, forms: Sequence[Form], data: bytes | None = None, lab
     except UnreadableFile as exc:
         return [], [exc.problem]
     parsed, problems = [], []
+    if not any(_has_cells(table) for table in tables):
+        return [], [Problem(file=label or path.name, rule="файл пуст: ни на одном листе нет "
+                                                           "ни заголовков, ни данных / empty file")]
     for table in tables:
         form = detect_form(table, forms)
         if form is None:

@@ -127,13 +127,16 @@ def _rank(mapping: dict[int, str], required: set[str]) -> tuple[int, int]:
 
 
 def header_score(rows: list[list[object]], form: Form) -> tuple[float, int]:
-    """How well a sheet's header fits a form: share of its required columns found, columns found."""
+    """How well a sheet's header fits a form: share of its required columns (and of its groups
+    of which one must exist) found, and the number of its columns found."""
     located = locate_header(rows, form)
     if located is None:
         return (0.0, 0)
-    required = {c.name for c in form.columns if c.required}
-    found, columns = _rank(located[1], required)
-    return (found / max(len(required), 1), columns)
+    # each required column is one unit, and so is each group of which one column must exist
+    units = [{c.name} for c in form.columns if c.required] + [set(g) for g in form.any_of]
+    present = set(located[1].values())
+    found = sum(1 for unit in units if unit & present)
+    return (found / max(len(units), 1), len(located[1]))
 
 
 def parse_table(table: RawTable, form: Form) -> ParsedTable:
@@ -195,13 +198,20 @@ def _title_time(title_rows: list[list[object]]) -> tuple[dt.datetime, bool] | No
 
 
 def _totals_mask(body: pd.DataFrame, form: Form) -> np.ndarray:
-    """Rows whose code or name cell — one of the first two text columns — starts with «Итого»
-    or «Всего»."""
+    """Totals rows: the code or name cell — one of the first two text columns — starts with
+    «Итого» or «Всего»; or any later text cell does while every key column of the row is empty
+    (a totals row whose label stands under another column: its row has no code, so it cannot
+    be a school or a region)."""
     mask = np.zeros(len(body), dtype=bool)
-    labels = [name for name in body.columns if form.column(name).kind not in DATE_KINDS][:2]
-    for name in labels:
+    texts = [name for name in body.columns if form.column(name).kind not in DATE_KINDS
+             and form.column(name).kind != "count"]
+    keyless = np.ones(len(body), dtype=bool)
+    for name in (k for k in form.key if k in body.columns and k != form.date_column):
+        keyless &= columnar.blank_mask(body[name])
+    for position, name in enumerate(texts):
         text = body[name].astype("str").str.lower().str.lstrip(" \u00a0\t*")
-        mask |= text.str.startswith(form.totals_labels).fillna(False).to_numpy(dtype=bool)
+        labelled = text.str.startswith(form.totals_labels).fillna(False).to_numpy(dtype=bool)
+        mask |= labelled if position < 2 else labelled & keyless
     return mask
 
 

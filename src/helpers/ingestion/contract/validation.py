@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -148,8 +149,14 @@ def build_schema(form: Form, present: Iterable[str], context: Context) -> pa.Dat
     return pa.DataFrameSchema(columns, checks=_frame_checks(form, present), strict=False)
 
 
-def _rule_text(form: Form, check: str, column: str, context: Context, row: pd.Series | None
-               ) -> str:
+def _rule_text(parsed: ParsedTable, check: str, column: str, context: Context,
+               row: pd.Series | None) -> str:
+    """The rule a failed check stands for, naming other columns by the file's own headers."""
+    form = parsed.form
+
+    def header(name: str) -> str:
+        return parsed.headers.get(name) or form.column(name).header
+
     parts = check.split(":")
     if check == "non_negative":
         return "количество не может быть отрицательным"
@@ -161,9 +168,9 @@ def _rule_text(form: Form, check: str, column: str, context: Context, row: pd.Se
         return (f"дата вне допустимого периода (с {earliest:%d.%m.%Y} "
                 f"по {context.today:%d.%m.%Y}, не в будущем)")
     if parts[0] == "not_above":
-        return f"больше, чем «{form.column(parts[2]).header}»"
+        return f"больше, чем «{header(parts[2])}»"
     if parts[0] == "not_before":
-        return f"раньше, чем «{form.column(parts[2]).header}»"
+        return f"раньше, чем «{header(parts[2])}»"
     if parts[0] == "not_after_snapshot":
         day = row[parts[2]] if row is not None else None
         when = f" ({day:%d.%m.%Y})" if isinstance(day, (pd.Timestamp, dt.date)) else ""
@@ -172,18 +179,21 @@ def _rule_text(form: Form, check: str, column: str, context: Context, row: pd.Se
         other = form.column(parts[2])
         condition = form.column(column).required_if
         if condition and condition[1] == (BLANK,):
-            return f"пустая ячейка: значение обязательно, когда не заполнен «{other.header}»"
+            return f"пустая ячейка: значение обязательно, когда не заполнен «{header(other.name)}»"
         if condition and condition[1] == (FILLED,):
-            return f"пустая ячейка: значение обязательно, когда заполнен «{other.header}»"
+            return f"пустая ячейка: значение обязательно, когда заполнен «{header(other.name)}»"
         shown = row[parts[2]] if row is not None else ""
         label = other.choices.labels.get(str(shown), shown) if other.choices else shown
-        return f"пустая ячейка: значение обязательно для «{other.header}» = «{label}»"
+        return f"пустая ячейка: значение обязательно для «{header(other.name)}» = «{label}»"
     if parts[0] == "aligned":
-        return (f"число элементов списка не совпадает с «{form.column(parts[2]).header}» "
+        return (f"число элементов списка не совпадает с «{header(parts[2])}» "
                 f"(нужно столько же или один)")
     if check == "unique_key":
-        keys = ", ".join(f"«{form.column(k).header}»" for k in form.key)
-        return f"повтор ключа: такая строка уже есть ({keys})"
+        keys = ", ".join(f"«{header(k)}»" for k in form.key if k in parsed.headers) \
+            or ", ".join(f"«{header(k)}»" for k in form.key)
+        first = _first_copy(parsed, row)
+        where = f" в строке {first}" if first is not None else ""
+        return f"повтор ключа: та же строка уже есть{where} ({keys})"
     return f"нарушено правило {check}"  # a dtype failure: cleaning should have prevented it
 
 
@@ -238,9 +248,24 @@ def _report(parsed: ParsedTable, failures: pd.DataFrame, context: Context) -> No
         known_row = index is not None and index == index
         row = parsed.frame.loc[index] if known_row else None
         value = row[column] if row is not None and column in parsed.frame else case.failure_case
-        parsed.problem(_rule_text(parsed.form, check, column, context, row),
+        parsed.problem(_rule_text(parsed, check, column, context, row),
                        row=int(row[ROW_COLUMN]) if row is not None else None,
                        column=column, value=_value_text(value))
+
+
+def _first_copy(parsed: ParsedTable, row: pd.Series | None) -> int | None:
+    """The file's row number of the first row with the same key as ``row``."""
+    if row is None:
+        return None
+    key = [k for k in parsed.form.key if k in parsed.frame]
+    same = np.ones(len(parsed.frame), dtype=bool)
+    for name in key:
+        column = parsed.frame[name]
+        same &= (column == row[name]).fillna(False).to_numpy(dtype=bool) if not \
+            pd.isna(row[name]) else column.isna().to_numpy(dtype=bool)
+    rows = parsed.frame.loc[same, ROW_COLUMN]
+    first = int(rows.min()) if len(rows) else None
+    return first if first is not None and first != int(row[ROW_COLUMN]) else None
 
 
 def _value_text(value: object) -> str:
