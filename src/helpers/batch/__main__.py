@@ -52,6 +52,10 @@ def _executor_factory(args: argparse.Namespace, output_dir: Path):  # noqa: ANN2
     return make
 
 
+def _warn(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     config = settings()
@@ -69,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = run_batch(name, jobs, output_dir=config.output_dir, warehouse=config.warehouse,
                             force=args.force, make_executor=_executor_factory(args, config.output_dir),
-                            note=lambda line: sys.stderr.write(line + "\n"))
+                            note=_warn)
     except BatchBusy as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_BUSY
