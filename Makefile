@@ -27,6 +27,9 @@ DASK_SCHEDULER ?=
 export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOBS TIMEOUT SCHOOL_REGIONS \
        EXECUTOR DASK_SCHEDULER EXCLUDE SCALE
 q = '$(subst ','\'',$(1))'
+# Delivery (also read from .env): exported only when given, so .env fills in the rest.
+MAIL_VARIABLES := SMTP_HOST SMTP_PORT SMTP_SECURITY SMTP_USER SMTP_PASSWORD SMTP_FROM CATALOG_URL MAIL_MAX_MB DRY_RUN
+$(foreach v,$(MAIL_VARIABLES),$(if $($(v)),$(eval export $(v))))
 
 PYTHON_SYS ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -35,11 +38,12 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings briefing pack bench test test-all lint lab clean
+.PHONY: help setup browser data validate ingest briefings briefing pack schedule schedule-status \
+        schedule-export deliver bench test test-all lint lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
 	@printf '  Variables: DATA_DIR=%s OUTPUT_DIR=%s PERIOD=%s CHROMIUM=%s\n' "$$DATA_DIR" "$$OUTPUT_DIR" "$${PERIOD:-latest}" "$${CHROMIUM:-$(or $(CHROMIUM_FOUND),not found)}"
 
 $(STAMP): pyproject.toml
@@ -94,6 +98,18 @@ briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=re
 
 pack: setup ## Build the meeting pack (params/meeting.yml) from the rendered briefings: one PDF + HTML
 	$(PY) -m helpers.batch.pack $(if $(FORCE),--force)
+
+schedule: setup $(BRIEFING_INPUTS) ## Foreground scheduler for params/schedule.yml (Ctrl-C stops it; one render at a time)
+	$(PY) -m helpers.schedule run
+
+schedule-status: $(STAMP) ## Each scheduled job's next run, its last runs and whether the scheduler is running
+	$(PY) -m helpers.schedule status
+
+schedule-export: $(STAMP) ## The schedule as crontab lines and systemd units (SYSTEMD_DIR=dir writes the units)
+	$(PY) -m helpers.schedule export $(if $(SYSTEMD_DIR),--systemd-dir $(call q,$(SYSTEMD_DIR)))
+
+deliver: $(STAMP) ## Mail what is new in OUTPUT_DIR to params/recipients.yml (DRY_RUN=1: only show what would go to whom)
+	$(PY) -m helpers.delivery
 
 test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"

@@ -2,7 +2,8 @@
 
 Layers, bottom up: ``config`` and ``vocabulary``; ``ingestion.contract`` (the data contract);
 ``warehouse``; ``ingestion``; ``indicators``; each briefing's ``READS`` and ``build``;
-``presentation``; each briefing's ``present``; ``render``; ``batch``. ``demo`` writes exports and
+``presentation``; each briefing's ``present``; ``render``; ``batch``; ``delivery`` (mail);
+``schedule`` (the scheduler, which runs batches and then delivers). ``demo`` writes exports and
 sits beside ingestion. A briefing's ``build`` is pure computation: no IPython, no plotting, no
 rendering, no presentation.
 """
@@ -17,7 +18,8 @@ import pytest
 from helpers.config import PACKAGE_DIR
 
 PLOTTING = ("IPython", "matplotlib", "seaborn", "nbformat", "nbconvert", "papermill", "playwright")
-ABOVE_DATA = ("helpers.briefings", "helpers.presentation", "helpers.render", "helpers.batch", *PLOTTING)
+ABOVE_DATA = ("helpers.briefings", "helpers.presentation", "helpers.render", "helpers.batch",
+              "helpers.delivery", "helpers.schedule", *PLOTTING)
 
 # module prefix → import prefixes it must not use
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -25,7 +27,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "helpers.cli": ("helpers.",),
     "helpers.vocabulary": ("helpers.briefings", "helpers.ingestion", "helpers.warehouse",
                            "helpers.indicators", "helpers.presentation", "helpers.render",
-                           "helpers.batch", *PLOTTING),
+                           "helpers.batch", "helpers.delivery", "helpers.schedule", *PLOTTING),
     "helpers.ingestion.contract": ("helpers.ingestion.ingest", "helpers.ingestion.regional",
                                    "helpers.ingestion.privacy", "helpers.warehouse",
                                    "helpers.indicators", "helpers.demo", *ABOVE_DATA),
@@ -34,13 +36,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "helpers.indicators": ("helpers.ingestion.ingest", "helpers.ingestion.regional",
                            "helpers.demo", *ABOVE_DATA),
     "helpers.briefings": ("helpers.presentation", "helpers.render", "helpers.batch",
-                          "helpers.demo", *PLOTTING),
+                          "helpers.delivery", "helpers.schedule", "helpers.demo", *PLOTTING),
     "helpers.presentation": ("helpers.render", "helpers.batch", "helpers.briefings",
-                             "helpers.ingestion", "helpers.demo"),
-    "helpers.render": ("helpers.briefings", "helpers.batch", "helpers.ingestion", "helpers.demo"),
-    "helpers.batch": ("helpers.demo",),
+                             "helpers.ingestion", "helpers.delivery", "helpers.schedule", "helpers.demo"),
+    "helpers.render": ("helpers.briefings", "helpers.batch", "helpers.ingestion", "helpers.delivery",
+                       "helpers.schedule", "helpers.demo"),
+    "helpers.batch": ("helpers.delivery", "helpers.schedule", "helpers.demo"),
+    "helpers.delivery": ("helpers.schedule", "helpers.demo"),
+    "helpers.schedule": ("helpers.demo",),
     "helpers.demo": ("helpers.briefings", "helpers.presentation", "helpers.render",
-                     "helpers.batch"),
+                     "helpers.batch", "helpers.delivery", "helpers.schedule"),
 }
 PRESENT_MAY_USE = ("helpers.presentation", *PLOTTING)  # a briefing's present.py only
 

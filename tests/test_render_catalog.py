@@ -148,3 +148,25 @@ def test_parallel_writers_lose_no_entry(tmp_path: Path) -> None:
         worker.join(timeout=60)
     assert all(worker.exitcode == 0 for worker in workers)
     assert len(load_manifest(tmp_path)) == 20
+
+
+def test_the_page_shows_the_last_run_of_each_scheduled_job(tmp_path) -> None:
+    import json
+
+    from helpers.render.catalog import JOB_RUNS_LOG, record_many
+
+    runs = [
+        {"job": "weekly", "batch": "weekly", "outcome": "ok", "started_at": "2026-11-30T04:00:00+00:00",
+         "duration_s": 61.5, "counts": {"planned": 3, "rendered": 2, "up_to_date": 1, "failed": 0}},
+        {"job": "weekly", "batch": "weekly", "outcome": "failed", "started_at": "2026-12-07T04:00:00+00:00",
+         "duration_s": 12.0, "errors": ["regional_ranking · Вологодская область: KeyError"],
+         "counts": {"planned": 3, "rendered": 0, "up_to_date": 2, "failed": 1}},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in runs]
+    tmp_path.joinpath(JOB_RUNS_LOG).write_text("".join(lines))
+    record_many(tmp_path, [])
+    page = tmp_path.joinpath("index.html").read_text(encoding="utf-8")
+    assert "Запуски по расписанию" in page
+    jobs = page.split("Запуски по расписанию")[1].split("</section>")[0]
+    assert "7 декабря" in jobs and "07:00 МСК" in jobs and "30 ноября" not in jobs, jobs  # the last run only
+    assert "✗ ошибка" in page and "KeyError" in page

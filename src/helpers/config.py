@@ -3,20 +3,25 @@
 Nothing else in the package hard-codes a path: import the settings from here.
 Environment overrides: ``DATA_DIR``, ``OUTPUT_DIR``, ``WAREHOUSE``, ``PERIOD``, ``CHROMIUM``,
 ``PARAMS_DIR`` (read once, at import),
-``SFERUM_SECRET`` (pseudonymisation key; read from ``.env`` when not set).
+``SFERUM_SECRET`` (pseudonymisation key; read from ``.env`` when not set); for delivery
+``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_SECURITY``, ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_FROM``,
+``CATALOG_URL``, ``MAIL_MAX_MB`` (from the environment or ``.env``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
+ENV_FILE = PROJECT_ROOT / ".env"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -69,4 +74,50 @@ def settings() -> Settings:
         warehouse=_path_from_env("WAREHOUSE", PROJECT_ROOT / "data" / "warehouse.duckdb"),
         period=os.environ.get("PERIOD", "").strip(),
         chromium=default_chromium(),
+    )
+
+
+def _env(name: str, default: str = "", env_file: Path = ENV_FILE) -> str:
+    """A setting from the environment, else from ``.env`` (git-ignored), else the default."""
+    value = os.environ.get(name, "").strip()
+    if not value and env_file.exists():
+        value = (dotenv_values(env_file).get(name) or "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How briefings are mailed. The password is kept out of every repr, log and output."""
+
+    host: str
+    port: int
+    security: str  # starttls, ssl or none
+    user: str
+    sender: str
+    catalog_url: str  # where readers open the catalog; file links are relative to it
+    max_attachments_bytes: int
+    password: str = field(default="", repr=False)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def mail_settings(env_file: Path = ENV_FILE) -> MailSettings:
+    """SMTP and link settings from the environment or ``.env`` (Make variables are exported)."""
+    security = _env("SMTP_SECURITY", "starttls", env_file).lower()
+    default_port = {"ssl": "465", "none": "25"}.get(security, "587")
+    output = settings().output_dir
+    return MailSettings(
+        host=_env("SMTP_HOST", "", env_file),
+        port=int(_env("SMTP_PORT", default_port, env_file)),
+        security=security,
+        user=_env("SMTP_USER", "", env_file),
+        sender=_env("SMTP_FROM", "", env_file),
+        catalog_url=_env("CATALOG_URL", output.as_uri() + "/", env_file),
+        max_attachments_bytes=int(float(_env("MAIL_MAX_MB", "10", env_file)) * 1024 * 1024),
+        password=_env("SMTP_PASSWORD", "", env_file),
     )

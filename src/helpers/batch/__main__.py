@@ -2,7 +2,8 @@
 
 Plans the batch from ``params/`` (every parameter checked before a kernel starts), skips what is
 up to date, renders the rest in parallel, and prints a summary. Exit code 0 when every briefing
-is fine, 1 when any failed, 2 when the plan is invalid, 130 when interrupted.
+is fine, 1 when any failed, 2 when the plan is invalid, 75 when another batch holds the output
+folder, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from helpers.config import settings
 from helpers.warehouse import store
 
 EXIT_PLAN = 2
+EXIT_BUSY = 75  # EX_TEMPFAIL: another batch holds the output folder; try again later
 DEFAULT_TIMEOUT = 300
 MAX_JOBS, MAX_TIMEOUT = 64, 24 * 3600
 EXECUTORS = ("local", "dask")
@@ -94,6 +96,10 @@ def _executor_factory(args: argparse.Namespace, output_dir: Path):  # noqa: ANN2
     return make
 
 
+def _warn(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     config = settings()
@@ -112,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PLAN
     try:
         summary = run_batch(name, jobs, output_dir=config.output_dir, warehouse=config.warehouse,
-                            force=args.force, make_executor=_executor_factory(args, config.output_dir))
+                            force=args.force, make_executor=_executor_factory(args, config.output_dir),
+                            note=_warn)
     except BatchBusy as exc:
         sys.stderr.write(f"{exc}\n")
-        return EXIT_PLAN
+        return EXIT_BUSY
     for failure in summary.failures:
         sys.stderr.write(f"✖ {failure}\n")
     sys.stdout.write(summary.text() + f"\nКаталог: {config.output_dir / 'index.html'}\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -60,16 +61,94 @@ class BatchBusy(RuntimeError):
     """Another batch is writing into the same output folder."""
 
 
+@dataclass(frozen=True)
+class LockState:
+    """Who holds (or last held) an output folder's batch lock."""
+
+    held: bool
+    holder: dict[str, Any] | None  # {"pid", "since", "what"} written by the holder; None when free
+    stale: bool  # a holder is written down but its lock is gone: it crashed (kill -9, power loss)
+
+
+_HELD: dict[Path, int] = {}  # output folders whose lock this process holds → nesting depth
+
+
+def _read_holder(path: Path) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        return json.loads(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+def lock_state(output_dir: Path) -> LockState:
+    """Whether a batch holds ``output_dir`` now, and whether a crashed one left its name behind."""
+    path = output_dir / BATCH_LOCK
+    if not path.exists():
+        return LockState(False, None, False)
+    holder = _read_holder(path)
+    if output_dir.resolve() in _HELD:
+        return LockState(True, holder, False)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return LockState(True, holder, False)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return LockState(False, holder, holder is not None)
+
+
 @contextlib.contextmanager
-def batch_lock(output_dir: Path) -> Iterator[None]:
-    """One batch at a time per output folder (the lock dies with the process, even on kill -9)."""
+def batch_lock(output_dir: Path, what: str = "") -> Iterator[LockState]:
+    """One batch at a time per output folder: ``make briefings``, the scheduler and cron share it.
+
+    The lock is an ``flock`` on ``output/.batch.lock``, so it dies with the process, even on
+    kill -9; the holder writes its pid into the file and clears it on the way out, so a pid
+    found in a free lock file is a crashed run's (the yielded state says ``stale``). Re-entrant
+    within one process: a scheduled job takes it once for ingestion and rendering together.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
-    with (output_dir / BATCH_LOCK).open("a") as handle:
+    key = output_dir.resolve()
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield LockState(True, None, False)
+        finally:
+            _HELD[key] -= 1
+        return
+    path = output_dir / BATCH_LOCK
+    with path.open("a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise BatchBusy(f"в {output_dir} уже идёт другой пакет / another batch is running") from exc
-        yield
+            holder = _read_holder(path) or {}
+            who = f" (pid {holder['pid']}, {holder.get('what') or 'пакет'}, с {holder.get('since')})" \
+                if holder.get("pid") else ""
+            raise BatchBusy(f"в {output_dir} уже идёт другой пакет{who} / another batch is running") from exc
+        previous = _read_holder(path)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "since": render_moment().isoformat(),
+                                 "what": what}, ensure_ascii=False))
+        handle.flush()
+        _HELD[key] = 1
+        try:
+            yield LockState(True, previous, previous is not None)
+        finally:
+            del _HELD[key]
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+
+
+def stale_lock_note(state: LockState) -> str:
+    """The line that says a crashed run's lock was found and taken over ('' when there was none)."""
+    if not state.stale or not state.holder:
+        return ""
+    holder = state.holder
+    return (f"Блокировка прежнего запуска (pid {holder.get('pid')}, {holder.get('what') or 'пакет'}, "
+            f"с {holder.get('since')}) устарела: он завершился аварийно; его недоделанное будет "
+            "сформировано заново.")
 
 
 @contextlib.contextmanager
@@ -108,11 +187,14 @@ def stale_jobs(jobs: list[Job], prints: Mapping[tuple[str, str, str], dict[str, 
 
 
 def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, force: bool,
-              make_executor: Callable[[], Executor]) -> Summary:
+              make_executor: Callable[[], Executor],
+              note: Callable[[str], None] = lambda _line: None) -> Summary:
     """Render every job of a batch that is not up to date; record outcomes as they arrive."""
     summary = Summary(batch=name, planned=len(jobs))
     clock = time.monotonic()
-    with batch_lock(output_dir), sigterm_as_interrupt():
+    with batch_lock(output_dir, what=f"пакет «{name}»") as lock, sigterm_as_interrupt():
+        if stale_lock_note(lock):
+            note(stale_lock_note(lock))
         sweep_stale_temps(output_dir)
         with DataHasher(warehouse) as hasher:
             prints = {job.key: fingerprint(job, hasher.job_data(job)) for job in jobs}

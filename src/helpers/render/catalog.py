@@ -37,6 +37,7 @@ from helpers.vocabulary import fmt_date
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
 LOCK_NAME = ".manifest.lock"
+JOB_RUNS_LOG = "schedule_runs.jsonl"  # written by helpers.schedule; the page shows each job's last run
 MANIFEST_VERSION = 1
 PUBLIC_OUTPUTS = (("html", "HTML"), ("pdf", "PDF"), ("xlsx", "Excel"))
 
@@ -55,6 +56,7 @@ Entry = dict[str, Any]
 __all__ = [
     "Entry",
     "entry_key",
+    "last_job_runs",
     "load_manifest",
     "manifest_lock",
     "merge_entries",
@@ -194,6 +196,7 @@ def _environment() -> jinja2.Environment:
         duration_label=_duration_label,
         parameters_label=format_parameters,
         status_word=lambda status: STATUS_WORDS.get(status, status),
+        outcome_word=lambda outcome: JOB_OUTCOME_WORDS.get(outcome, outcome),
     )
     return environment
 
@@ -207,8 +210,30 @@ def _sections(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapp
     return sections
 
 
-def render_index(entries: Sequence[Mapping[str, Any]], updated_at: str) -> str:
-    """The catalog page: briefings grouped by kind, with status, time and links.
+JOB_OUTCOME_WORDS = {"ok": "готово", "late": "готово с опозданием", "failed": "ошибка",
+                     "skipped": "пропущен", "interrupted": "прерван"}
+
+
+def last_job_runs(output_dir: Path) -> list[Entry]:
+    """The last run of each scheduled job (from ``schedule_runs.jsonl``), in order of job name."""
+    path = output_dir / JOB_RUNS_LOG
+    if not path.exists():
+        return []
+    last: dict[str, Entry] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("job"):
+            last[record["job"]] = record
+    return [last[name] for name in sorted(last)]
+
+
+def render_index(entries: Sequence[Mapping[str, Any]], updated_at: str,
+                 job_runs: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The catalog page: briefings grouped by kind, with status, time and links; the last run of
+    each scheduled job when there are any.
 
     Links are relative to the output folder, so the page works opened from the file system.
     """
@@ -221,6 +246,7 @@ def render_index(entries: Sequence[Mapping[str, Any]], updated_at: str) -> str:
             total=len(entries),
             failed=failed,
             updated_at=updated_at,
+            job_runs=job_runs,
         )
     )
 
@@ -229,7 +255,7 @@ def write_catalog(output_dir: Path, entries: Sequence[Mapping[str, Any]]) -> Non
     """Write ``manifest.json`` and ``index.html`` atomically (hold :func:`manifest_lock`)."""
     updated_at = render_moment().isoformat()
     atomic_write_text(output_dir / MANIFEST_NAME, _manifest_text(entries, updated_at))
-    atomic_write_text(output_dir / INDEX_NAME, render_index(entries, updated_at))
+    atomic_write_text(output_dir / INDEX_NAME, render_index(entries, updated_at, last_job_runs(output_dir)))
 
 
 def record_many(output_dir: Path, new_entries: Sequence[Mapping[str, Any]]) -> list[Entry]:

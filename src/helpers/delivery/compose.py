@@ -1,0 +1,201 @@
+"""The messages: a Russian subject, a short HTML + plain-text body, the PDFs attached.
+
+Key figures come from the published HTML's first-page cards (``key-figure``: label, fact, plan,
+status), not from recomputing each kind's result: the HTML is exactly what the reader's PDF
+shows, reading it needs neither the warehouse nor a kernel, and every kind that shows cards
+gets them in its mail with no code per kind.
+
+Headers are folded with ``policy.default.clone(max_line_length=998)``: Python 3.11's folding of
+long encoded words drops a space at a word boundary («— данные на 16.09.2024» loses a space), and
+998 characters (RFC 5322's limit) keeps a Russian subject in one piece.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import mimetypes
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from bs4 import BeautifulSoup
+
+from helpers.render.provenance import parse_date
+from helpers.vocabulary import counted, fmt_date
+
+POLICY = policy.default.clone(max_line_length=998)
+SUITE = "Сферум: мониторинг"
+ATTACHED_NOTE = "PDF приложены к письму."
+LINKS_NOTE = "Файлы слишком велики для письма — ссылки выше."
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    fact: str
+    plan: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One briefing in a message: its manifest entry and the files under the output folder."""
+
+    entry: Mapping[str, Any]
+    figures: tuple[Figure, ...]
+    pdf: Path | None
+    xlsx: Path | None
+
+    @property
+    def title(self) -> str:
+        return str(self.entry.get("title") or self.entry.get("kind"))
+
+    @property
+    def territory(self) -> str:
+        return str(self.entry.get("territory_name") or self.entry.get("territory"))
+
+    @property
+    def data_date(self) -> dt.date | None:
+        return parse_date(self.entry.get("snapshot_date"))
+
+
+def _text(node: Any) -> str:
+    return " ".join(node.get_text(" ", strip=True).split()) if node else ""
+
+
+def key_figures(page: Path) -> tuple[Figure, ...]:
+    """The first page's key-figure cards of a published HTML briefing (none if it has no cards)."""
+    if not page.exists():
+        return ()
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    cards = soup.select_one(".key-figures")
+    if cards is None:
+        return ()
+    return tuple(
+        Figure(_text(card.select_one(".kf-label")), _text(card.select_one(".kf-fact")),
+               _text(card.select_one(".kf-plan")).removeprefix("план:").strip(),
+               _text(card.select_one(".kf-status")))
+        for card in cards.select(".key-figure"))
+
+
+def item_for(entry: Mapping[str, Any], output_dir: Path) -> Item:
+    outputs = entry.get("outputs") or {}
+
+    def file(key: str) -> Path | None:
+        path = output_dir / outputs[key] if outputs.get(key) else None
+        return path if path and path.exists() else None
+
+    page = file("html")
+    return Item(entry, key_figures(page) if page else (), file("pdf"), file("xlsx"))
+
+
+def _date_text(day: dt.date | None) -> str:
+    return f"{day:%d.%m.%Y}" if day else "—"
+
+
+def subject(items: Sequence[Item]) -> str:
+    """«Рейтинг регионов — Вологодская область, данные на 16.09.2024», or a count for several."""
+    dates = [i.data_date for i in items if i.data_date]
+    latest = _date_text(max(dates) if dates else None)
+    if len(items) == 1:
+        return f"{items[0].title} — {items[0].territory}, данные на {latest}"
+    many = counted(len(items), "справка", "справки", "справок")
+    return f"Справки мониторинга «Сферума» — {many}, данные на {latest}"
+
+
+def link(base: str, relative: str) -> str:
+    return base.rstrip("/") + "/" + quote(relative.replace("\\", "/"))
+
+
+def _plain(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
+    lines = ["Здравствуйте!", "", "Новые справки мониторинга «Сферума»:", ""]
+    for item in items:
+        lines.append(f"• {item.title} — {item.territory}, данные на {_date_text(item.data_date)}")
+        lines.extend(f"    {f.label}: {f.fact} (план: {f.plan}) — {f.status}" for f in item.figures)
+        outputs = item.entry.get("outputs") or {}
+        if not attached and outputs.get("pdf"):
+            lines.append(f"    PDF: {link(catalog_url, outputs['pdf'])}")
+    lines += ["", ATTACHED_NOTE if attached else LINKS_NOTE,
+              f"Все справки: {link(catalog_url, 'index.html')}", "", f"— {SUITE}"]
+    return "\n".join(lines) + "\n"
+
+
+def _html(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
+    e = html.escape
+    parts = ["<p>Здравствуйте!</p><p>Новые справки мониторинга «Сферума»:</p>"]
+    for item in items:
+        outputs = item.entry.get("outputs") or {}
+        page = (f' (<a href="{e(link(catalog_url, outputs["html"]))}">открыть</a>)'
+                if outputs.get("html") else "")
+        parts.append(f"<h3>{e(item.title)} — {e(item.territory)}</h3>"
+                     f"<p>Данные на {e(_date_text(item.data_date))}{page}</p>")
+        if item.figures:
+            rows = "".join(f"<tr><td>{e(f.label)}</td><td><b>{e(f.fact)}</b></td><td>план: {e(f.plan)}</td>"
+                           f"<td>{e(f.status)}</td></tr>" for f in item.figures)
+            parts.append(f'<table cellpadding="4" style="border-collapse:collapse">{rows}</table>')
+        if not attached and outputs.get("pdf"):
+            parts.append(f'<p><a href="{e(link(catalog_url, outputs["pdf"]))}">PDF</a></p>')
+    note = ATTACHED_NOTE if attached else LINKS_NOTE
+    parts.append(f'<p>{note} <a href="{e(link(catalog_url, "index.html"))}">Все справки</a>.</p>'
+                 f"<p>— {e(SUITE)}</p>")
+    return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+def attachments(items: Sequence[Item], excel: bool) -> list[Path]:
+    files = [i.pdf for i in items if i.pdf]
+    if excel:
+        files += [i.xlsx for i in items if i.xlsx]
+    return files
+
+
+def _attach(message: EmailMessage, path: Path) -> None:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    maintype, subtype = kind.split("/", 1)
+    message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+
+
+def _envelope(sender: str, addresses: Sequence[str], title: str) -> EmailMessage:
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = title
+    message["From"] = sender
+    message["To"] = ", ".join(addresses)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
+    return message
+
+
+def briefings_message(items: Sequence[Item], *, sender: str, addresses: Sequence[str],
+                      catalog_url: str, excel: bool, max_bytes: int) -> EmailMessage:
+    """One message with every new briefing for a recipient; links instead of files above ``max_bytes``."""
+    files = attachments(items, excel)
+    attached = sum(p.stat().st_size for p in files) <= max_bytes
+    message = _envelope(sender, addresses, subject(items))
+    message.set_content(_plain(items, catalog_url, attached))
+    message.add_alternative(_html(items, catalog_url, attached), subtype="html")
+    if attached:
+        for path in files:
+            _attach(message, path)
+    return message
+
+
+def failure_message(job: str, failures: Sequence[str], failed_entries: Sequence[Mapping[str, Any]], *,
+                    sender: str, addresses: Sequence[str], catalog_url: str) -> EmailMessage:
+    """The analysts' report of a failed scheduled run: what failed and the first lines of each error."""
+    today = fmt_date(dt.date.today())
+    message = _envelope(sender, addresses, f"Ошибка формирования справок — задание «{job}», {today}")
+    lines = [f"Запуск задания «{job}» завершился с ошибкой.", ""]
+    lines += [f"• {line}" for line in failures]
+    for entry in failed_entries:
+        first = "\n    ".join(str(entry.get("error") or "").strip().splitlines()[:5])
+        lines.append(f"• {entry.get('title') or entry.get('kind')} — "
+                     f"{entry.get('territory_name') or entry.get('territory')}:\n    {first}")
+    lines += ["", "Прежние версии справок остаются в каталоге: " + link(catalog_url, "index.html"),
+              "Подробности: make schedule-status", "", f"— {SUITE}"]
+    message.set_content("\n".join(lines) + "\n")
+    return message

@@ -1,0 +1,378 @@
+"""The schedule: the file checked before anything runs, cron's meaning on a UTC server in Moscow
+time, active windows, catch-up once, the shared lock, retries, deadlines and the new-data trigger —
+all driven by a fake clock and fake processes, never by sleeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from helpers.batch.run import batch_lock
+from helpers.schedule import export, ledger
+from helpers.schedule.config import ScheduleError, parse_schedule
+from helpers.schedule.runner import Launch, Scheduler
+from helpers.schedule.triggers import cron_trigger, next_fire
+
+UTC = dt.UTC
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from helpers.batch.run import batch_lock
+with batch_lock(Path(sys.argv[1]), what="make briefings"):
+    print("held", flush=True)
+    time.sleep(30)
+"""
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+def schedule(*jobs: dict, **top: object):
+    return parse_schedule({"jobs": list(jobs), **top})
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+def test_every_problem_of_a_bad_file_is_one_line() -> None:
+    with pytest.raises(ScheduleError) as caught:
+        schedule({"name": "a", "batch": "weekyl", "cron": "0 7 * * mon"},
+                 {"name": "b", "batch": "weekly", "cron": "0 25 * * *"},
+                 {"name": "c", "batch": "weekly", "cron": "0 7 * *", "timezone": "Europe/Moskva"},
+                 {"name": "d", "batch": "weekly", "cron": "0 7 * * 1", "retires": 2},
+                 {"name": "e", "batch": "weekly", "kinds": ["regional_rankin"], "region": "99x"})
+    problems = caught.value.problems
+    assert len(problems) == 8, problems  # c has two, e three
+    text = "\n".join(problems)
+    assert "неизвестный пакет «weekyl»; возможно, имелось в виду «weekly»" in text
+    assert "задание «b»: cron" in text
+    assert "нужно 5 полей" in text
+    assert "неизвестный часовой пояс «Europe/Moskva»" in text
+    assert "неизвестный ключ «retires»; возможно, имелось в виду «retries»" in text
+    assert "«regional_rankin»" in text and "99x" in text
+    assert "нет ни cron, ни on_new_data" in text
+
+
+def test_cron_with_both_day_fields_is_refused_rather_than_misread() -> None:
+    with pytest.raises(ScheduleError, match="и день месяца, и день недели"):
+        schedule({"name": "a", "batch": "weekly", "cron": "0 7 1 * mon"})
+
+
+def test_the_command_line_exits_2_on_a_bad_file(tmp_path: Path, monkeypatch, capsys) -> None:
+    from helpers.schedule import __main__ as cli
+    from helpers.schedule import config
+
+    bad = tmp_path / "schedule.yml"
+    bad.write_text("jobs:\n  - {name: a, batch: weekly, cron: '61 * * * *'}\n", encoding="utf-8")
+    monkeypatch.setattr(config, "SCHEDULE_FILE", bad)
+    monkeypatch.setattr(cli, "load_schedule", lambda: config.load_schedule(bad))
+    assert cli.main(["check"]) == 2
+    assert "задание «a»: cron" in capsys.readouterr().err
+
+
+def test_the_sample_schedule_is_valid() -> None:
+    from helpers.schedule.config import load_schedule
+
+    assert {j.name for j in load_schedule().jobs} >= {"weekly"}
+
+
+# --- cron's meaning -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weekday", ["1", "mon", "MON", "1-1"])
+def test_monday_7_moscow_fires_on_monday_on_a_utc_server(weekday: str) -> None:
+    trigger = cron_trigger(f"0 7 * * {weekday}", "Europe/Moscow")
+    sunday_evening_utc = utc(2026, 11, 29, 20, 0)  # Sunday
+    fire = next_fire(trigger, sunday_evening_utc)
+    assert fire is not None
+    assert fire.astimezone(UTC) == utc(2026, 11, 30, 4, 0)  # Monday 07:00 MSK = 04:00 UTC
+    assert fire.astimezone(UTC).strftime("%A") == "Monday"
+
+
+def test_weekday_ranges_and_sunday_mean_what_cron_means() -> None:
+    start = utc(2026, 11, 29, 0, 0)  # a Sunday, UTC
+    weekdays = []
+    trigger = cron_trigger("0 12 * * 1-5", "UTC")
+    moment = start
+    for _ in range(5):
+        moment = next_fire(trigger, moment)
+        weekdays.append(moment.strftime("%a"))
+    assert weekdays == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    for sunday in ("0", "7", "sun"):
+        assert next_fire(cron_trigger(f"0 12 * * {sunday}", "UTC"), start).strftime("%a") == "Sun"
+
+
+def test_next_fire_crosses_midnight_between_moscow_and_utc() -> None:
+    trigger = cron_trigger("30 1 * * *", "Europe/Moscow")  # 01:30 MSK = 22:30 UTC the day before
+    assert next_fire(trigger, utc(2026, 12, 1, 12, 0)).astimezone(UTC) == utc(2026, 12, 1, 22, 30)
+
+
+# --- the loop with a fake clock -------------------------------------------------------------------
+
+
+@dataclass
+class FakeClock:
+    moment: dt.datetime
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+@dataclass
+class FakeProcess:
+    code: int | None = None
+    signals: list[int] = field(default_factory=list)
+
+    def poll(self) -> int | None:
+        return self.code
+
+    def send_signal(self, signum: int) -> None:
+        self.signals.append(signum)
+        self.code = 130
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.code or 0
+
+
+@dataclass
+class FakeLauncher:
+    started: list[Launch] = field(default_factory=list)
+    processes: list[FakeProcess] = field(default_factory=list)
+
+    def __call__(self, launch: Launch) -> FakeProcess:
+        self.started.append(launch)
+        self.processes.append(FakeProcess())
+        return self.processes[-1]
+
+    def finish(self, code: int = 0) -> None:
+        self.processes[-1].code = code
+
+
+def make(tmp_path: Path, clock: FakeClock, *jobs: dict, **top: object):
+    launcher, lines = FakeLauncher(), []
+    scheduler = Scheduler(schedule(*jobs, **top), tmp_path / "out", tmp_path / "data", clock=clock,
+                          launcher=launcher, say=lines.append)
+    return scheduler, launcher, lines
+
+
+EVERY_MINUTE = {"name": "minute", "batch": "national", "cron": "* * * * *"}
+
+
+def test_a_job_runs_at_its_time_and_a_trigger_during_a_run_is_skipped_and_logged(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 12, 1, 10, 0, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, EVERY_MINUTE)
+    scheduler.start()
+    assert "следующий запуск 01.12.2026 13:01 MSK" in lines[0]
+    scheduler.tick()
+    assert launcher.started == []  # not due yet
+    clock.advance(seconds=30)
+    scheduler.tick()
+    assert [launch.fire_time for launch in launcher.started] == [utc(2026, 12, 1, 10, 1)]
+    clock.advance(minutes=1)
+    scheduler.tick()  # 10:02 is due, 10:01's run still going
+    assert len(launcher.started) == 1
+    assert any("13:02 MSK пропущен — идёт запуск «minute»" in line for line in lines)
+    assert ledger.records(tmp_path / "out")[-1]["outcome"] == "skipped"
+    launcher.finish(0)
+    clock.advance(minutes=1)
+    scheduler.tick()
+    assert len(launcher.started) == 2
+
+
+def test_a_make_briefings_holding_the_lock_makes_a_due_run_skip(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 12, 1, 10, 0, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, EVERY_MINUTE)
+    scheduler.start()
+    clock.advance(minutes=1)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path / "out")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        scheduler.tick()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert launcher.started == []
+    assert any("идёт другой пакет" in line and "make briefings" in line for line in lines)
+
+
+def test_a_missed_run_is_caught_up_once_within_the_grace_period(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 12, 1, 10, 0, 30))
+    scheduler, launcher, _ = make(tmp_path, clock, EVERY_MINUTE)
+    scheduler.start()
+    scheduler.tick()  # the scheduler stops here; 10 ticks go by
+    clock.advance(minutes=10)
+    again, launcher, lines = make(tmp_path, clock, EVERY_MINUTE)
+    again.start()
+    again.tick()
+    assert [(launch.reason, launch.fire_time) for launch in launcher.started] == [
+        ("catch-up", utc(2026, 12, 1, 10, 10))]
+    assert any("пропущен, пока планировщик не работал (и ещё 9 пропущенных — один раз за все)" in line
+               for line in lines)
+    launcher.finish(0)
+    again.tick()
+    assert len(launcher.started) == 1  # once, not once per missed tick
+
+
+def test_a_run_missed_beyond_the_grace_period_is_reported_not_run(tmp_path: Path) -> None:
+    job = {"name": "weekly", "batch": "weekly", "cron": "0 7 * * mon"}
+    clock = FakeClock(utc(2026, 11, 29, 12, 0))
+    scheduler, _, _ = make(tmp_path, clock, job, grace_minutes=60)
+    scheduler.start()
+    clock.moment = utc(2026, 11, 30, 9, 0)  # Monday 12:00 MSK: 07:00 was 5 hours ago
+    again, launcher, lines = make(tmp_path, clock, job, grace_minutes=60)
+    again.start()
+    again.tick()
+    assert launcher.started == []
+    assert any("не будет выполнен" in line for line in lines)
+
+
+def test_a_failing_run_is_retried_with_backoff_then_reported(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "0 7 * * *", "retries": 2, "retry_backoff_minutes": 5}
+    clock = FakeClock(utc(2026, 12, 1, 3, 59, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    clock.advance(seconds=30)
+    scheduler.tick()
+    launcher.finish(1)
+    scheduler.tick()
+    assert any("повтор через 5 мин, попытка 2 из 3" in line for line in lines)
+    clock.advance(minutes=4)
+    scheduler.tick()
+    assert len(launcher.started) == 1
+    clock.advance(minutes=1)
+    scheduler.tick()
+    assert [(x.reason, x.attempt) for x in launcher.started] == [("cron", 1), ("retry", 2)]
+    launcher.finish(1)
+    scheduler.tick()
+    assert any("повтор через 10 мин, попытка 3 из 3" in line for line in lines)
+    clock.advance(minutes=10)
+    scheduler.tick()
+    launcher.finish(1)
+    scheduler.tick()
+    assert lines[-1].startswith("✖ «minute»: ошибка (код 1) после 3 попыток")
+    clock.advance(hours=1)
+    scheduler.tick()
+    assert len(launcher.started) == 3
+
+
+def test_a_run_past_its_deadline_is_reported_late(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "0 7 * * *", "deadline": "07:30"}
+    clock = FakeClock(utc(2026, 12, 1, 3, 59, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    clock.advance(seconds=30)
+    scheduler.tick()
+    assert launcher.started[0].deadline == utc(2026, 12, 1, 4, 30)
+    clock.advance(minutes=31)
+    scheduler.tick()
+    assert "не успевает к сроку 01.12.2026 07:30 MSK" in lines[-1]
+    launcher.finish(0)
+    scheduler.tick()
+    assert lines[-1] == "«minute»: готово — С ОПОЗДАНИЕМ"
+
+
+def test_new_data_triggers_a_run_once_until_the_exports_change_again(tmp_path: Path) -> None:
+    job = {"name": "fresh", "batch": "national", "on_new_data": True}
+    (tmp_path / "data").mkdir()
+    export_file = tmp_path / "data" / "federal.csv"
+    export_file.write_text("a\n")
+    clock = FakeClock(utc(2026, 12, 1, 10, 0))
+    scheduler, launcher, _ = make(tmp_path, clock, job, new_data_check_minutes=5)
+    scheduler.start()
+    scheduler.tick()
+    assert [x.reason for x in launcher.started] == ["new-data"]
+    from helpers.schedule.triggers import data_signature
+
+    ledger.append(tmp_path / "out", {"job": "fresh", "outcome": "ok",
+                                     "data_signature": data_signature(tmp_path / "data")})
+    launcher.finish(0)
+    for _ in range(3):
+        clock.advance(minutes=5)
+        scheduler.tick()
+    assert len(launcher.started) == 1
+    export_file.write_text("a\nb\n")
+    clock.advance(minutes=4)
+    scheduler.tick()
+    assert len(launcher.started) == 1  # the next check is a few minutes away
+    clock.advance(minutes=1)
+    scheduler.tick()
+    assert len(launcher.started) == 2
+
+
+def test_active_from_and_until_bound_the_runs(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "0 7 * * *", "active_from": "2026-12-03", "active_until": "2026-12-04"}
+    clock = FakeClock(utc(2026, 12, 1, 0, 0))
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    assert "следующий запуск 03.12.2026 07:00 MSK" in lines[0]
+    fired = []
+    for _ in range(6 * 24):
+        clock.advance(hours=1)
+        scheduler.tick()
+        if launcher.processes and launcher.processes[-1].code is None:
+            fired.append(launcher.started[-1].fire_time.astimezone(UTC).date().isoformat())
+            launcher.finish(0)
+    assert fired == ["2026-12-03", "2026-12-04"]
+
+
+def test_during_campaign_means_the_weeks_before_its_cutover() -> None:
+    from helpers.indicators.campaigns import load_campaigns
+
+    campaign = next(iter(load_campaigns().values()))
+    window = {"id": campaign.id, "weeks_before_cutover": 2}
+    job = schedule({**EVERY_MINUTE, "during_campaign": window}).jobs[0]
+    assert job.active_from == campaign.cutover - dt.timedelta(weeks=2)
+    assert job.active_until == campaign.cutover
+
+
+def test_stopping_sends_sigterm_to_the_running_job_and_waits(tmp_path: Path) -> None:
+    import signal
+
+    clock = FakeClock(utc(2026, 12, 1, 10, 0, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, EVERY_MINUTE)
+    scheduler.start()
+    clock.advance(minutes=1)
+    scheduler.tick()
+    scheduler.stop()
+    assert launcher.processes[0].signals == [signal.SIGTERM]
+    assert scheduler.running is None
+
+
+def test_export_gives_crontab_and_systemd_units_calling_the_same_command() -> None:
+    plan = schedule({"name": "weekly", "batch": "weekly", "cron": "0 7 * * 1-5"})
+    text = export.crontab(plan, "/venv/bin/python", Path("/srv/app"))
+    command = "cd /srv/app && /venv/bin/python -m helpers.schedule run-job weekly --reason cron"
+    assert f"CRON_TZ=Europe/Moscow\n0 7 * * 1-5 {command}" in text
+    units = export.systemd_units(plan, "/venv/bin/python", Path("/srv/app"))
+    timer = units["sferum-briefings-weekly.timer"]
+    assert "OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 07:00:00 Europe/Moscow" in timer
+    assert "Persistent=true" in timer
+    service = units["sferum-briefings-weekly.service"]
+    assert "ExecStart=/venv/bin/python -m helpers.schedule run-job weekly --reason cron" in service
+
+
+def test_the_lock_is_shared_with_the_batch(tmp_path: Path) -> None:
+    from helpers.batch.run import lock_state
+
+    with batch_lock(tmp_path / "out", what="make briefings"):
+        assert lock_state(tmp_path / "out").held
+
+
+def test_exported_jobs_carry_the_data_and_output_folders_of_the_shell() -> None:
+    plan = schedule({"name": "weekly", "batch": "weekly", "cron": "0 7 * * 1"})
+    carried = export.carried_environment({"DATA_DIR": "/srv/exports", "OUTPUT_DIR": "", "HOME": "/root"})
+    assert carried == {"DATA_DIR": "/srv/exports"}
+    python, root = "/venv/bin/python", Path("/srv")
+    assert "DATA_DIR=/srv/exports /venv/bin/python" in export.crontab(plan, python, root, carried)
+    service = export.systemd_units(plan, python, root, carried)["sferum-briefings-weekly.service"]
+    assert 'Environment="DATA_DIR=/srv/exports"' in service
