@@ -43,7 +43,11 @@ def test_every_table_with_its_key(demo_warehouse: Path) -> None:
     assert sizes["schools"] == 345 and sizes["municipalities"] == 28
     assert sizes["school_activity"] == 345 * 16
     assert sizes["pupils"] > 140_000 and sizes["parents"] > 150_000
-    assert sizes["chat_members"] > 300_000 and sizes["tasks"] == 345 + 28
+    assert sizes["chat_members"] > 300_000 and sizes["tasks"] == 2 * (345 + 28)  # two reports
+    links = query(demo_warehouse, "SELECT snapshot_date, count(*) n FROM parent_children GROUP BY 1")
+    parents = query(demo_warehouse, "SELECT DISTINCT snapshot_date FROM parents")
+    assert len(links) == len(parents) == 2  # every registry export keeps its own links
+    assert links["n"].min() > 100_000
 
 
 def test_school_sums_equal_the_federal_row_of_region_35(demo_warehouse: Path) -> None:

@@ -94,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(f"{len(files)} выгрузок Вологодской области: школ {len(vologda.schools)}, "
                      f"учеников {int(vologda.schools['pupils'].sum())}, родителей в реестре "
                      f"{len(vologda.parents)}, чатов {vologda.chats['chat_id'].nunique()} (в "
-                     f"реестрах 16.09.2024 и 10.11.2025) → {out / 'regions' / '35'}")
+                     f"реестрах 16.09.2024 и 10.11.2025); выгрузки недели раньше: чаты и "
+                     f"участники 09.09.2024 и 03.11.2025, задачи 24.09.2024, реестры ЭЖД 09.09.2024 → "
+                     f"{out / 'regions' / '35'}")
     for demo in others:
         files = write_region(demo, out / "regions" / demo.plan.code)
         lines.append(f"{len(files)} выгрузок, {demo.plan.region_name}: школ {len(demo.schools)}, "

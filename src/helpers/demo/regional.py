@@ -19,6 +19,10 @@ region, from a :class:`RegionPlan` (its municipalities and sizes):
 - the ЭЖД registries of pupils and parents with realistic gaps: missing SNILS, wrong control
   numbers, parents without a login or with an unconfirmed Госуслуги account, children without
   an account, pupils missing from the registry, parents with children in several schools.
+- the same exports a week earlier (:class:`EarlierExports`, the base of «Что изменилось»):
+  chats and members of 09.09.2024 and 03.11.2025, the task report of 24.09.2024, the ЭЖД
+  registries of 09.09.2024 — consistent with the later ones (nothing done is undone) and drawn
+  from random streams of their own, so the later exports stay byte for byte as they were.
 
 Dates come from ``params/campaigns.yml`` and ``params/tasks.yml``. Every person is fictional;
 names, SNILS, logins and birth dates exist only in the raw exports, which
@@ -50,6 +54,11 @@ CHATS_2024 = dt.datetime(2024, 9, 16, 14, 5)  # the chat registry and members of
 CHATS_2025 = dt.datetime(2025, 11, 10, 9, 30)  # … and of the 2025 one
 TASKS_AT = dt.datetime(2024, 10, 1, 10, 0)
 REGISTRY_AT = dt.datetime(2024, 9, 16, 8, 30)  # the ЭЖД registries
+# the same exports a week earlier (the base of «Что изменилось»), from random streams of their own
+CHATS_BEFORE = dt.datetime(2024, 9, 9, 13, 50)  # before the 2024 cut-over (10.09.2024)
+CHATS_2025_BEFORE = dt.datetime(2025, 11, 3, 9, 40)  # two days after the 2025 one (01.11.2025)
+TASKS_BEFORE = dt.datetime(2024, 9, 24, 10, 0)
+REGISTRY_BEFORE = dt.datetime(2024, 9, 9, 8, 30)
 ACTIVE_DAYS = 7
 LETTERS = np.array(list("АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"))  # parallels of a grade
 COUNT_COLUMNS = [c.name for c in SCHOOL_ACTIVITY.columns if c.kind == "count"]
@@ -139,6 +148,28 @@ class RegionDemo:
     tasks: pd.DataFrame
     pupils: pd.DataFrame
     parents: pd.DataFrame
+    earlier: EarlierExports | None = None  # the exports of a week before (not in the load mode)
+
+
+@dataclass
+class EarlierExports:
+    """The region's exports of a week before the latest ones, consistent with them.
+
+    The chat registry and member list of :data:`CHATS_BEFORE` (fewer Сферум chats and members,
+    old chats not yet closed, older «last seen») and of :data:`CHATS_2025_BEFORE` (the same for
+    the MAX chats and the Сферум ones closing), the task report of :data:`TASKS_BEFORE` (tasks
+    done since then not done yet) and the ЭЖД registries of :data:`REGISTRY_BEFORE` (fewer
+    Госуслуги confirmations, logins and children's accounts). Nothing done later is undone:
+    every later export is the earlier one plus the week's movements. Same people, same ids.
+    """
+
+    chats: pd.DataFrame
+    members: pd.DataFrame
+    tasks: pd.DataFrame
+    pupils: pd.DataFrame
+    parents: pd.DataFrame
+    chats_max: pd.DataFrame
+    members_max: pd.DataFrame
 
 
 # --- integer allocation --------------------------------------------------------------------
@@ -882,8 +913,174 @@ def build_region(plan: RegionPlan) -> RegionDemo:
         registry["school_id"] = pd.Series(schools["school_id"].to_numpy()[
             registry["school"].clip(lower=0)], index=registry.index).where(registry["school"] >= 0)
         registries.append(registry)
+    tasks = _tasks(plan, schools, rng)
+    earlier = None
+    if not plan.load_mode:  # every draw above is as before: the later exports do not change
+        later = members[members["snapshot_date"] == pd.Timestamp(CHATS_2024.date())]
+        chats_2024, members_2024 = _chats_before(
+            chats, registries[0], later, schools, activity, CHATS_BEFORE, "sferum",
+            np.random.default_rng([plan.seed, 2]))
+        later = members[members["snapshot_date"] == pd.Timestamp(CHATS_2025.date())]
+        chats_2025, members_2025 = _chats_before(
+            chats, registries[1], later, schools, None, CHATS_2025_BEFORE, "max",
+            np.random.default_rng([plan.seed, 4]))
+        pupils_before, parents_before = _registries_before(
+            pupil_registry, parent_registry, schools, gap, np.random.default_rng([plan.seed, 3]))
+        earlier = EarlierExports(
+            chats=chats_2024, members=members_2024,
+            tasks=_tasks_before(tasks, np.random.default_rng([plan.seed, 1])),
+            pupils=pupils_before, parents=parents_before,
+            chats_max=chats_2025, members_max=members_2025)
     return RegionDemo(
         plan=plan, schools=schools, classes=classes, activity=activity,
         chats=pd.concat(registries, ignore_index=True), members=members.drop(columns="chat"),
-        tasks=_tasks(plan, schools, rng), pupils=pupil_registry, parents=parent_registry,
+        tasks=tasks, pupils=pupil_registry, parents=parent_registry, earlier=earlier,
     )
+
+
+# --- the exports of a week earlier -----------------------------------------------------------
+
+
+def _tasks_before(tasks: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The task report of :data:`TASKS_BEFORE`: what the later report dates after it is not done
+    yet, and a few tasks done earlier were only reported later (the test week too)."""
+    day = pd.Timestamp(TASKS_BEFORE.date())
+    out = tasks.copy()
+    out["snapshot_date"] = day
+    for column in ("regulation_adopted", "regulation_posted", "parent_meeting", "auth_info"):
+        dates = pd.to_datetime(out[column])
+        unreported = rng.random(len(out)) < 0.03
+        out[column] = dates.where((dates <= day) & ~unreported)
+    out["regulation_url"] = out["regulation_url"].where(out["regulation_posted"].notna(), None)
+    school = out["school_id"].notna().to_numpy()
+    late = rng.random(len(out)) < np.where(school, 0.05, 0.15)  # the test week reported later
+    out["test_week_held"] = out["test_week_held"].astype(bool) & ~late
+    return out
+
+
+def _registries_before(pupils: pd.DataFrame, parents: pd.DataFrame, schools: pd.DataFrame,
+                       gap: np.ndarray, rng: np.random.Generator
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """«Ученики» and «Реестр родителей» of :data:`REGISTRY_BEFORE`: the same records, with
+    fewer children's accounts, parents' logins and confirmed Госуслуги accounts — most in the
+    schools that pushed hardest that week (the best-kept registries among them)."""
+    day = pd.Timestamp(REGISTRY_BEFORE.date())
+    ids = schools["school_id"].astype(str).to_numpy()
+    push = rng.beta(2.0, 4.0, len(ids)) + 0.35 * (gap <= np.quantile(gap, 0.15))
+    push = pd.Series(np.clip(push, 0, 1), index=ids)
+    earlier = pupils.copy()
+    earlier["snapshot_date"] = day
+    p = push.reindex(earlier["school_id"].astype(str).to_numpy()).fillna(0.3).to_numpy()
+    account = earlier["child_account"].to_numpy(dtype=object).copy()
+    u = rng.random(len(earlier))
+    back = u < 0.2 * p  # one step back: linked → created (under 14) or none; created → none
+    under_14 = ((day - pd.to_datetime(earlier["birth_date"])).dt.days / 365.25 < 14).to_numpy()
+    account = np.where(back & (account == "created"), "none", account)
+    account = np.where(back & (account == "linked"), np.where(under_14, "created", "none"), account)
+    earlier["child_account"] = account
+    before = parents.copy()
+    before["snapshot_date"] = day
+    first_school = before["children_schools"].str.split(",").str[0].str.strip()
+    q = push.reindex(first_school.to_numpy()).fillna(0.3).to_numpy()
+    confirmed = before["esia_confirmed"].to_numpy(dtype=bool)
+    before["esia_confirmed"] = confirmed & ~(rng.random(len(before)) < 0.2 * q)
+    no_login = rng.random(len(before)) < 0.04 * q
+    before["login"] = before["login"].where(~no_login, None)
+    return earlier, before
+
+
+def _chats_before(chats: pd.DataFrame, registry: pd.DataFrame, later: pd.DataFrame,
+                  schools: pd.DataFrame, activity: pd.DataFrame | None, at: dt.datetime,
+                  platform: str, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chat registry and member list exported at ``at`` from the next ones (``registry``,
+    and ``later``, the member list of the ``platform``'s chats with its ``chat`` index column).
+
+    Chats created later are not there, chats closed later are open; members of the Сферум chats
+    are the later ones who had joined by then (people join a chat some days after it is
+    created); a «last seen» after the export is replaced by an earlier one. In a school with a
+    staff chat, the directors and teachers seen in the seven days before the export are exactly
+    the ``activity`` snapshot's active ones of that week, as in the later export (when given).
+    """
+    stamp = np.datetime64(at, "m").astype("datetime64[ns]")
+    week = stamp - np.timedelta64(ACTIVE_DAYS, "D")
+    now = chats_at(chats, at)
+    open_target = now[(now["platform"] == platform) & now["closed"].isna()]
+    rows = later[later["chat"].isin(open_target.index)].reset_index(drop=True)
+    chat = rows["chat"].to_numpy()
+    role = rows["role"].astype(str).to_numpy()
+    kind = chats["chat_type"].to_numpy()[chat]
+    age = (np.datetime64(at.date()) - chats["created"].to_numpy()[chat].astype("datetime64[D]")
+           ).astype(int)
+    scale = pd.Series({"department": 0.1, "omsu": 1.5, "director": 0.1, "teacher": 2.0,
+                       "pupil": 4.0, "parent": 5.0})
+    delay = np.floor(rng.exponential(scale.reindex(role).to_numpy()))
+    present = delay <= age
+    present |= (role == "teacher") & np.isin(kind, ["class", "parents"])  # the class teacher's
+    lagging = schools["lagging"].to_numpy()
+    member = rows["member_id"].to_numpy(dtype=object)
+    person_school = pd.Series(chats["school"].to_numpy()[chat]).groupby(member).transform(
+        "max").to_numpy()
+    slow = np.where(person_school >= 0, lagging[np.maximum(person_school, 0)], False)
+    in_dept = np.isin(kind, ["dept_directors", "dept_omsu"])
+    joined = rng.random(len(rows)) < np.where(role == "department", 1.0,
+                                              np.where(age > 30, 0.97, np.where(slow, 0.6, 0.85)))
+    present = np.where(in_dept, joined, present)
+
+    # «last seen» per person: kept when it is before the export, else drawn again
+    first = ~pd.Series(member).duplicated().to_numpy()
+    people = rows.loc[first, ["member_id", "role", "last_seen"]].reset_index(drop=True)
+    row_person = pd.Series(np.arange(len(people)), index=member[first]).reindex(member).to_numpy()
+    seen = people["last_seen"].to_numpy(dtype="datetime64[ns]")
+    after = ~np.isnat(seen) & (seen > stamp)  # seen since: free to be active or not then
+    forced = ~np.isnat(seen) & (seen > week) & (seen <= stamp)  # seen in the week before it
+    rate = pd.Series({"department": 0.95, "omsu": 0.8, "pupil": 0.75, "parent": 0.7,
+                      "director": 0.8, "teacher": 0.8})
+    active = forced | (after & (rng.random(len(people)) < rate.reindex(
+        people["role"].astype(str).to_numpy()).to_numpy()))
+    # staff of the schools with a staff chat: exactly the activity snapshot of that week
+    if activity is None:
+        staff_chat = pd.Series(dtype="int64")
+        snapshot = pd.DataFrame()
+    else:
+        snapshot = activity[activity["snapshot_date"] == pd.Timestamp(at.date())].set_index(
+            "school_id")
+        staff_chat = pd.Series(open_target.index[open_target["chat_type"] == "staff"],
+                               index=open_target.loc[open_target["chat_type"] == "staff", "school"])
+    rows_of = rows.groupby("chat").indices
+    for school, chat_index in staff_chat.items():
+        in_chat = rows_of.get(chat_index, np.array([], dtype=np.int64))
+        figures = snapshot.loc[schools["school_id"].iat[int(school)]]
+        for who, column in (("director", "directors_active"), ("teacher", "teachers_active")):
+            mine = in_chat[role[in_chat] == who]
+            person = row_person[mine]
+            quota = int(figures[column])
+            counted = mine[forced[person] & present[mine]]
+            if len(counted) > quota:  # seen, but not in the chat yet
+                present[counted[quota:]] = False
+                quota = 0
+            else:
+                quota -= len(counted)
+            free = np.flatnonzero(after[person])
+            pick = rng.permutation(free)[:quota]
+            active[person[free]] = False
+            active[person[pick]] = True
+            present[mine[pick]] = True
+    minutes = np.where(rng.random(len(people)) < 0.35, rng.uniform(0, 240, len(people)),
+                       rng.uniform(240, (ACTIVE_DAYS * 24 - 1) * 60, len(people)))
+    old = rng.uniform((ACTIVE_DAYS + 1) * 1440, 300 * 1440, len(people))
+    drawn = stamp - np.where(active, minutes, old).astype(np.int64).astype("timedelta64[m]")
+    drawn[~active & (rng.random(len(people)) < 0.05)] = np.datetime64("NaT")
+    seen = np.where(after, drawn, seen)
+    members = rows.assign(snapshot_date=pd.Timestamp(at.date()), last_seen=seen[row_person])
+    members = members[present].reset_index(drop=True)
+
+    before = registry.loc[registry.index.isin(now.index)].copy()  # the chats that existed
+    before["closed"] = now.loc[before.index, "closed"]
+    counted = members.groupby("chat").size()
+    target = before.index.isin(open_target.index)
+    left = (before["closed"].isna() & (before["platform"] != platform)).to_numpy()
+    extra = rng.integers(0, 4, len(before)) * left  # people left the old chats that week
+    before["members"] = np.where(target, counted.reindex(before.index).fillna(0).to_numpy(),
+                                 before["members"].to_numpy() + extra).astype("int64")
+    before["snapshot_date"] = pd.Timestamp(at.date())
+    return before, members.drop(columns="chat")

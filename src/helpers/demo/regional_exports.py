@@ -9,6 +9,7 @@ from its headers on ingestion; the file names are only for people.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.demo.regional import CHATS_2024, CHATS_2025, REGISTRY_AT, TASKS_AT, RegionDemo
+from helpers.demo.regional import (
+    CHATS_2024,
+    CHATS_2025,
+    CHATS_2025_BEFORE,
+    CHATS_BEFORE,
+    REGISTRY_AT,
+    REGISTRY_BEFORE,
+    TASKS_AT,
+    TASKS_BEFORE,
+    EarlierExports,
+    RegionDemo,
+)
 from helpers.demo.writing import Sheet, write_csv, write_xlsx
 from helpers.ingestion.contract import last_seen
 from helpers.ingestion.contract.forms import (
@@ -148,35 +160,42 @@ def _labels(codes: pd.Series, labels: dict[str, str], variants: dict[str, str]) 
     return out
 
 
+CHAT_VARIANTS = {  # how each export writes some chat types and platforms
+    CHATS_2024: ({"staff": "Чат сотрудников", "dept_omsu": "департамент↔ОМСУ"},
+                 {"sferum": "Сферум", "whatsapp": "WhatsApp"}),
+    CHATS_2025: ({"parents": "родительский", "dept_directors": "Департамент - директора"},
+                 {"sferum": "Сферум (VK Мессенджер)", "max": "Сферум в MAX",
+                  "telegram": "Телеграм"}),
+}
+CHAT_COLUMNS = ["chat_id", "title", "chat_type", "school_id", "class_name", "platform", "created",
+                "closed", "members"]
+
+
+def _chat_sheet(registry: pd.DataFrame, at: dt.datetime, types: dict[str, str],
+                platforms: dict[str, str]) -> Sheet:
+    rows = pd.DataFrame({
+        "chat_id": registry["chat_id"].astype(str),
+        "title": registry["title"],
+        "chat_type": _labels(registry["chat_type"], CHAT_TYPES.labels, types),
+        "school_id": registry["school_id"],
+        "class_name": registry["class_name"].where(
+            np.arange(len(registry)) % 7 != 0,
+            registry["class_name"].str.replace(r"^(\d+)(\D)$", r'\1 "\2"', regex=True)),
+        "platform": _labels(registry["platform"], PLATFORMS.labels, platforms),
+        "created": _day(registry["created"]),
+        "closed": _day(registry["closed"]).fillna(""),
+        "members": registry["members"],
+    })
+    titles = ["Реестр чатов образовательных организаций", f"Выгружено {at:%d.%m.%Y %H:%M}"]
+    return Sheet("Чаты", _headers(CHATS, CHAT_COLUMNS), rows, titles=titles)
+
+
 def _chat_registry(demo: RegionDemo, folder: Path) -> list[Path]:
     """The 2024 registry as a workbook with dates as text, the 2025 one as a cp1251 CSV."""
     written = []
-    variants = {
-        CHATS_2024: ({"staff": "Чат сотрудников", "dept_omsu": "департамент↔ОМСУ"},
-                     {"sferum": "Сферум", "whatsapp": "WhatsApp"}),
-        CHATS_2025: ({"parents": "родительский", "dept_directors": "Департамент - директора"},
-                     {"sferum": "Сферум (VK Мессенджер)", "max": "Сферум в MAX",
-                      "telegram": "Телеграм"}),
-    }
-    columns = ["chat_id", "title", "chat_type", "school_id", "class_name", "platform", "created",
-               "closed", "members"]
-    for at, (types, platforms) in variants.items():
+    for at, (types, platforms) in CHAT_VARIANTS.items():
         registry = demo.chats[demo.chats["snapshot_date"] == pd.Timestamp(at.date())]
-        rows = pd.DataFrame({
-            "chat_id": registry["chat_id"].astype(str),
-            "title": registry["title"],
-            "chat_type": _labels(registry["chat_type"], CHAT_TYPES.labels, types),
-            "school_id": registry["school_id"],
-            "class_name": registry["class_name"].where(
-                np.arange(len(registry)) % 7 != 0,
-                registry["class_name"].str.replace(r"^(\d+)(\D)$", r'\1 "\2"', regex=True)),
-            "platform": _labels(registry["platform"], PLATFORMS.labels, platforms),
-            "created": _day(registry["created"]),
-            "closed": _day(registry["closed"]).fillna(""),
-            "members": registry["members"],
-        })
-        titles = ["Реестр чатов образовательных организаций", f"Выгружено {at:%d.%m.%Y %H:%M}"]
-        sheet = Sheet("Чаты", _headers(CHATS, columns), rows, titles=titles)
+        sheet = _chat_sheet(registry, at, types, platforms)
         if at == CHATS_2024:
             written.append(write_xlsx(folder / f"реестр_чатов_{at:%Y-%m-%d}.xlsx", [sheet]))
         else:
@@ -185,30 +204,38 @@ def _chat_registry(demo: RegionDemo, folder: Path) -> list[Path]:
     return written
 
 
-def _members(demo: RegionDemo, folder: Path) -> list[Path]:
-    members = demo.members
-    columns = ["chat_id", "member_id", "member_name", "role", "last_seen"]
-    headers = _headers(CHAT_MEMBERS, columns)
-    first = members[members["snapshot_date"] == pd.Timestamp(CHATS_2024.date())]
-    texts = [last_seen.describe(None if pd.isna(s) else s.to_pydatetime(), CHATS_2024,
-                                feminine=bool(f))
+MEMBER_COLUMNS = ["chat_id", "member_id", "member_name", "role", "last_seen"]
+
+
+def _screen_members(first: pd.DataFrame, at: dt.datetime, folder: Path) -> Path:
+    """The chat screen's export: no title, the time of the export in the file's name, «last
+    seen» as the screen words it."""
+    texts = [last_seen.describe(None if pd.isna(s) else s.to_pydatetime(), at, feminine=bool(f))
              for s, f in zip(first["last_seen"], first["female"], strict=True)]
-    rows = first[columns].assign(role=first["role"].map(ROLES.labels), last_seen=texts)
-    # the chat screen's export: no title, the time of the export in the file's name
-    written = [write_csv(folder / f"участники_чатов_{CHATS_2024:%Y-%m-%d_%H%M}.csv",
-                         Sheet("", headers, rows))]
-    second = members[members["snapshot_date"] == pd.Timestamp(CHATS_2025.date())]
+    rows = first[MEMBER_COLUMNS].assign(role=first["role"].map(ROLES.labels), last_seen=texts)
+    return write_csv(folder / f"участники_чатов_{at:%Y-%m-%d_%H%M}.csv",
+                     Sheet("", _headers(CHAT_MEMBERS, MEMBER_COLUMNS), rows))
+
+
+def _max_members(second: pd.DataFrame, at: dt.datetime, path: Path) -> Path:
+    """The MAX admin panel's export: «last seen» as a date and time, the export time above."""
+    columns = MEMBER_COLUMNS
     stamps = _day(second["last_seen"], clock=True).fillna("")
-    online = (pd.Timestamp(CHATS_2025) - second["last_seen"]) < pd.Timedelta(minutes=2)
+    online = (pd.Timestamp(at) - second["last_seen"]) < pd.Timedelta(minutes=2)
     stamps = stamps.where(~online, "в сети")
     rows = second[columns].assign(role=second["role"].map(ROLES.labels), last_seen=stamps)
-    written.append(write_csv(folder / "участники_чатов_MAX.csv",
-                             Sheet("", _headers(CHAT_MEMBERS, columns,
-                                                aliases={"last_seen": "Был(а) в сети"}), rows,
-                                   titles=[f"Участники чатов в MAX. Выгружено "
-                                           f"{CHATS_2025:%d.%m.%Y %H:%M}"]),
-                             delimiter=","))
-    return written
+    return write_csv(path, Sheet("", _headers(CHAT_MEMBERS, columns,
+                                              aliases={"last_seen": "Был(а) в сети"}), rows,
+                                 titles=[f"Участники чатов в MAX. Выгружено {at:%d.%m.%Y %H:%M}"]),
+                     delimiter=",")
+
+
+def _members(demo: RegionDemo, folder: Path) -> list[Path]:
+    members = demo.members
+    first = members[members["snapshot_date"] == pd.Timestamp(CHATS_2024.date())]
+    second = members[members["snapshot_date"] == pd.Timestamp(CHATS_2025.date())]
+    return [_screen_members(first, CHATS_2024, folder),
+            _max_members(second, CHATS_2025, folder / "участники_чатов_MAX.csv")]
 
 
 # --- tasks and the ЭЖД registries --------------------------------------------------------------
@@ -222,8 +249,7 @@ def _not_done(values: pd.Series) -> pd.Series:
     return dates
 
 
-def _tasks(demo: RegionDemo, folder: Path) -> Path:
-    tasks = demo.tasks
+def _tasks(tasks: pd.DataFrame, at: dt.datetime, folder: Path) -> Path:
     schools = tasks[tasks["school_id"].notna()]
     towns = tasks[tasks["school_id"].isna()]
     date_columns = ["regulation_adopted", "regulation_posted", "parent_meeting", "auth_info"]
@@ -238,15 +264,14 @@ def _tasks(demo: RegionDemo, folder: Path) -> Path:
     town_rows["test_week_held"] = town_rows["test_week_held"].map({True: "Да", False: "Нет"})
     town_rows["auth_info"] = _not_done(town_rows["auth_info"])
     titles = ["Мониторинг выполнения задач ОМСУ по переходу в ИКОП «Сферум»",
-              f"по состоянию на {TASKS_AT:%d.%m.%Y %H:%M}"]
-    return write_xlsx(folder / f"задачи_ОМСУ_на_{TASKS_AT:%d.%m.%Y}.xlsx", [
+              f"по состоянию на {at:%d.%m.%Y %H:%M}"]
+    return write_xlsx(folder / f"задачи_ОМСУ_на_{at:%d.%m.%Y}.xlsx", [
         Sheet("Школы", _headers(TASKS, columns, wrap=True), rows, titles=titles),
         Sheet("ОМСУ", _headers(TASKS, town_columns), town_rows, titles=titles),
     ])
 
 
-def _pupils(demo: RegionDemo, folder: Path) -> Path:
-    pupils = demo.pupils
+def _pupils(pupils: pd.DataFrame, at: dt.datetime, path: Path) -> Path:
     columns = ["pupil_id", "pupil_name", "school_id", "class_name", "birth_date", "snils",
                "child_account"]
     snils = pupils["snils"].where(np.arange(len(pupils)) % 20 != 0,
@@ -254,21 +279,20 @@ def _pupils(demo: RegionDemo, folder: Path) -> Path:
     account = _labels(pupils["child_account"], CHILD_ACCOUNT.labels, {"none": "нет"})
     rows = pupils[columns].assign(birth_date=_day(pupils["birth_date"]).fillna(""), snils=snils,
                                   child_account=account)
-    titles = ["Реестр «Ученики»", f"Выгружено {REGISTRY_AT:%d.%m.%Y %H:%M}"]
-    return write_csv(folder / "ЭЖД_Ученики.csv", Sheet("", _headers(PUPILS, columns), rows,
+    titles = ["Реестр «Ученики»", f"Выгружено {at:%d.%m.%Y %H:%M}"]
+    return write_csv(path, Sheet("", _headers(PUPILS, columns), rows,
                                                         titles=titles), encoding="cp1251")
 
 
-def _parents(demo: RegionDemo, folder: Path) -> Path:
-    parents = demo.parents
+def _parents(parents: pd.DataFrame, at: dt.datetime, path: Path) -> Path:
     columns = ["parent_id", "parent_name", "snils", "login", "children_names", "children",
                "children_schools", "esia_confirmed"]
     headers = _headers(PARENTS, columns, aliases={"parent_name": "Ф.И.О. родителя",
                                                   "children_names": "Дети"})
     rows = parents[columns].assign(esia_confirmed=parents["esia_confirmed"].map(
         {True: "да", False: "нет"}))
-    titles = ["Реестр родителей", f"Выгружено {REGISTRY_AT:%d.%m.%Y %H:%M}"]
-    return write_csv(folder / "ЭЖД_Реестр_родителей.csv", Sheet("", headers, rows, titles=titles),
+    titles = ["Реестр родителей", f"Выгружено {at:%d.%m.%Y %H:%M}"]
+    return write_csv(path, Sheet("", headers, rows, titles=titles),
                      delimiter=",")
 
 
@@ -277,8 +301,32 @@ def write_region(demo: RegionDemo, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [
         _registry(demo, folder), *_activity(demo, folder), *_chat_registry(demo, folder),
-        *_members(demo, folder), _tasks(demo, folder), _pupils(demo, folder),
-        _parents(demo, folder),
+        *_members(demo, folder), _tasks(demo.tasks, TASKS_AT, folder),
+        _pupils(demo.pupils, REGISTRY_AT, folder / "ЭЖД_Ученики.csv"),
+        _parents(demo.parents, REGISTRY_AT, folder / "ЭЖД_Реестр_родителей.csv"),
+        *(_earlier(demo.earlier, folder) if demo.earlier is not None else []),
+    ]
+
+
+def _earlier(earlier: EarlierExports, folder: Path) -> list[Path]:
+    """The exports of a week before, in the same forms, their dates in the title and the name
+    (an analyst keeps both weeks in the folder)."""
+    types, platforms = CHAT_VARIANTS[CHATS_2024]
+    registry = _chat_sheet(earlier.chats, CHATS_BEFORE, types, platforms)
+    types, platforms = CHAT_VARIANTS[CHATS_2025]
+    registry_max = _chat_sheet(earlier.chats_max, CHATS_2025_BEFORE, types, platforms)
+    return [
+        write_xlsx(folder / f"реестр_чатов_{CHATS_BEFORE:%Y-%m-%d}.xlsx", [registry]),
+        _screen_members(earlier.members, CHATS_BEFORE, folder),
+        write_csv(folder / f"реестр_чатов_{CHATS_2025_BEFORE:%Y-%m-%d}.csv", registry_max,
+                  encoding="cp1251"),
+        _max_members(earlier.members_max, CHATS_2025_BEFORE,
+                     folder / f"участники_чатов_MAX_{CHATS_2025_BEFORE:%d.%m.%Y}.csv"),
+        _tasks(earlier.tasks, TASKS_BEFORE, folder),
+        _pupils(earlier.pupils, REGISTRY_BEFORE,
+                folder / f"ЭЖД_Ученики_{REGISTRY_BEFORE:%d.%m.%Y}.csv"),
+        _parents(earlier.parents, REGISTRY_BEFORE,
+                 folder / f"ЭЖД_Реестр_родителей_{REGISTRY_BEFORE:%d.%m.%Y}.csv"),
     ]
 
 

@@ -270,7 +270,8 @@ def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
     })
     out = out.astype({"region_code": columnar.STRING, "parent_id": columnar.STRING,
                       "pupil_id": columnar.STRING, "school_id": columnar.STRING})
-    return out.drop_duplicates(["parent_id", "pupil_id"]).reset_index(drop=True)
+    # one link per parent and child in each registry export (the table's key has the date)
+    return out.drop_duplicates(["snapshot_date", "parent_id", "pupil_id"]).reset_index(drop=True)
 
 
 def region_tables(data: RegionData, pseudonyms: Pseudonymizer

@@ -133,7 +133,7 @@ _HEADING_ID = re.compile(r'(<h[1-6][^>]*\bid=")([^"]+)(")')
 
 
 def ascii_heading_ids(page: str) -> str:
-    """Headings get short ASCII ids (``section-1``…) and links follow them.
+    """Headings with non-ASCII ids get short ASCII ones (``section-1``…) and links follow them.
 
     nbconvert makes ids from the heading text; Cyrillic ones become percent-encoded PDF
     destination names longer than the PDF specification allows (poppler warns on every file).
@@ -141,6 +141,8 @@ def ascii_heading_ids(page: str) -> str:
     renamed: dict[str, str] = {}
 
     def rename(match: re.Match[str]) -> str:
+        if match[2].isascii():  # an id a notebook chose (``region-card``) stays as it is
+            return match[0]
         new = renamed.setdefault(match[2], f"section-{len(renamed) + 1}")
         return f"{match[1]}{new}{match[3]}"
 
