@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (OOXML boilerplate: one namespace or relationship per line)
 """The hostile corpus: exports built to break a reader, generated here (no committed binaries).
 
 Each entry is a file name and a function writing it; ``build(folder)`` writes them all.

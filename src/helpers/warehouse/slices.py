@@ -90,7 +90,8 @@ def read(reads: Reads, region_code: str = "", warehouse_path: Path | None = None
         present = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         for table in reads:
             if table.table in present:
-                available = [row[0] for row in con.execute(f"DESCRIBE {store.identifier(table.table)}").fetchall()]
+                described = con.execute(f"DESCRIBE {store.identifier(table.table)}").fetchall()
+                available = [row[0] for row in described]
                 query, parameters = _query(table, available, region_code)
                 frames[table.table] = con.execute(query, parameters).df()
             elif table.optional:

@@ -298,7 +298,7 @@ class TooWide(ValueError):
 
 
 def _bounded_rows(reader: Iterator[list[str]]) -> list[list[str]]:
-    rows = []
+    rows: list[list[str]] = []
     for row in reader:
         if len(row) > LIMITS.columns:
             raise TooWide(len(rows) + 1, len(row))
