@@ -101,3 +101,15 @@ def test_a_warehouse_built_with_another_key_is_not_silently_rebuilt(
     monkeypatch.setenv("SFERUM_NEW_KEY", "1")  # the change is meant
     assert ingest.main([]) == 0
     assert store.key_id(tmp_path / "w.duckdb") == privacy.key_fingerprint(privacy.secret(env_file))
+
+
+def test_every_problem_of_a_file_in_one_run(tmp_path: Path) -> None:
+    tables = copy.deepcopy(TABLES)
+    pupils = tables["pupils.csv"]["rows"]
+    pupils[0][4] = BIRTH  # a cell error (parsing)…
+    pupils[2][0] = pupils[1][0]  # …and a repeated key (validation), in the same file
+    folder = write_region(tmp_path / "regions" / "35", tables)
+    data = load_region(folder, "35", load_municipalities(), today=TODAY, base=tmp_path)
+    rules = [p.rule for p in data.problems if p.severity == "error"]
+    assert any("ожидается дата" in r for r in rules), rules
+    assert any("повтор ключа" in r for r in rules), rules
