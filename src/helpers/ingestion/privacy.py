@@ -35,7 +35,7 @@ from helpers.ingestion.contract import snils
 from helpers.ingestion.contract.columnar import arrow_strings, encode
 from helpers.ingestion.contract.forms import Form
 
-SECRET_VARIABLE = "SFERUM_SECRET"
+SECRET_VARIABLE = "SFERUM_SECRET"  # noqa: S105 -- the variable's name, not a secret
 ENV_FILE = PROJECT_ROOT / ".env"
 DIGEST_BYTES = 10
 
