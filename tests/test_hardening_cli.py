@@ -19,7 +19,8 @@ PARAMS = PROJECT_ROOT / "params"
 def batch(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "WAREHOUSE": str(tmp_path / "none.duckdb"),
                    "OUTPUT_DIR": str(tmp_path / "out"), **env}
-    for name in ("DEBUG", "PERIOD", "KIND", "TERRITORY", "BATCH", "REGION", "JOBS", "TIMEOUT"):
+    for name in ("DEBUG", "PERIOD", "KIND", "TERRITORY", "BATCH", "REGION", "JOBS", "TIMEOUT",
+                 "CHROMIUM", "EXECUTOR"):
         if name not in env:
             environment.pop(name, None)
     return subprocess.run([sys.executable, "-m", "helpers.batch", *args], env=environment,
@@ -40,6 +41,7 @@ def one_line_exit_2(result: subprocess.CompletedProcess[str], *words: str) -> No
     ({"JOBS": "abc"}, ["JOBS"]), ({"JOBS": "0"}, ["JOBS"]), ({"TIMEOUT": "abc"}, ["TIMEOUT"]),
     ({"TIMEOUT": "-5"}, ["TIMEOUT"]), ({"BATCH": "../../etc/x"}, ["../../etc/x"]),
     ({"BATCH": "/etc/passwd"}, ["/etc/passwd"]), ({"EXECUTOR": "nope"}, ["EXECUTOR"]),
+    ({"CHROMIUM": "/nonexistent/chromium"}, ["CHROMIUM=/nonexistent/chromium"]),
 ])
 def test_bad_settings_are_one_line_and_exit_2(tmp_path: Path, env: dict[str, str],
                                               words: list[str]) -> None:
