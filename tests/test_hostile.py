@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile.corpus import CORPUS, build
+from hostile.corpus import CORPUS, build, ods_with_trailing_empty_runs
 
 from helpers.demo.federal import build_federal_history, write_federal_exports
 from helpers.ingestion.contract import reading
@@ -90,6 +90,9 @@ def test_good_exports_are_still_read(tmp_path: Path) -> None:
     write_federal_exports(build_federal_history(), tmp_path)
     for path in sorted(tmp_path.iterdir()):
         assert read_tables(path)[0].cells.shape[0] > 5
+    ods = tmp_path / "libreoffice.ods"
+    ods_with_trailing_empty_runs(ods)  # empty runs to XFD1048576 are not a bomb
+    assert read_tables(ods)[0].cells.shape[0] == 3
 
 
 def test_the_corpus_is_generated_not_committed() -> None:
