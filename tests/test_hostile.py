@@ -34,14 +34,15 @@ def _ingest(project: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, timeout=600)
 
 
-# ``python -m helpers.ingestion`` that reports its own peak memory (and its children's) last
+# ``python -m helpers.ingestion`` that reports its own peak memory last: VmHWM of this process
+# image (ru_maxrss would carry the pytest parent's peak across fork and exec)
 MEASURED = """
-import resource, runpy, sys
+import re, runpy, sys
 try:
     runpy.run_module("helpers.ingestion", run_name="__main__")
 finally:
-    peak = max(resource.getrusage(who).ru_maxrss
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    with open("/proc/self/status") as status:
+        peak = int(re.search(r"VmHWM:\\s+(\\d+)", status.read())[1])
     sys.stderr.write(f"PEAK_RSS_KB {peak}\\n")
 """
 
