@@ -39,7 +39,7 @@ CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
 .PHONY: help setup browser data validate ingest briefings briefing pack schedule schedule-status \
-        schedule-export deliver bench test test-all lint lab clean
+        schedule-export deliver bench test test-all lint audit lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -125,6 +125,9 @@ bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests tools notebooks
 	$(VENV)/bin/mypy src/helpers
+
+audit: $(STAMP) ## Security: pip-audit of the pinned packages (skipped offline), ruff's S rules, the hostile corpus
+	$(PY) tools/audit.py
 
 # Root (as the README's set-up assumes on a fresh machine) needs --allow-root; nobody else does.
 LAB_PORT ?= 8888

@@ -226,3 +226,37 @@ def test_the_same_batch_runs_on_a_dask_cluster(tmp_path: Path) -> None:
     entries = {e["territory"]: e for e in catalog.load_manifest(output)}
     assert (output / entries["35"]["outputs"]["pdf"]).exists()
     assert "сбой на территории 77" in entries["77"]["error"]
+
+
+def test_a_full_disk_while_writing_the_catalog_still_logs_the_run(
+        setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from helpers.batch import run as run_module
+
+    jobs = _jobs(setup[2])
+    _run(setup, jobs)
+    index = (setup[0] / "output" / "index.html").read_bytes()
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run_module.catalog, "record_many", full_disk)
+    with pytest.raises(run_module.CatalogNotWritten, match="не обновлён"):
+        _run(setup, jobs, force=True)
+    lines = (setup[0] / "output" / "runs.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[-1])["rendered"] == 3
+    assert (setup[0] / "output" / "index.html").read_bytes() == index  # the last good catalog
+
+
+def test_a_truncated_failed_notebook_is_not_kept(tmp_path: Path) -> None:
+    from helpers.render import pipeline
+
+    executed = tmp_path / ".x.abcdefgh.sferum-tmp.ipynb"
+    executed.write_text('{"cells": [{"source": "cut sh', encoding="utf-8")
+
+    class Run:
+        executed_dir, kind, territory = tmp_path / "_executed", "probe", "35"
+
+    assert pipeline._keep_failed_notebook(executed, Run()) == {}  # type: ignore[arg-type]
+    assert not executed.exists() and not (tmp_path / "_executed").exists()

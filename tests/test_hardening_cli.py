@@ -3,11 +3,14 @@ never in a traceback, a shell command run, or a file read from outside ``params/
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -16,17 +19,53 @@ from helpers.config import PROJECT_ROOT
 PARAMS = PROJECT_ROOT / "params"
 
 
-def batch(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+CLEARED = ("DEBUG", "PERIOD", "KIND", "TERRITORY", "BATCH", "REGION", "JOBS", "TIMEOUT", "CHROMIUM",
+           "EXECUTOR")
+
+
+class Ran:
+    def __init__(self, returncode: int, stderr: str):
+        self.returncode, self.stderr = returncode, stderr
+
+
+def batch(tmp_path: Path, *args: str, **env: str) -> Ran:
+    """``python -m helpers.batch`` as its entry point runs it (in this process: faster)."""
+    from helpers import cli
+    from helpers.batch import __main__ as entry
+    from helpers.batch import plan
+
+    saved = dict(os.environ)
+    os.environ.update({"WAREHOUSE": str(tmp_path / "none.duckdb"),
+                       "OUTPUT_DIR": str(tmp_path / "out"), **env})
+    for name in CLEARED:
+        if name not in env:
+            os.environ.pop(name, None)
+    params = Path(env.get("PARAMS_DIR", PARAMS))
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr), \
+                mock.patch.object(plan, "BATCHES_DIR", params / "batches"):
+            try:
+                code = cli.run(lambda: entry.main(list(args)))
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return Ran(code, stderr.getvalue())
+
+
+def run_entry_point(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "WAREHOUSE": str(tmp_path / "none.duckdb"),
                    "OUTPUT_DIR": str(tmp_path / "out"), **env}
-    for name in ("DEBUG", "PERIOD", "KIND", "TERRITORY", "BATCH", "REGION", "JOBS", "TIMEOUT"):
+    for name in CLEARED:
         if name not in env:
             environment.pop(name, None)
     return subprocess.run([sys.executable, "-m", "helpers.batch", *args], env=environment,
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
 
 
-def one_line_exit_2(result: subprocess.CompletedProcess[str], *words: str) -> None:
+def one_line_exit_2(result: Ran | subprocess.CompletedProcess[str], *words: str) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines()
@@ -40,6 +79,7 @@ def one_line_exit_2(result: subprocess.CompletedProcess[str], *words: str) -> No
     ({"JOBS": "abc"}, ["JOBS"]), ({"JOBS": "0"}, ["JOBS"]), ({"TIMEOUT": "abc"}, ["TIMEOUT"]),
     ({"TIMEOUT": "-5"}, ["TIMEOUT"]), ({"BATCH": "../../etc/x"}, ["../../etc/x"]),
     ({"BATCH": "/etc/passwd"}, ["/etc/passwd"]), ({"EXECUTOR": "nope"}, ["EXECUTOR"]),
+    ({"CHROMIUM": "/nonexistent/chromium"}, ["CHROMIUM=/nonexistent/chromium"]),
 ])
 def test_bad_settings_are_one_line_and_exit_2(tmp_path: Path, env: dict[str, str],
                                               words: list[str]) -> None:
@@ -74,11 +114,12 @@ def test_a_truncated_warehouse_is_one_line(tmp_path: Path, content: bytes, perio
     one_line_exit_2(result, "make ingest")
 
 
-def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+def test_the_entry_point_is_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     warehouse.write_bytes(b"garbage" * 100)
-    result = batch(tmp_path, "--kind", "regional_ranking", "--territory", "RU",
-                   WAREHOUSE=str(warehouse), DEBUG="1")
+    args = ("--kind", "regional_ranking", "--territory", "RU")
+    one_line_exit_2(run_entry_point(tmp_path, *args, WAREHOUSE=str(warehouse)), "make ingest")
+    result = run_entry_point(tmp_path, *args, WAREHOUSE=str(warehouse), DEBUG="1")
     assert result.returncode != 0 and "Traceback" in result.stderr
 
 

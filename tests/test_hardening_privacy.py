@@ -69,3 +69,47 @@ def test_the_ingestion_log_is_owner_only_and_masked(tmp_path: Path,
     assert "Дата рождения" in text and BIRTH not in text and PUPIL not in text
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+
+
+def test_a_warehouse_built_with_another_key_is_not_silently_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers.ingestion import privacy
+    from helpers.warehouse import store
+
+    write_federal_exports(build_federal_history(), tmp_path / "data" / "federal")
+    env_file = tmp_path / ".env"
+    monkeypatch.setattr(privacy, "ENV_FILE", env_file)
+    monkeypatch.setattr(ingest, "secret", lambda: privacy.secret(env_file))
+    monkeypatch.delenv("SFERUM_SECRET", raising=False)
+    monkeypatch.delenv("SFERUM_NEW_KEY", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))
+    assert ingest.main([]) == 0
+    assert "новый ключ" in capsys.readouterr().err
+    stored = store.key_id(tmp_path / "w.duckdb")
+    assert stored == privacy.key_fingerprint(privacy.secret(env_file))
+    before = (tmp_path / "w.duckdb").read_bytes()
+
+    env_file.unlink()  # the analyst deletes .env: a new key would change every pseudonym
+    assert ingest.main([]) == 2
+    err = capsys.readouterr().err
+    assert "другим ключом" in err and "SFERUM_NEW_KEY=1" in err and stored in err
+    assert (tmp_path / "w.duckdb").read_bytes() == before
+    assert ingest.main([]) == 2  # the new key now in .env changes nothing: still refused
+
+    monkeypatch.setenv("SFERUM_NEW_KEY", "1")  # the change is meant
+    assert ingest.main([]) == 0
+    assert store.key_id(tmp_path / "w.duckdb") == privacy.key_fingerprint(privacy.secret(env_file))
+
+
+def test_every_problem_of_a_file_in_one_run(tmp_path: Path) -> None:
+    tables = copy.deepcopy(TABLES)
+    pupils = tables["pupils.csv"]["rows"]
+    pupils[0][4] = BIRTH  # a cell error (parsing)…
+    pupils[2][0] = pupils[1][0]  # …and a repeated key (validation), in the same file
+    folder = write_region(tmp_path / "regions" / "35", tables)
+    data = load_region(folder, "35", load_municipalities(), today=TODAY, base=tmp_path)
+    rules = [p.rule for p in data.problems if p.severity == "error"]
+    assert any("ожидается дата" in r for r in rules), rules
+    assert any("повтор ключа" in r for r in rules), rules

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (OOXML boilerplate: one namespace or relationship per line)
 """The hostile corpus: exports built to break a reader, generated here (no committed binaries).
 
 Each entry is a file name and a function writing it; ``build(folder)`` writes them all.
@@ -137,6 +138,36 @@ def truncated_xlsx(path: Path) -> None:
         f'<row r="{r}">{_cell(f"A{r}", "x" * 50)}</row>' for r in range(1, 2000))
         + "</sheetData></worksheet>")
     path.write_bytes(path.read_bytes()[:3000])
+
+
+def _ods(path: Path, table: str) -> None:
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Свод">{table}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml",
+                         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                         '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                         '"application/vnd.oasis.opendocument.spreadsheet"/>'
+                         '<manifest:file-entry manifest:full-path="content.xml" '
+                         'manifest:media-type="text/xml"/></manifest:manifest>')
+
+
+def ods_with_trailing_empty_runs(path: Path) -> None:
+    """Not hostile: what LibreOffice writes — a few values, then empty runs to the sheet's end."""
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    rows = "".join(f"<table:table-row>{cell.format('a')}{cell.format(n)}"
+                   '<table:table-cell table:number-columns-repeated="16382"/></table:table-row>'
+                   for n in range(3))
+    _ods(path, rows + '<table:table-row table:number-rows-repeated="1048573">'
+         '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>')
 
 
 def ods_repeat_bomb(path: Path) -> None:

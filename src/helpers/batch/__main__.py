@@ -87,6 +87,13 @@ def _timeout(text: str) -> float:
     return value
 
 
+def _check_chromium(configured: str) -> None:
+    """``CHROMIUM``, when set, must be an executable file (checked before any kernel starts)."""
+    if configured and not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+        raise PlanError([f"CHROMIUM={configured}: такого исполняемого файла нет; укажите путь к "
+                         f"Chromium или уберите CHROMIUM / CHROMIUM is not an executable file"])
+
+
 def _executor_factory(args: argparse.Namespace, output_dir: Path):  # noqa: ANN202
     def make() -> Executor:
         if args.executor == "dask":
@@ -113,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             name = args.batch + (f" (регион {args.region})" if args.region else "")
         if config.period:
             check_period(config.period, store.snapshot_range(config.warehouse))
+        _check_chromium(os.environ.get("CHROMIUM", "").strip())
     except (PlanError, ValueError) as exc:
         sys.stderr.write(f"План не составлен:\n{exc}\n")
         return EXIT_PLAN

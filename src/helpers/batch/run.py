@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -220,11 +221,26 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
             progress.close()
             if executor is not None:
                 executor.shutdown()
+            unrecorded: OSError | None = None
             if pending:
-                catalog.record_many(output_dir, pending)
+                try:
+                    catalog.record_many(output_dir, pending)
+                except OSError as exc:  # a full disk: the run is still logged, then reported
+                    unrecorded = exc
             summary.elapsed_s = round(time.monotonic() - clock, 2)
             _log_run(output_dir, summary)
+            if unrecorded is not None:
+                raise CatalogNotWritten(output_dir, unrecorded) from unrecorded
     return summary
+
+
+class CatalogNotWritten(OSError):
+    """The catalog could not be rewritten (a full disk): the previous one stays in force."""
+
+    def __init__(self, output_dir: Path, cause: OSError):
+        super().__init__(f"каталог {output_dir / 'index.html'} не обновлён ({cause.strerror or cause}); "
+                         f"прежний каталог и справки на месте, освободите место и повторите "
+                         f"запуск / catalog not written")
 
 
 def _count(summary: Summary, outcome: Outcome) -> None:
@@ -236,6 +252,15 @@ def _count(summary: Summary, outcome: Outcome) -> None:
 
 
 def _log_run(output_dir: Path, summary: Summary) -> None:
+    """Append the run to ``runs.jsonl`` in one write (a full disk loses the line, not the log)."""
     record = {**asdict(summary), "finished_at": render_moment().isoformat()}
-    with (output_dir / RUNS_LOG).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(record, ensure_ascii=False) + "\n")
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        descriptor = os.open(output_dir / RUNS_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line)
+        finally:
+            os.close(descriptor)
+    except OSError as exc:
+        sys.stderr.write(f"ПРЕДУПРЕЖДЕНИЕ: запуск не записан в {output_dir / RUNS_LOG} "
+                         f"({exc.strerror or exc}) / run not logged\n")

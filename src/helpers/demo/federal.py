@@ -544,7 +544,7 @@ def _write_xlsx(path: Path, title: list[str], header: list[object], rows: list[l
                 style: ExportStyle) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    assert sheet is not None
+    assert sheet is not None  # noqa: S101 -- narrows a type for mypy
     sheet.title = style.sheet
     for line in title:
         sheet.append([line])

@@ -32,7 +32,7 @@ from helpers.ingestion.contract.forms import FEDERAL
 from helpers.ingestion.contract.loading import FILE_COLUMN, Loaded, load_folder
 from helpers.ingestion.contract.problems import Problem
 from helpers.ingestion.contract.validation import Context
-from helpers.ingestion.privacy import Pseudonymizer, secret
+from helpers.ingestion.privacy import SECRET_VARIABLE, Pseudonymizer, key_fingerprint, secret
 from helpers.vocabulary import fmt_int
 from helpers.warehouse import store
 from helpers.warehouse.reference import load_municipalities, load_regions
@@ -166,15 +166,44 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) 
         if key is not None:
             yield store.SOURCES_TABLE, sources_table(files, rows)
 
+    if key is not None:
+        changed = key_change(config, key)
+        if changed:
+            result.problems.append(changed)
+            return result
     try:
         if key is not None:
-            store.rebuild(config.warehouse, tables(), keys=KEYS)
+            store.rebuild(config.warehouse, tables(), keys=KEYS, key_id=key_fingerprint(key))
         else:
             for _ in tables():
                 pass
     except _Invalid:
         pass
     return result
+
+
+NEW_KEY_VARIABLE = "SFERUM_NEW_KEY"
+
+
+def key_change(config: Settings, key: bytes) -> Problem | None:
+    """A problem when the warehouse was built with another pseudonymisation key: every
+    pseudonym would change without anyone noticing (``.env`` deleted or replaced)."""
+    if os.environ.get(NEW_KEY_VARIABLE, "").strip() == "1" or not config.warehouse.exists():
+        return None
+    try:
+        stored = store.key_id(config.warehouse)
+    except (store.WarehouseUnreadable, store.WarehouseMissing):
+        return None  # an unreadable warehouse is simply rebuilt
+    current = key_fingerprint(key)
+    if stored is None or stored == current:
+        return None
+    return Problem(
+        file=str(config.warehouse),
+        rule=(f"хранилище собрано с другим ключом псевдонимизации (отпечаток {stored}, сейчас "
+              f"{current}): файл .env удалён или заменён? С новым ключом псевдонимы всех людей "
+              f"изменятся. Верните прежний {SECRET_VARIABLE} в .env или окружение; если прежний "
+              f"ключ утерян и смена осознанна — запустите с {NEW_KEY_VARIABLE}=1 / the warehouse "
+              f"was built with another pseudonymisation key"))
 
 
 def summary(result: IngestResult) -> str:

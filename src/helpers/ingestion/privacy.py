@@ -10,8 +10,10 @@ Pseudonyms are keyed hashes (BLAKE2b with a 256-bit key, 80-bit output as 20 hex
 same person gets the same pseudonym in every table and every run, so pupils join their parents,
 but without the key nobody can go back from a pseudonym to the id, nor test a guessed id. The
 key is ``SFERUM_SECRET`` from the environment or from ``.env`` in the project root; on the
-first run without one a random key is generated and written to ``.env`` (git-ignored). Losing
-the key only changes the pseudonyms of the next warehouse build.
+first run without one a random key is generated and written to ``.env`` (git-ignored), and a
+warning says so. The warehouse keeps the key's fingerprint (:func:`key_fingerprint`): an
+ingestion with another key (``.env`` deleted or replaced) is refused with a message saying what
+happened and what to do, unless ``SFERUM_NEW_KEY=1`` says the change is meant.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +35,7 @@ from helpers.ingestion.contract import snils
 from helpers.ingestion.contract.columnar import arrow_strings, encode
 from helpers.ingestion.contract.forms import Form
 
-SECRET_VARIABLE = "SFERUM_SECRET"
+SECRET_VARIABLE = "SFERUM_SECRET"  # noqa: S105 -- the variable's name, not a secret
 ENV_FILE = PROJECT_ROOT / ".env"
 DIGEST_BYTES = 10
 
@@ -54,7 +57,16 @@ def secret(env_file: Path = ENV_FILE) -> bytes:
                          f"{SECRET_VARIABLE}={value}\n")
         if new:
             env_file.chmod(0o600)
+        sys.stderr.write(f"ПРЕДУПРЕЖДЕНИЕ: создан новый ключ псевдонимизации {SECRET_VARIABLE} "
+                         f"в {env_file} (храните его: с другим ключом псевдонимы людей будут "
+                         f"другими) / a new pseudonymisation key was written\n")
     return value.encode("utf-8")
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public fingerprint of the key (kept with the warehouse, printed in messages):
+    it tells two keys apart and says nothing about the key itself."""
+    return hashlib.blake2b(key, digest_size=8, person=b"sferum-key-id").hexdigest()
 
 
 class Pseudonymizer:

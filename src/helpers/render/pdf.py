@@ -248,7 +248,7 @@ class PdfPrinter:
         """The browser, relaunched if it crashed during an earlier document."""
         if self._browser is None or not self._browser.is_connected():
             self._launch()
-        assert self._browser is not None
+        assert self._browser is not None  # noqa: S101 -- narrows a type for mypy
         return self._browser
 
     def render(self, html_path: Path, *, running_title: str) -> bytes:

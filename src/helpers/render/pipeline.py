@@ -10,6 +10,7 @@ its message, and the failed executed notebook is kept as ``…_failed.ipynb``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -178,8 +179,14 @@ def _publish_outputs(
 
 
 def _keep_failed_notebook(executed: Path, run: _Run) -> dict[str, Path]:
-    """Publish what papermill wrote of a failed run (with the traceback) for debugging."""
+    """Publish what papermill wrote of a failed run (with the traceback) for debugging — only a
+    complete notebook: one cut short (a full disk, a killed kernel mid-write) is dropped."""
     if not executed.exists() or not executed.stat().st_size:
+        return {}
+    try:
+        json.loads(executed.read_bytes())
+    except (ValueError, OSError):
+        executed.unlink(missing_ok=True)
         return {}
     failed = run.executed_dir / f"{briefing_stem(run.kind, run.territory, None)}_failed.ipynb"
     move_into_place(executed, failed)

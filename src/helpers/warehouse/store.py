@@ -94,14 +94,16 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]]) -> None:
+def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
+            key_id: str = "") -> None:
     """Write ``tables`` into a new database file and rename it over ``path`` in one step.
 
     ``tables`` maps names to frames, or yields ``(name, frame)`` chunks: the first chunk of a
     name creates the table, later ones are appended, so a large ingestion never holds every
     table in memory. Each chunk is written in key order and the key becomes the primary key
     (see :func:`_enforce_key`). If the chunks raise (say, an export turned out invalid) or a
-    key repeats, nothing replaces ``path``.
+    key repeats, nothing replaces ``path``. ``key_id``, the fingerprint of the pseudonymisation
+    key, is kept in the file with the data (see :func:`key_id`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -117,14 +119,16 @@ def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]]) -> 
                 identifiers(frame.columns)
                 order = identifiers(keys.get(name, ())) or "ALL"
                 if name in created:
-                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming ORDER BY {order}")
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming ORDER BY {order}")  # noqa: S608 -- identifiers checked (store.identifier), values bound
                 else:
-                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming ORDER BY {order}")
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming ORDER BY {order}")  # noqa: S608 -- identifiers checked (store.identifier), values bound
                     created.append(name)
                 con.unregister("incoming")
             for name in created:
                 if keys.get(name):
                     _enforce_key(con, name, keys[name])
+            if key_id and SOURCES_TABLE in created:
+                con.execute(f"COMMENT ON TABLE {SOURCES_TABLE} IS '{KEY_ID_PREFIX}{_key_id(key_id)}'")
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -145,11 +149,11 @@ def _enforce_key(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...
     key is checked by a query instead: an index on tens of millions of text keys would take
     gigabytes of memory and minutes, for a uniqueness validation has already ensured."""
     table, columns = identifier(table), identifiers(key)
-    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
+    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)  # noqa: S608 -- identifiers checked (store.identifier), values bound
     if rows <= PRIMARY_KEY_MAX_ROWS:
         con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({columns})")
         return
-    (repeated,) = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {columns} "
+    (repeated,) = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {columns} "  # noqa: S608 -- identifiers checked (store.identifier), values bound
                               f"HAVING count(*) > 1)").fetchone() or (0,)
     if repeated:
         raise DuplicateKey(f"{table}: {repeated} repeated keys ({columns})")
@@ -166,7 +170,7 @@ def frame_hash(frame: pd.DataFrame) -> str:
 def read_table(path: Path, name: str) -> pd.DataFrame:
     """A whole warehouse table."""
     with connect(path) as con:
-        return con.execute(f"SELECT * FROM {identifier(name)}").df()
+        return con.execute(f"SELECT * FROM {identifier(name)}").df()  # noqa: S608 -- identifiers checked (store.identifier), values bound
 
 
 def snapshot_range(path: Path) -> tuple[dt.date, dt.date] | None:
@@ -178,13 +182,33 @@ def snapshot_range(path: Path) -> tuple[dt.date, dt.date] | None:
             return None
         first, last = con.execute(
             f"SELECT min(snapshot_date), max(snapshot_date) FROM {FEDERAL_TABLE}").fetchone() \
-            or (None, None)
+            or (None, None)  # noqa: S608 -- identifiers checked (store.identifier), values bound
     return (first, last) if first is not None and last is not None else None
+
+
+KEY_ID_PREFIX = "pseudonym-key:"
+_KEY_ID = re.compile(r"[0-9a-f]{8,64}")
+
+
+def _key_id(value: str) -> str:
+    if not _KEY_ID.fullmatch(value):
+        raise ValueError(f"not a key fingerprint: {value!r}")
+    return value
+
+
+def key_id(path: Path) -> str | None:
+    """The fingerprint of the key the warehouse's pseudonyms were made with (kept as the comment
+    of ``source_files``); ``None`` for a warehouse built before it was kept."""
+    with connect(path) as con:
+        row = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ?",
+                          [SOURCES_TABLE]).fetchone()
+    comment = str(row[0] or "") if row else ""
+    return comment.removeprefix(KEY_ID_PREFIX) if comment.startswith(KEY_ID_PREFIX) else None
 
 
 def read_federal(path: Path) -> pd.DataFrame:
     """Every federal snapshot row, with ``snapshot_date`` as a date-time column."""
     with connect(path) as con:
         return con.execute(
-            f"SELECT * FROM {FEDERAL_TABLE} ORDER BY snapshot_date, region_code"
+            f"SELECT * FROM {FEDERAL_TABLE} ORDER BY snapshot_date, region_code"  # noqa: S608 -- identifiers checked (store.identifier), values bound
         ).df()

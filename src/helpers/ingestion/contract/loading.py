@@ -160,6 +160,8 @@ def validate_form(tables: list[ParsedTable], form: Form, context: Context) -> Lo
             if not valid.empty:
                 frames.append(valid.assign(**{FILE_COLUMN: parsed.file,
                                               SHEET_COLUMN: parsed.table.sheet}))
+        elif not parsed.frame.empty:
+            _validate_other_rows(parsed, context)
         parsed.close()
         loaded.problems.extend(parsed.problems)
         parsed.frame = pd.DataFrame()  # the valid rows live on in ``frames``
@@ -167,6 +169,21 @@ def validate_form(tables: list[ParsedTable], form: Form, context: Context) -> Lo
         loaded.frame = pd.concat(frames, ignore_index=True)
         loaded.problems.extend(_duplicates_across_files(loaded.frame, form))
     return loaded
+
+
+def _validate_other_rows(parsed: ParsedTable, context: Context) -> None:
+    """Cell errors found while parsing: the rows without one are still validated (keys, rules
+    across columns, references), so that every problem of a file is reported in one run, not
+    in rounds. A sheet with a problem of its own (a missing column, no snapshot date) is not."""
+    failed = {p.row for p in parsed.problems if p.severity == "error"}
+    if None in failed:
+        return
+    whole = parsed.frame
+    parsed.frame = whole[~whole[ROW_COLUMN].isin(failed)]
+    try:
+        validate_table(parsed, context)
+    finally:
+        parsed.frame = whole
 
 
 def load_file(path: Path, form: Form, context: Context) -> tuple[pd.DataFrame, list[Problem]]:

@@ -55,7 +55,7 @@ class Limits:
 
 LIMITS = Limits()
 csv.field_size_limit(LIMITS.cell_chars)
-ZIPPED_SUFFIXES = (".xlsx", ".xlsm")
+ZIPPED_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 _CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,4})([0-9]{1,8})\"")
 SCAN_CHUNK = 1 << 22
 
@@ -143,11 +143,12 @@ def read_bytes(path: Path, label: str) -> bytes:
 
 
 def check_workbook_archive(path: Path, label: str) -> None:
-    """Refuse an ``.xlsx`` whose parts inflate beyond :attr:`Limits.unzipped_bytes` (zip bomb)
-    or whose sheet spans more than :attr:`Limits.sheet_cells` cells — before calamine reads it.
+    """Refuse a workbook (``.xlsx``, ``.xlsm``, ``.ods``) whose parts inflate beyond
+    :attr:`Limits.unzipped_bytes` (zip bomb) or whose sheet spans more than
+    :attr:`Limits.sheet_cells` cells — before calamine reads it.
 
     The declared sizes are checked first (nothing inflated); each sheet is then inflated in
-    chunks and scanned for its cell references, so a size that lies or a far-away cell is
+    chunks and scanned for where its cells are, so a size that lies or a far-away cell is
     caught with bounded memory. A file that is not a zip archive is left to calamine's message.
     """
     try:
@@ -162,12 +163,63 @@ def check_workbook_archive(path: Path, label: str) -> None:
                                  f"книга: пришлите CSV) / workbook inflates beyond the limit")
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                _scan_sheet(archive, info, label)
+                _scan_part(archive, info, label, _XlsxExtent())
+            elif info.filename == "content.xml":
+                _scan_part(archive, info, label, _OdsExtent())
 
 
-def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
-    rows = columns = 0
-    tail = b""
+class _XlsxExtent:
+    """The farthest cell reference (``<c r="XFD1048576">``) of an OOXML sheet."""
+
+    def __init__(self) -> None:
+        self.rows = self.columns = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._tail + chunk
+        for letters, number in _CELL_REF.findall(text):
+            self.columns = max(self.columns, _column_number(letters))
+            self.rows = max(self.rows, int(number))
+        self._tail = text[-256:]
+
+
+_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*)>")
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="([0-9]{1,10})"')
+
+
+class _OdsExtent:
+    """The farthest cell holding a value in an OpenDocument spreadsheet, repeats counted
+    (``number-rows-repeated``/``number-columns-repeated`` make a few bytes stand for billions of
+    cells); trailing empty runs, which LibreOffice writes to the sheet's end, do not count."""
+
+    def __init__(self) -> None:
+        self.rows = self.columns = 0
+        self._row = self._column = 0  # position in the current table
+        self._row_repeat = 1
+        self._row_has_value = False
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._pending + chunk
+        cut = text.rfind(b">") + 1
+        self._pending = text[cut:][-65536:]
+        for tag, attributes in _ODS_TAG.findall(text[:cut]):
+            repeats = dict(_ODS_REPEAT.findall(attributes))
+            if tag == b"table":
+                self._row = 0
+            elif tag == b"table-row":
+                self._row_repeat = int(repeats.get(b"rows", 1))
+                self._row += self._row_repeat
+                self._column = 0
+            else:
+                self._column += int(repeats.get(b"columns", 1))
+                if b"value-type" in attributes:
+                    self.columns = max(self.columns, self._column)
+                    self.rows = max(self.rows, self._row)
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
+               extent: _XlsxExtent | _OdsExtent) -> None:
     inflated = 0
     try:
         with archive.open(info) as stream:
@@ -176,14 +228,11 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> 
                 if inflated > LIMITS.unzipped_bytes:
                     raise _refuse(label, f"лист книги в распакованном виде больше "
                                          f"{_size(LIMITS.unzipped_bytes)} / sheet inflates beyond the limit")
-                text = tail + chunk
-                for letters, number in _CELL_REF.findall(text):
-                    columns = max(columns, _column_number(letters))
-                    rows = max(rows, int(number))
-                tail = text[-256:]
+                extent.feed(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, zlib_error) as exc:
-        raise _refuse(label, f"книга Excel повреждена ({exc.__class__.__name__}: {exc}) "
+        raise _refuse(label, f"книга повреждена ({exc.__class__.__name__}: {exc}) "
                              f"/ damaged workbook") from exc
+    rows, columns = extent.rows, extent.columns
     if rows * columns > LIMITS.sheet_cells:
         raise _refuse(label, f"лист занимает {rows:,} строк × {columns:,} столбцов "
                              f"(до ячейки {_column_letters(columns)}{rows}) — больше предела "
@@ -298,7 +347,7 @@ class TooWide(ValueError):
 
 
 def _bounded_rows(reader: Iterator[list[str]]) -> list[list[str]]:
-    rows = []
+    rows: list[list[str]] = []
     for row in reader:
         if len(row) > LIMITS.columns:
             raise TooWide(len(rows) + 1, len(row))
