@@ -33,6 +33,7 @@ from helpers.schedule import ledger
 from helpers.schedule.config import Schedule, ScheduledJob
 from helpers.schedule.job import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_OK, say
 from helpers.schedule.triggers import data_signature, fires_between, next_fire
+from helpers.vocabulary import counted
 
 POLL_SECONDS = 1.0
 
@@ -154,7 +155,8 @@ class Scheduler:
         if not missed:
             return
         latest, more = missed[-1], len(missed) - 1
-        also = f" (и ещё {more} пропущенных — один раз за все)" if more else ""
+        others = counted(more, "пропущенный", "пропущенных", "пропущенных")
+        also = f" (и ещё {others} — один раз за все)" if more else ""
         if now - latest <= self.schedule.grace:
             self.say(f"«{job.name}»: запуск {local_time(latest, job.zone)} пропущен, пока планировщик "
                      f"не работал{also} — выполняю сейчас")
