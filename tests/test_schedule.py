@@ -278,7 +278,7 @@ def test_a_run_past_its_deadline_is_reported_late(tmp_path: Path) -> None:
     assert "не успевает к сроку 01.12.2026 07:30 MSK" in lines[-1]
     launcher.finish(0)
     scheduler.tick()
-    assert lines[-1] == "«minute»: готово — С ОПОЗДАНИЕМ"
+    assert lines[-1] == "«minute»: готово — С ОПОЗДАНИЕМ; следующий запуск 02.12.2026 07:00 MSK"
 
 
 def test_new_data_triggers_a_run_once_until_the_exports_change_again(tmp_path: Path) -> None:
@@ -376,3 +376,20 @@ def test_exported_jobs_carry_the_data_and_output_folders_of_the_shell() -> None:
     assert "DATA_DIR=/srv/exports /venv/bin/python" in export.crontab(plan, python, root, carried)
     service = export.systemd_units(plan, python, root, carried)["sferum-briefings-weekly.service"]
     assert 'Environment="DATA_DIR=/srv/exports"' in service
+
+
+def test_retries_cut_short_by_a_restart_are_resumed(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "0 7 * * *", "retries": 2, "retry_backoff_minutes": 5}
+    clock = FakeClock(utc(2026, 12, 1, 4, 2))
+    ledger.append(tmp_path / "out", {"job": "minute", "outcome": "failed", "attempt": 1,
+                                     "fire_time": "2026-12-01T07:00:00+03:00",
+                                     "finished_at": "2026-12-01T04:01:00+00:00"})
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    assert any("повтор 2 из 3 в 01.12.2026 07:06 MSK" in line for line in lines)
+    scheduler.tick()
+    assert launcher.started == []
+    clock.advance(minutes=4)
+    scheduler.tick()
+    assert [(x.reason, x.attempt, x.fire_time) for x in launcher.started] == [
+        ("retry", 2, utc(2026, 12, 1, 4, 0))]

@@ -29,6 +29,7 @@ with batch_lock(Path(sys.argv[1]), what="make briefings"):
 def output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     return tmp_path / "out"
 
 
@@ -82,3 +83,29 @@ def test_a_run_while_make_briefings_holds_the_lock_is_skipped(output: Path) -> N
     assert code == 75
     assert ledger.records(output)[-1]["outcome"] == "skipped"
     assert "make briefings" in lines[0]
+
+
+def test_unchanged_exports_are_not_ingested_again_until_the_warehouse_is_rebuilt(output: Path) -> None:
+    warehouse = output.parent / "warehouse.duckdb"
+    (output.parent / "data").mkdir()
+    (output.parent / "data" / "federal.csv").write_text("a\n")
+    ingested: list[int] = []
+
+    def ingest() -> tuple[int, str]:
+        warehouse.write_text("db")
+        ingested.append(1)
+        return 0, ""
+
+    for _ in range(2):
+        run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
+    assert len(ingested) == 1
+    (output.parent / "data" / "federal.csv").write_text("a\nb\n")
+    run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
+    assert len(ingested) == 2
+    import os
+    import time
+
+    later = time.time() + 5
+    os.utime(warehouse, (later, later))  # rebuilt by someone else (make briefings, another DATA_DIR)
+    run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
+    assert len(ingested) == 3
