@@ -5,6 +5,7 @@ all driven by a fake clock and fake processes, never by sleeping."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -393,3 +394,16 @@ def test_retries_cut_short_by_a_restart_are_resumed(tmp_path: Path) -> None:
     scheduler.tick()
     assert [(x.reason, x.attempt, x.fire_time) for x in launcher.started] == [
         ("retry", 2, utc(2026, 12, 1, 4, 0))]
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+@pytest.mark.parametrize("cron", ["0 7 * * mon", "30 6 * * 1-5", "*/15 9-18 * * *", "0 7 1 * *",
+                                  "0 0 * 1-3 *", "5 23 * * 0"])
+def test_systemd_fires_the_exported_timer_when_the_scheduler_would(cron: str) -> None:
+    job = schedule({"name": "j", "batch": "weekly", "cron": cron}).jobs[0]
+    base = utc(2026, 11, 29, 12, 0)
+    done = subprocess.run(["systemd-analyze", "calendar", "--base-time=2026-11-29 12:00:00 UTC",
+                           export.on_calendar(job)], capture_output=True, text=True, check=True)
+    elapse = next(line for line in done.stdout.splitlines() if "Next elapse:" in line)
+    systemd_next = dt.datetime.strptime(elapse.split(": ", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S UTC")
+    assert systemd_next.replace(tzinfo=UTC) == next_fire(job.trigger, base).astimezone(UTC)

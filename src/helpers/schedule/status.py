@@ -17,7 +17,7 @@ OUTCOME_WORDS = {"ok": "✓ готово", "late": "⚠ с опозданием"
 
 
 def _run_line(record: dict[str, Any]) -> str:
-    moment = record.get("started_at") or record.get("finished_at") or record.get("fire_time")
+    moment = record.get("fire_time") or record.get("started_at") or record.get("finished_at")
     when = local_time(dt.datetime.fromisoformat(moment)) if moment else "—"
     counts = record.get("counts") or {}
     parts = [f"    {when}  {OUTCOME_WORDS.get(record.get('outcome', ''), record.get('outcome'))}"
