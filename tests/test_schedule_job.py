@@ -109,3 +109,20 @@ def test_unchanged_exports_are_not_ingested_again_until_the_warehouse_is_rebuilt
     os.utime(warehouse, (later, later))  # rebuilt by someone else (make briefings, another DATA_DIR)
     run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
     assert len(ingested) == 3
+
+
+def test_status_shows_next_and_last_runs_and_undelivered_mail(output: Path) -> None:
+    from helpers.delivery import ledger as deliveries
+    from helpers.schedule.status import status_text
+
+    run_job(JOB, RunRequest(reason="cron", fire_time=dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC)),
+            ingest_=lambda: (0, ""), render_=rendered(failed=1), say=lambda _: None)
+    deliveries.append(output, [{"recipient": "Министерство", "status": "failed",
+                                "error": "127.0.0.1:25: 3 попытки не удались — ConnectionRefusedError"}])
+    plan = parse_schedule({"jobs": [{"name": "weekly", "batch": "weekly", "cron": "0 7 * * 1"}]})
+    text = status_text(plan, output, output.parent / "data", dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
+    assert "Планировщик: не запущен" in text
+    assert "следующий запуск: 07.12.2026 07:00 MSK" in text
+    assert "30.11.2026 07:00 MSK  ✖ ошибка  (cron)" in text
+    assert "справок 3: сформировано 1, актуальных 1, с ошибкой 1" in text
+    assert "✖ Министерство: 127.0.0.1:25: 3 попытки не удались" in text
