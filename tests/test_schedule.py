@@ -407,3 +407,23 @@ def test_systemd_fires_the_exported_timer_when_the_scheduler_would(cron: str) ->
     elapse = next(line for line in done.stdout.splitlines() if "Next elapse:" in line)
     systemd_next = dt.datetime.strptime(elapse.split(": ", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S UTC")
     assert systemd_next.replace(tzinfo=UTC) == next_fire(job.trigger, base).astimezone(UTC)
+
+
+def test_a_new_fire_time_replaces_a_pending_retry_of_the_same_job(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "*/2 * * * *", "retries": 1, "retry_backoff_minutes": 5}
+    clock = FakeClock(utc(2026, 12, 1, 10, 1, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    clock.advance(seconds=30)
+    scheduler.tick()
+    launcher.finish(1)
+    scheduler.tick()  # the retry waits five minutes; the job fires again in two
+    clock.advance(minutes=2)
+    scheduler.tick()
+    assert "ожидавший повтор заменён новым запуском" in lines[-2]
+    launcher.finish(0)
+    clock.advance(minutes=1, seconds=30)
+    scheduler.tick()
+    clock.advance(minutes=5)
+    scheduler.tick()
+    assert [(x.reason, x.attempt) for x in launcher.started] == [("cron", 1), ("cron", 1), ("cron", 1)]

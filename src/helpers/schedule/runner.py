@@ -234,6 +234,10 @@ class Scheduler:
                                             "outcome": "skipped", "errors": [busy],
                                             "finished_at": now.isoformat()})
             return
+        superseded = [item for item in self.queue if item[1].job.name == launch.job.name]
+        if superseded:  # a new run of the job replaces its pending retry or catch-up
+            self.queue = [item for item in self.queue if item not in superseded]
+            self.say(f"«{launch.job.name}»: ожидавший повтор заменён новым запуском")
         self._enqueue(now, launch)
 
     def _check_new_data(self, now: dt.datetime) -> None:
