@@ -133,7 +133,7 @@ def test_a_refused_connection_is_retried_then_reported_and_sent_next_time(tmp_pa
     report = deliver(recipients, tmp_path, closed, send_=sender, say=lines.append)
     assert report.failed == 1 and report.exit_code == 1
     assert pauses == [2.0, 4.0]  # three attempts, doubling pauses, no real sleeping
-    assert any("3 попыток не удались" in line for line in lines)
+    assert any("3 попытки не удались" in line for line in lines)
     log = (tmp_path / ledger.LEDGER_NAME).read_text(encoding="utf-8")
     assert '"status": "failed"' in log
     assert "s3cret-pass" not in log + "\n".join(lines) + repr(closed)
@@ -218,3 +218,14 @@ def test_a_long_cyrillic_subject_round_trips_exactly(tmp_path: Path, smtp) -> No
     assert message["Subject"] == "Справки мониторинга «Сферума» — 2 справки, данные на 16.09.2024"
     assert sorted(a.get_filename() for a in message.iter_attachments()) == [
         "Рейтинг_Вологодская_область.pdf", "Рейтинг_Россия.pdf"]
+
+
+def test_a_run_failed_on_bad_exports_reports_the_run_s_own_error_lines(tmp_path: Path, smtp) -> None:
+    inbox, port = smtp
+    publish(tmp_path)  # an older, good briefing: not part of the report
+    report_failure(parse_recipients(RECIPIENTS), tmp_path, settings_for(port), job="weekly",
+                   errors=["Проверка и загрузка выгрузок: federal/2024-09-16.xlsx, строка 7: ошибка"],
+                   since="2026-12-01T00:00:00+00:00")
+    [(_, message)] = inbox.messages
+    assert "federal/2024-09-16.xlsx, строка 7" in message.get_content()
+    assert "Вологодская" not in message.get_content()

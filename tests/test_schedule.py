@@ -5,6 +5,7 @@ all driven by a fake clock and fake processes, never by sleeping."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -278,7 +279,7 @@ def test_a_run_past_its_deadline_is_reported_late(tmp_path: Path) -> None:
     assert "не успевает к сроку 01.12.2026 07:30 MSK" in lines[-1]
     launcher.finish(0)
     scheduler.tick()
-    assert lines[-1] == "«minute»: готово — С ОПОЗДАНИЕМ"
+    assert lines[-1] == "«minute»: готово — С ОПОЗДАНИЕМ; следующий запуск 02.12.2026 07:00 MSK"
 
 
 def test_new_data_triggers_a_run_once_until_the_exports_change_again(tmp_path: Path) -> None:
@@ -376,3 +377,53 @@ def test_exported_jobs_carry_the_data_and_output_folders_of_the_shell() -> None:
     assert "DATA_DIR=/srv/exports /venv/bin/python" in export.crontab(plan, python, root, carried)
     service = export.systemd_units(plan, python, root, carried)["sferum-briefings-weekly.service"]
     assert 'Environment="DATA_DIR=/srv/exports"' in service
+
+
+def test_retries_cut_short_by_a_restart_are_resumed(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "0 7 * * *", "retries": 2, "retry_backoff_minutes": 5}
+    clock = FakeClock(utc(2026, 12, 1, 4, 2))
+    ledger.append(tmp_path / "out", {"job": "minute", "outcome": "failed", "attempt": 1,
+                                     "fire_time": "2026-12-01T07:00:00+03:00",
+                                     "finished_at": "2026-12-01T04:01:00+00:00"})
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    assert any("повтор 2 из 3 в 01.12.2026 07:06 MSK" in line for line in lines)
+    scheduler.tick()
+    assert launcher.started == []
+    clock.advance(minutes=4)
+    scheduler.tick()
+    assert [(x.reason, x.attempt, x.fire_time) for x in launcher.started] == [
+        ("retry", 2, utc(2026, 12, 1, 4, 0))]
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+@pytest.mark.parametrize("cron", ["0 7 * * mon", "30 6 * * 1-5", "*/15 9-18 * * *", "0 7 1 * *",
+                                  "0 0 * 1-3 *", "5 23 * * 0"])
+def test_systemd_fires_the_exported_timer_when_the_scheduler_would(cron: str) -> None:
+    job = schedule({"name": "j", "batch": "weekly", "cron": cron}).jobs[0]
+    base = utc(2026, 11, 29, 12, 0)
+    done = subprocess.run(["systemd-analyze", "calendar", "--base-time=2026-11-29 12:00:00 UTC",
+                           export.on_calendar(job)], capture_output=True, text=True, check=True)
+    elapse = next(line for line in done.stdout.splitlines() if "Next elapse:" in line)
+    systemd_next = dt.datetime.strptime(elapse.split(": ", 1)[1].strip(), "%a %Y-%m-%d %H:%M:%S UTC")
+    assert systemd_next.replace(tzinfo=UTC) == next_fire(job.trigger, base).astimezone(UTC)
+
+
+def test_a_new_fire_time_replaces_a_pending_retry_of_the_same_job(tmp_path: Path) -> None:
+    job = {**EVERY_MINUTE, "cron": "*/2 * * * *", "retries": 1, "retry_backoff_minutes": 5}
+    clock = FakeClock(utc(2026, 12, 1, 10, 1, 30))
+    scheduler, launcher, lines = make(tmp_path, clock, job)
+    scheduler.start()
+    clock.advance(seconds=30)
+    scheduler.tick()
+    launcher.finish(1)
+    scheduler.tick()  # the retry waits five minutes; the job fires again in two
+    clock.advance(minutes=2)
+    scheduler.tick()
+    assert "ожидавший повтор заменён новым запуском" in lines[-2]
+    launcher.finish(0)
+    clock.advance(minutes=1, seconds=30)
+    scheduler.tick()
+    clock.advance(minutes=5)
+    scheduler.tick()
+    assert [(x.reason, x.attempt) for x in launcher.started] == [("cron", 1), ("cron", 1), ("cron", 1)]

@@ -111,7 +111,9 @@ def report_failure(recipients: Sequence[Recipient], output_dir: Path, settings: 
     failed = [e for e in load_manifest(output_dir) if e.get("status") != "ok" and _after(e, since)]
     sender = send_ or (lambda message, s: send(message, s, say=say))
     for recipient in (r for r in recipients if r.failures):
-        message = failure_message(job, errors, failed, sender=settings.sender or "briefings@localhost",
+        # the failed briefings name themselves; the run's own errors matter when none did (bad exports)
+        message = failure_message(job, [] if failed else errors, failed,
+                                  sender=settings.sender or "briefings@localhost",
                                   addresses=recipient.addresses, catalog_url=settings.catalog_url)
         try:
             sender(message, settings)

@@ -41,6 +41,20 @@ def sent(output_dir: Path) -> set[tuple[str, str]]:
     return done
 
 
+def unsent(output_dir: Path) -> list[dict[str, Any]]:
+    """Failed sends not followed by a successful one to the same list: still to be delivered."""
+    path = output_dir / LEDGER_NAME
+    last: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            last[str(record.get("recipient"))] = record
+    return [r for r in last.values() if r.get("status") == "failed"]
+
+
 def append(output_dir: Path, records: Iterable[Mapping[str, Any]]) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
     with (output_dir / LEDGER_NAME).open("a", encoding="utf-8") as log:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 
 from helpers.config import MailSettings
+from helpers.vocabulary import counted
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = 5.0
@@ -56,4 +57,5 @@ def send(message: EmailMessage, settings: MailSettings, *, attempts: int = ATTEM
             if attempt < attempts:
                 say(f"  отправка не удалась ({last}); повтор через {backoff * 2 ** (attempt - 1):.0f} с")
                 sleep(backoff * 2 ** (attempt - 1))
-    raise SendError(f"{settings.host}:{settings.port}: {attempts} попыток не удались — {last}")
+    tries = counted(attempts, "попытка не удалась", "попытки не удались", "попыток не удались")
+    raise SendError(f"{settings.host}:{settings.port}: {tries} — {last}")

@@ -33,6 +33,7 @@ from helpers.schedule import ledger
 from helpers.schedule.config import Schedule, ScheduledJob
 from helpers.schedule.job import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_OK, say
 from helpers.schedule.triggers import data_signature, fires_between, next_fire
+from helpers.vocabulary import counted
 
 POLL_SECONDS = 1.0
 
@@ -115,6 +116,7 @@ class Scheduler:
         now = self.clock.now()
         last = ledger.last_tick(self.output_dir)
         for job in self.schedule.jobs:
+            self._resume_retry(job, now)
             if job.trigger is not None:
                 if last is not None:
                     self._catch_up(job, last, now)
@@ -154,7 +156,8 @@ class Scheduler:
         if not missed:
             return
         latest, more = missed[-1], len(missed) - 1
-        also = f" (и ещё {more} пропущенных — один раз за все)" if more else ""
+        others = counted(more, "пропущенный", "пропущенных", "пропущенных")
+        also = f" (и ещё {others} — один раз за все)" if more else ""
         if now - latest <= self.schedule.grace:
             self.say(f"«{job.name}»: запуск {local_time(latest, job.zone)} пропущен, пока планировщик "
                      f"не работал{also} — выполняю сейчас")
@@ -166,6 +169,26 @@ class Scheduler:
                                             "fire_time": latest.isoformat(), "outcome": "skipped",
                                             "errors": ["пропущен, пока планировщик не работал"],
                                             "finished_at": now.isoformat()})
+
+    def _next_text(self, job: ScheduledJob) -> str:
+        moment = self.next_fires.get(job.name)
+        return f"; следующий запуск {local_time(moment, job.zone)}" if moment else ""
+
+    def _resume_retry(self, job: ScheduledJob, now: dt.datetime) -> None:
+        """A failed run whose retries were cut short by a restart gets them (within the grace period)."""
+        runs = [r for r in ledger.last_runs(self.output_dir, job.name, 1) if r.get("outcome") == "failed"]
+        if not runs or not runs[0].get("finished_at") or not runs[0].get("fire_time"):
+            return
+        last = runs[0]
+        attempt = int(last.get("attempt") or 1)
+        finished = dt.datetime.fromisoformat(last["finished_at"])
+        if attempt >= job.retries + 1 or now - finished > self.schedule.grace:
+            return
+        fire = dt.datetime.fromisoformat(last["fire_time"])
+        when = max(now, finished + job.backoff(attempt))
+        self.say(f"«{job.name}»: запуск {local_time(fire, job.zone)} завершился ошибкой до остановки — "
+                 f"повтор {attempt + 1} из {job.retries + 1} в {local_time(when, job.zone)}")
+        self._enqueue(when, Launch(job, "retry", fire, attempt + 1, job.deadline_after(fire)))
 
     def _grace_text(self) -> str:
         return f"{int(self.schedule.grace.total_seconds() // 60)} мин ожидания"
@@ -211,6 +234,10 @@ class Scheduler:
                                             "outcome": "skipped", "errors": [busy],
                                             "finished_at": now.isoformat()})
             return
+        superseded = [item for item in self.queue if item[1].job.name == launch.job.name]
+        if superseded:  # a new run of the job replaces its pending retry or catch-up
+            self.queue = [item for item in self.queue if item not in superseded]
+            self.say(f"«{launch.job.name}»: ожидавший повтор заменён новым запуском")
         self._enqueue(now, launch)
 
     def _check_new_data(self, now: dt.datetime) -> None:
@@ -257,7 +284,8 @@ class Scheduler:
         self.running = None
         late = launch.deadline is not None and now > launch.deadline
         if code == EXIT_OK:
-            self.say(f"«{launch.job.name}»: готово" + (" — С ОПОЗДАНИЕМ" if late else ""))
+            self.say(f"«{launch.job.name}»: готово" + (" — С ОПОЗДАНИЕМ" if late else "")
+                     + self._next_text(launch.job))
         elif code == EXIT_BUSY:
             self.say(f"«{launch.job.name}»: пропущено — выходную папку держит другой пакет")
         elif code == EXIT_INTERRUPTED:
@@ -271,7 +299,8 @@ class Scheduler:
                                              launch.deadline))
         else:
             self.say(f"✖ «{launch.job.name}»: ошибка (код {code}) после {launch.attempts} "
-                     f"{'попытки' if launch.attempts == 1 else 'попыток'}; см. make schedule-status")
+                     f"{'попытки' if launch.attempts == 1 else 'попыток'}; см. make schedule-status"
+                     + self._next_text(launch.job))
         if code not in (EXIT_OK, EXIT_BUSY, EXIT_INTERRUPTED, 1, 2) and code is not None:
             ledger.append(self.output_dir, {"job": launch.job.name, "batch": launch.job.batch,
                                             "reason": launch.reason,

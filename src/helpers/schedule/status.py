@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.run import lock_state, stale_lock_note
+from helpers.delivery import ledger as deliveries
 from helpers.schedule import ledger
 from helpers.schedule.config import Schedule
 from helpers.schedule.runner import Scheduler, local_time, scheduler_pid
@@ -17,7 +18,7 @@ OUTCOME_WORDS = {"ok": "✓ готово", "late": "⚠ с опозданием"
 
 
 def _run_line(record: dict[str, Any]) -> str:
-    moment = record.get("started_at") or record.get("finished_at") or record.get("fire_time")
+    moment = record.get("fire_time") or record.get("started_at") or record.get("finished_at")
     when = local_time(dt.datetime.fromisoformat(moment)) if moment else "—"
     counts = record.get("counts") or {}
     parts = [f"    {when}  {OUTCOME_WORDS.get(record.get('outcome', ''), record.get('outcome'))}"
@@ -52,4 +53,9 @@ def status_text(schedule: Schedule, output_dir: Path, data_dir: Path, now: dt.da
                      + ("; также при новых данных" if job.on_new_data and upcoming else ""))
         runs = ledger.last_runs(output_dir, job.name)
         lines.extend([_run_line(r) for r in reversed(runs)] or ["    запусков ещё не было"])
+    failed = deliveries.unsent(output_dir)
+    if failed:
+        lines.append("")
+        lines.append("Рассылка — не доставлено (повтор при следующем запуске или make deliver):")
+        lines.extend(f"    ✖ {r.get('recipient')}: {str(r.get('error') or '')[:200]}" for r in failed)
     return "\n".join(lines)
