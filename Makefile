@@ -29,7 +29,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_BIN := $(or $(CHROMIUM),$(shell command -v chromium || command -v chromium-browser))
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings briefing pack bench test test-all lint lab clean
+.PHONY: help setup browser data validate ingest briefings briefing pack visual-references bench test test-all lint lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -83,6 +83,10 @@ briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=re
 
 pack: setup ## Build the meeting pack (params/meeting.yml) from the rendered briefings: one PDF + HTML
 	$(PY) -m helpers.batch.pack $(if $(FORCE),--force)
+
+visual-references: setup $(BRIEFING_INPUTS) ## Render page one of each kind from the demo as the new reference images (tests/visual/)
+	$(PY) -m helpers.ingestion
+	$(PY) tools/visual.py
 
 test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"
