@@ -38,8 +38,8 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings briefing pack schedule schedule-status \
-        schedule-export deliver bench test test-all lint audit lab clean
+.PHONY: help setup browser data validate ingest briefings briefing pack visual-references schedule \
+        schedule-status schedule-export deliver bench test test-all lint audit lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -110,6 +110,10 @@ schedule-export: $(STAMP) ## The schedule as crontab lines and systemd units (SY
 
 deliver: $(STAMP) ## Mail what is new in OUTPUT_DIR to params/recipients.yml (DRY_RUN=1: only show what would go to whom)
 	$(PY) -m helpers.delivery
+
+visual-references: setup $(BRIEFING_INPUTS) ## Render page one of each kind from the demo as the new reference images (tests/visual/)
+	$(PY) -m helpers.ingestion
+	$(PY) tools/visual.py
 
 test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"

@@ -4,6 +4,7 @@ in HTML, PDF, Excel."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -97,7 +98,50 @@ def test_html_has_no_code(rendered: Path) -> None:
 
 def test_region_card_heads_the_regions_briefing(rendered: Path) -> None:
     html = _one(rendered / "regional_ranking" / "35", "*.html").read_text(encoding="utf-8")
-    assert '<h2 id="region-card">Карточка региона: Вологодская область</h2>' in html
+    # a contents entry: an h2 (its id is made short ASCII by the renderer)
+    assert re.search(r'<h2 id="[a-z0-9-]+">Карточка региона: Вологодская область</h2>', html)
     assert "место по активности педагогов (K1)" in html
     assert "Место региона в рейтинге по K1 среди соседей" in html
     assert "план: 100\u00a0%" in html.replace("&nbsp;", "\u00a0")  # K4, worded as on Russia's
+
+
+def _page_texts(folder: Path) -> list[str]:
+    reader = PdfReader(_one(folder, "*.pdf"))
+    return [" ".join(page.extract_text().replace("\u00a0", " ").split()) for page in reader.pages]
+
+
+def test_page_one_is_the_whole_summary_of_the_country(rendered: Path) -> None:
+    first, *rest = _page_texts(rendered / "regional_ranking" / "RU")
+    for text in ("Главное", "K1 по России — 20,5 %", "Меньше всего активных в чатах",
+                 "не завершена в 3 регионах", "83 тыс.", "Что изменилось с 9 сентября 2024 г.",
+                 "По России за неделю: K1 +1,5 п.п.", "Больше всех поднялись в рейтинге по K1",
+                 "Со стр. 2"):
+        assert text in first, text
+    assert not any("Что изменилось с " in page for page in rest)  # page 1 did not run over
+    assert any("Приложение. Рейтинг регионов" in page for page in rest)
+
+
+def test_the_region_cards_page_one_is_the_regions_own(rendered: Path) -> None:
+    first, *rest = _page_texts(rendered / "regional_ranking" / "35")
+    assert "Карточка региона: Вологодская область" in first
+    for text in ("Главное", "Что изменилось с 9 сентября 2024 г.", "За неделю: K1 "):
+        assert text in first, text
+    assert re.search(r"; место \d+ из 89, в СЗФО — \d+ из 11;", first)
+    assert re.search(r"Место по K1 — \d+ из 89: .+ \(на 9 сентября 2024 г. — \d+\)\.", first)
+    assert "Рейтинг субъектов РФ по доле" not in first  # the 89 rows are in the appendix
+    appendix = next(i for i, page in enumerate(rest) if "Приложение. Рейтинг регионов" in page)
+    assert "Место региона в рейтинге по K1 среди соседей" in " ".join(rest[:appendix])
+    assert not any("Что изменилось с " in page for page in rest)
+
+
+def test_excel_holds_the_changes_behind_the_block(rendered: Path) -> None:
+    for territory in ("RU", "35"):
+        workbook = openpyxl.load_workbook(_one(rendered / "regional_ranking" / territory, "*.xlsx"))
+        sheet = workbook["Изменения"]
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        header = next(i for i, row in enumerate(rows) if "Код" in row)
+        assert len(rows) - header - 1 == 89
+        assert "Место, было" in rows[header] and "Статус K1, было" in rows[header]
+        assert "Рейтинг регионов" in workbook.sheetnames  # the card's appendix stays in Excel
+    html = _one(rendered / "regional_ranking" / "RU", "*.html").read_text(encoding="utf-8")
+    assert "Место, было" not in html  # the sheet is the workbook's only

@@ -434,7 +434,10 @@ def test_notebook_runs_with_its_defaults(tmp_path: Path, monkeypatch: pytest.Mon
                  "Вологодская область", "16 сентября 2024"):
         assert text in shown, text
     names = [t["name"] for t in find_tables(nb)]
-    assert {"Воронка", "Проверки школы", "Действия по школам", "Проверки по школам"} <= set(names)
+    assert {"Воронка", "Проверки школы", "Действия по школам", "Проверки по школам",
+            "Изменения"} <= set(names)
+    for text in ("Главное", "Что изменилось", "Исправить в первую очередь"):
+        assert text in shown, text
     funnel = next(t for t in find_tables(nb) if t["name"] == "Воронка")
     assert [row[2] for row in funnel["rows"]] == [12, 10, 10, 9, 7, 6, 6, 5, 3]
     assert find_provenance(nb)["snapshot_date"] == "2024-09-16"
@@ -449,3 +452,190 @@ def test_notebook_is_committed_without_outputs() -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
+
+
+# --- the week's movements («Что изменилось»), on hand-made exports --------------------------------
+
+BASE_DAY = DAY - dt.timedelta(days=7)
+
+
+def _with_base(days: int = 7) -> dict[str, pd.DataFrame]:
+    """The tiny region with an earlier export ``days`` before: p2 had no child account yet, S3 had
+    no records in «Ученики» (added since); the monitoring only from DAY (the contingent of the
+    base is the school registry's: S1 3, S2 5, S3 4)."""
+    day = DAY - dt.timedelta(days=days)
+    old = _pupils()
+    old = old[old["school_id"] != "S3"].assign(snapshot_date=day)
+    old.loc[old["pupil_id"] == "p2", "child_account"] = "none"
+    frames = _frames()
+    frames["pupils"] = pd.concat([old, _pupils()], ignore_index=True)
+    frames["parents"] = pd.concat([_parents().assign(snapshot_date=day), _parents()], ignore_index=True)
+    frames["parent_children"] = pd.concat([_links().assign(snapshot_date=day), _links()],
+                                          ignore_index=True)
+    activity = _activity()
+    frames["school_activity"] = activity[pd.to_datetime(activity["snapshot_date"]) >= pd.Timestamp(DAY)]
+    return frames
+
+
+def _moves_frame(rows: list[tuple[str, int, int, float | None, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["school_id", "registry", "step_can_login", "can_login_share",
+                                       "can_login_status"])
+
+
+def test_funnel_changes_are_counts_and_points() -> None:
+    steps = list(build.FUNNEL)
+    now = pd.Series(dict(zip(steps, [10, 10, 9, 9, 8, 8, 6, 5, 4], strict=True)))
+    base = pd.Series(dict(zip(steps, [8, 8, 8, 7, 6, 6, 4, 4, 2], strict=True)))
+    frame = build.funnel_changes(now, base).set_index("step")
+    assert frame["change"].tolist() == [2, 2, 1, 2, 2, 2, 2, 1, 2]
+    assert frame.loc["step_can_login", "share"] == pytest.approx(0.4)
+    assert frame.loc["step_can_login", "base_share"] == pytest.approx(0.25)
+    assert frame.loc["step_can_login", "change_pp"] == pytest.approx(0.15)  # shares of each contingent
+    assert frame.loc["contingent", "change_pp"] == 0
+
+
+def test_schools_cross_the_threshold_either_way_and_new_ones_are_not_crossings() -> None:
+    before = _moves_frame([
+        ("A", 10, 5, 0.5, "behind"),   # reaches 80 %
+        ("B", 10, 9, 0.9, "near"),     # falls below
+        ("C", 10, 10, 1.0, "met"),     # stays above
+        ("D", 0, 0, 0.0, "behind"),    # no records then: added
+        ("E", 10, 2, 0.2, "behind"),   # no records now: removed
+        ("F", 10, 1, 0.1, "behind"),   # stays below, moves a little
+    ])
+    after = _moves_frame([
+        ("A", 10, 8, 0.8, "near"), ("B", 10, 7, 0.7, "behind"), ("C", 10, 10, 1.0, "met"),
+        ("D", 10, 9, 0.9, "near"), ("E", 0, 0, 0.0, "behind"), ("F", 10, 2, 0.2, "behind"),
+    ])
+    moved = build.school_moves(before, after).set_index("school_id")
+    assert moved["move"].to_dict() == {"A": "reached", "B": "lost", "C": "", "D": "added",
+                                       "E": "removed", "F": ""}
+    assert moved.loc["A", "change_pp"] == pytest.approx(0.3) and moved.loc["A", "change"] == 3
+    assert pd.isna(moved.loc["D", "base_share"]) and pd.isna(moved.loc["E", "share"])
+
+
+def test_municipality_places_share_ties_and_a_missing_one_has_none() -> None:
+    frame = pd.DataFrame({"oktmo": ["m1", "m2", "m3", "m4", "m5"], "registry": [5, 5, 5, 5, 0],
+                          "step_can_login": [2, 1, 1, 0, 0],
+                          "can_login_share": [0.5, 0.25, 0.25, 0.0, 0.0]})
+    assert build.municipality_ranks(frame).tolist() == [1, 2, 2, 4, pd.NA]
+    before = frame.assign(registry=[5, 5, 5, 0, 0], can_login_share=[0.1, 0.3, 0.25, 0.0, 0.0])
+    moves = build.municipality_moves(before, frame).set_index("oktmo")
+    assert moves.loc["m1", "base_rank"] == 3 and moves.loc["m1", "move"] == 2  # 3rd → 1st
+    assert moves.loc["m2", "move"] == -1 and moves.loc["m3", "move"] == 0  # 1st → the tie at 2nd
+    assert pd.isna(moves.loc["m4", "base_rank"]) and pd.isna(moves.loc["m4", "move"])  # not in the base
+    assert pd.isna(moves.loc["m5", "rank"])
+    assert moves.index.tolist() == ["m1", "m2", "m3", "m4", "m5"]
+
+
+def test_build_compares_with_the_export_a_week_older() -> None:
+    region = _build(**_with_base())
+    week = region.changes
+    assert week.has_base and week.base_date == BASE_DAY and week.base_parents_date == BASE_DAY
+    assert week.threshold == pytest.approx(0.8) and week.min_days == 7
+    funnel = week.funnel.set_index("step")
+    assert funnel["base_count"].tolist() == [12, 8, 7, 6, 4, 4, 4, 4, 2]  # S1 3 + S2 5 records, no S3
+    assert funnel.loc["step_can_login", "change"] == 1  # 3 now, 2 then (p1 and p4)
+    assert funnel.loc["step_can_login", "change_pp"] == pytest.approx(3 / 12 - 2 / 12)
+    assert week.schools.set_index("school_id")["move"].to_dict() == {"S1": "", "S2": "", "S3": "added"}
+    places = week.municipalities.set_index("oktmo")
+    assert places.loc[MO_A, "change_pp"] == pytest.approx(3 / 8 - 2 / 8)
+    assert places.loc[MO_A, "move"] == 0 and pd.isna(places.loc[MO_B, "base_rank"])
+    assert region.data_hash != _build(**{**_with_base(), "pupils": _pupils(), "parents": _parents(),
+                                         "parent_children": _links()}).data_hash
+
+
+def test_no_export_old_enough_means_no_base_and_the_block_says_so() -> None:
+    recent = _build(**_with_base(days=6))
+    assert not recent.changes.has_base and recent.changes.funnel.empty
+    html = present.changes_html(recent)
+    assert "Среза, сделанного не позднее чем за 7 дней до этой справки, нет" in html.replace("\u00a0", " ")
+    assert present.changes_items(recent) == [] and present.changes_table(recent).empty
+    assert "За неделю" not in present.funnel_table(recent).columns
+    assert "сравнивать не с чем" in present.changes_caption(recent)
+    assert not _build().changes.has_base  # the plain fixture: one export only
+
+
+def test_changes_read_with_signs_and_units(region: build.Diary) -> None:
+    week = _build(**_with_base())
+    items = [str(item) for item in present.changes_items(week, budget=99)]
+    assert items[0].startswith("Могут войти 25,0\u00a0% (+8,3\u00a0п.п.); по шагам, п.п.: реестр +16,7;")
+    assert items[1] == "Порог 80\u00a0% тех, кто может войти, не перешла ни одна школа — ни вверх, ни вниз."
+    assert items[2] == ("По муниципальным образованиям доля выросла сильнее всего: "
+                        "Бабаевский м.\u00a0о. +12,5\u00a0п.п.")
+    assert items[3] == "В реестре «Ученики» появились записи 1 школы (МБОУ «Третья ООШ»)."
+    assert present.changes_items(week, budget=0) == present.changes_items(week, budget=99)[:2]
+    html = present.changes_html(week)
+    assert "Что изменилось с 9 сентября 2024\u00a0г." in html and "лист «Изменения»" in html
+    table = present.changes_table(week)
+    assert table["Раздел"].value_counts().to_dict() == {"Воронка": 9, "Муниципальные образования": 2,
+                                                         "Школы": 3}
+    schools = table[table["Раздел"] == "Школы"]
+    assert schools["Что изменилось"].iloc[0] == "появилась в реестре «Ученики»"  # moves first
+    assert "За неделю" in present.funnel_table(week).columns
+
+
+def test_a_municipality_missing_from_the_base_says_so_and_keeps_its_place() -> None:
+    third = _build(MO_B, **_with_base())
+    assert not third.changes.territory_in_base and third.changes.funnel.empty
+    items = [str(item) for item in present.changes_items(third, budget=99)]
+    assert items[0] == ("В выгрузке на 9 сентября 2024\u00a0г. записей по территории «Бабушкинский "
+                        "муниципальный округ» не было — воронку сравнить не с чем.")
+    assert "Место в регионе по доле тех, кто может войти: 2-е из 2 (в прошлом срезе места не было)." in items
+    assert "Воронка" not in set(present.changes_table(third)["Раздел"])
+    method = present.methodology_html(third)
+    assert "«Ученики» и «Реестр родителей» на 9 сентября 2024\u00a0г. Порог школы — 80\u00a0%" in method
+    assert "такой выгрузки нет. Порог школы" in present.methodology_html(_build())
+    first = _build(MO_A, **_with_base())
+    assert "Место в регионе по доле тех, кто может войти: 1-е из 2 (без изменений)." in \
+        [str(item) for item in present.changes_items(first, budget=99)]
+
+
+def test_crossings_are_worded_both_ways() -> None:
+    html = present._inline(
+        "change", kind="crossings", threshold=0.8, reached=4, reached_names=["А", "Б", "В"], lost=1,
+        lost_names=["Г"], school_locative=present.SCHOOL_LOCATIVE)
+    assert str(html) == ("Доля тех, кто может войти, достигла 80\u00a0% в 4 школах (А, Б, В и ещё 1), "
+                         "опустилась ниже 80\u00a0% в 1 школе (Г).")
+    lost_only = present._inline("change", kind="crossings", threshold=0.8, reached=0, reached_names=[],
+                                lost=2, lost_names=["Г", "Д"], school_locative=present.SCHOOL_LOCATIVE)
+    assert str(lost_only) == ("Доля тех, кто может войти, опустилась ниже 80\u00a0% в 2 школах (Г, Д); "
+                              "не достигла ни в одной.")
+
+
+# --- page 1: the findings -------------------------------------------------------------------------
+
+def test_findings_are_computed_from_the_figures(region: build.Diary, municipality: build.Diary) -> None:
+    found = [str(f) for f in present.findings(region)]
+    assert found[0] == ("Могут войти <strong>25,0\u00a0%</strong> обучающихся; меньше всего — "
+                        "Бабушкинский м.\u00a0о. (0,0\u00a0%).")
+    # losses 2, 0, 1, 2, 1, 0, 1, 2: the registry first (a tie, the first wins), a step of the school
+    assert found[1] == ("Больше всего обучающихся теряется на шаге «Внесены в реестр «Ученики»»: 2 "
+                        "(16,7\u00a0% контингента).")
+    assert found[2] == ("Школы с наименьшей долей: МБОУ «Третья ООШ» (Бабушкинский м.\u00a0о.) — 0,0\u00a0%, "
+                        "МОУ «СОШ № 2» (Бабаевский м.\u00a0о.) — 25,0\u00a0%.")
+    assert found[3].startswith("Исправить в первую очередь: школам — внести родителя в «Реестр родителей» "
+                               "и указать ребёнка (3 записи в 1 школе); родителям — ")
+    assert found[4] == ("Информация по авторизации не доведена до 1 школы, срок прошёл (30.09.2024); "
+                        "с опозданием — до 1 школы. В реестре «Ученики» нет 2 обучающихся.")
+    assert [str(f) for f in present.findings(municipality)][0] == (
+        "Могут войти <strong>37,5\u00a0%</strong> обучающихся (по региону — 25,0\u00a0%): "
+        "1-е место из 2 в регионе.")
+    assert build.municipality_place(municipality) == (1, 2)
+    assert build.school_side_loss(region.territory) == ("step_registry", 2)
+    summary = present.summary_html(region)
+    assert summary.count("<li>") == 5 and "книге Excel" in summary
+    assert "&lt;strong&gt;" not in summary  # the findings are markup made by the fragments
+
+
+def test_page_one_budget_counts_the_findings(region: build.Diary) -> None:
+    assert present.estimated_lines("x" * present.LINE_CHARS) == 1
+    assert present.estimated_lines("<b>" + "x" * (present.LINE_CHARS + 1) + "</b>") == 2
+    used = sum(present.estimated_lines(f) for f in present.findings(region))
+    assert present.changes_budget(region) == present.PAGE_ONE_LINES - used
+    municipality = _build(MO_A)
+    used = sum(present.estimated_lines(f) for f in present.findings(municipality))
+    # its lead (169 characters) takes three 13-pt lines, one more than two: two 11-pt lines less;
+    # its cards' notes compare with the region: one line less
+    assert present.estimated_lines(present.lead_html(municipality), present.LEAD_LINE_CHARS) == 3
+    assert present.changes_budget(municipality) == present.PAGE_ONE_LINES - used - 2 - 1

@@ -190,6 +190,38 @@ def _frames(chat_rows: list[dict], member_rows: list[dict], **changes: pd.DataFr
 
 BOTH = ([*CHATS_24, *CHATS_25], [*_members_24(), *_members_25()])
 
+# The comparison base of the 2024 export: 09.09.2024, seven days earlier. Worked out by hand:
+# s1: a1–a5 on Сферум, all active, but a6 (WhatsApp) and a7 (Telegram, closed 10.09) open: (5 − 2) / 6
+# s2: no parents' chat yet (b4 came later): 3 / 4, not ready → ready on 16.09
+# s3: c1 active, c2 (Telegram, closed 12.09) open: max(0, 1 − 1) / 4 = 0
+# region 6 / 14 → 8 / 14 (+14,3 п.п.), ready 0 → 1; old chats open 4 (a6, a7, c2, d3) → 1 (a6);
+# the directors' chat: dir1 only → dir1, dir2, dir3 (2 joined); ОМСУ: om1 → om1.
+D_BASE = dt.date(2024, 9, 9)
+T_BASE = pd.Timestamp("2024-09-09 12:00")
+
+
+def _base_chats() -> list[dict]:
+    rows = []
+    for chat in CHATS_24:
+        if chat["chat_id"] == "b4":
+            continue
+        closed = chat["closed"] if chat["closed"] and chat["closed"] <= D_BASE else None
+        rows.append({**chat, "closed": closed, "snapshot_date": D_BASE})
+    return rows
+
+
+def _base_members() -> list[dict]:
+    fresh = T_BASE - pd.Timedelta(days=1)
+    rows = [_member(D_BASE, chat, f"x{chat}", role, fresh) for chat, role in
+            (("a1", "director"), ("a2", "teacher"), ("a3", "teacher"), ("a4", "pupil"), ("a5", "parent"),
+             ("b1", "director"), ("b2", "teacher"), ("b3", "teacher"), ("c1", "pupil"))]
+    rows[0]["last_seen"] = T_BASE
+    return [*rows, _member(D_BASE, "d1", "dir1", "director", fresh),
+            _member(D_BASE, "d1", "dep1", "department", None), _member(D_BASE, "d2", "om1", "omsu", fresh)]
+
+
+WITH_BASE = ([*_base_chats(), *CHATS_24, *CHATS_25], [*_base_members(), *_members_24(), *_members_25()])
+
 
 @pytest.fixture(scope="module")
 def built() -> rd.Readiness:
@@ -463,6 +495,203 @@ def test_unknown_campaign_is_refused() -> None:
         rd.campaign_by_id("nope", load_campaigns())
 
 
+# --- what changed since the comparison base ------------------------------------------------------
+
+NB = "\u00a0"
+
+
+def _plain(text: str) -> str:
+    return str(text).replace(NB, " ")
+
+
+def test_the_base_is_an_export_of_the_campaign_at_least_a_week_older() -> None:
+    assert rd.base_export([D_BASE, D24, D25], D24, CAMPAIGN) == D_BASE
+    assert rd.base_export([dt.date(2024, 9, 10), D24], D24, CAMPAIGN) is None  # 6 days: too recent
+    assert rd.base_export([D_BASE, D24], D24, CAMPAIGN, min_days=8) is None
+    assert rd.base_export([dt.date(2024, 7, 20), D24], D24, CAMPAIGN) is None  # before the campaign
+    assert rd.base_export([D24, D25], D25, _campaign(start=dt.date(2025, 8, 25))) is None
+
+
+@pytest.fixture(scope="module")
+def moved() -> rd.Readiness:
+    """The 2024 export with its base of 09.09.2024 in the frames."""
+    return rd.build(_frames(*WITH_BASE), region_code="35", campaign=CAMPAIGN, period="2024-09-30",
+                    region_name="Вологодская область")
+
+
+def test_the_base_changes_nothing_of_the_export(built: rd.Readiness, moved: rd.Readiness) -> None:
+    assert moved.snapshot_date == D24 and moved.moment == T24
+    assert moved.schools.equals(built.schools) and moved.department.equals(built.department)
+    assert moved.region.equals(built.region) and moved.roles.equals(built.roles)
+    assert moved.data_hash != built.data_hash  # the base's exports are read too
+    assert not built.changes.has_base and built.changes.schools.empty
+
+
+def test_changes_against_the_base(moved: rd.Readiness) -> None:
+    changes = moved.changes
+    assert changes.base_date == D_BASE and changes.min_days == 7
+    assert changes.region_before is not None
+    assert changes.region_before["index"] == pytest.approx(6 / 14)
+    assert changes.region_before["ready_schools"] == 0
+    schools = changes.schools.set_index("school_id")
+    assert schools["move"].to_dict() == {"s2": "reached"}
+    assert schools.loc["s2", "index_before"] == 0.75 and schools.loc["s2", "index_after"] == 1
+    old = changes.old_chats.set_index("chat_id")
+    assert old.index.tolist() == ["a7", "d3", "c2"]  # on time (school, then the department's), late
+    assert old["move"].tolist() == ["closed_on_time", "closed_on_time", "closed_late"]
+    assert old.loc["c2", "closed"] == LATE and old.loc["c2", "school_name"] == "МБОУ «СОШ № 3»"
+    assert changes.old_open_before == 4 and changes.old_opened.empty and len(changes.old_closed) == 3
+    dept = changes.department.set_index("chat_type")
+    columns = ["joined_before", "joined_after", "entered", "left"]
+    assert dept.loc["dept_directors", columns].tolist() == [1, 3, 2, 0]
+    assert dept.loc["dept_omsu", columns].tolist() == [1, 1, 0, 0]
+    towns = changes.municipalities.set_index("oktmo")
+    assert towns.loc[A, ["rank_before", "rank_after", "move"]].tolist() == [1, 1, 0]
+    assert towns.loc[B, "index_before"] == 0 and towns.loc[B, "index_after"] == pytest.approx(0.25)
+
+
+def _schools_at(rows: list[tuple[str, float]]) -> pd.DataFrame:
+    return pd.DataFrame({"school_id": [r[0] for r in rows], "school_name": [f"Школа {r[0]}" for r in rows],
+                         "oktmo": A, "municipality": "Бабаевский муниципальный округ",
+                         "index": [r[1] for r in rows], "ready": [r[1] == 1 for r in rows]})
+
+
+def test_school_moves_both_ways_and_schools_of_one_export() -> None:
+    before = _schools_at([("s1", 1.0), ("s2", 0.5), ("s3", 1.0), ("s5", 0.2)])
+    after = _schools_at([("s1", 0.8), ("s2", 1.0), ("s3", 1.0), ("s4", 1.0)])
+    moves = rd.school_moves(before, after)
+    assert moves[["school_id", "move"]].values.tolist() == [
+        ["s2", "reached"], ["s1", "lost"], ["s4", "added"], ["s5", "removed"]]  # s3: no change
+    by_id = moves.set_index("school_id")
+    assert math.isnan(by_id.loc["s4", "index_before"]) and by_id.loc["s4", "index_after"] == 1
+    assert by_id.loc["s5", "index_before"] == 0.2 and math.isnan(by_id.loc["s5", "index_after"])
+    assert by_id.loc["s5", "school_name"] == "Школа s5"  # named from the export it is in
+    assert rd.school_moves(before, before).empty
+
+
+def test_old_chat_moves_closed_gone_and_opened() -> None:
+    day = dt.date(2024, 9, 3)
+    base = [_chat(day, "o1", "staff", "s1", None, "telegram"),
+            _chat(day, "o2", "parents", "s1", "1А", "whatsapp"),
+            _chat(day, "o3", "staff", "s3", None, "telegram"),
+            _chat(day, "o4", "staff", "s2", None, "telegram", closed=dt.date(2024, 9, 1))]
+    now = [_chat(D24, "o1", "staff", "s1", None, "telegram", closed=ON_TIME),
+           _chat(D24, "o2", "parents", "s1", "1А", "whatsapp"),
+           _chat(D24, "o4", "staff", "s2", None, "telegram", closed=dt.date(2024, 9, 1)),
+           _chat(D24, "o5", "parents", "s2", "1Б", "whatsapp")]  # o3 gone; o5 new and open
+    moves = rd.old_chat_moves(rd.old_chats(_frame(base), CAMPAIGN), rd.old_chats(_frame(now), CAMPAIGN),
+                              SCHOOLS).set_index("chat_id")
+    assert moves["move"].to_dict() == {"o1": "closed_on_time", "o3": "gone", "o5": "opened"}
+    assert moves.loc["o1", "closed"] == ON_TIME and moves.loc["o3", "closed"] is None
+    assert moves.loc["o3", "municipality"] == "город Вологда"
+
+
+def _towns(rows: list[tuple[str, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame({"oktmo": [r[0] for r in rows], "municipality": [f"МО {r[0]}" for r in rows],
+                          "index": [r[1] for r in rows]})
+    frame["status"] = ["met" if v == 1 else "behind" for v in frame["index"]]
+    frame["rank"] = frame["index"].rank(ascending=False, method="min").astype("Int64")
+    return frame
+
+
+def test_municipality_moves_with_a_tie_and_municipalities_of_one_export() -> None:
+    before = _towns([("m1", 0.5), ("m2", 0.9), ("m4", 0.1)])  # ranks 2, 1, 3
+    after = _towns([("m1", 0.9), ("m2", 0.9), ("m3", 0.4)])  # m1 and m2 share place 1; m3 third
+    moves = rd.municipality_moves(before, after).set_index("oktmo")
+    assert moves.loc["m1", ["rank_before", "rank_after", "move"]].tolist() == [2, 1, 1]
+    assert moves.loc["m2", ["rank_before", "rank_after", "move"]].tolist() == [1, 1, 0]
+    assert pd.isna(moves.loc["m3", "rank_before"]) and moves.loc["m3", "rank_after"] == 3
+    assert pd.isna(moves.loc["m3", "move"])
+    assert moves.loc["m4", "rank_before"] == 3 and pd.isna(moves.loc["m4", "rank_after"])
+    assert moves.index.tolist() == ["m1", "m2", "m3", "m4"]
+    assert _plain(present.words.fmt_places(moves.loc["m1", "move"])) == "+1 место"
+
+
+def test_the_changes_block_words_the_moves(moved: rd.Readiness) -> None:
+    items = [_plain(item) for item in present.change_items(moved)]
+    assert items == [
+        "Индекс готовности региона — 57,1 % (+14,3 п.п.); готовых школ — 1 (+1).",
+        "Стали готовыми к переходу — 1 школа: МБОУ «СОШ № 2» (Бабаевский м. о.); перестали быть "
+        "готовыми — ни одной.",
+        "Чаты на прежних платформах: закрыто 3 (после даты перехода — 1); открыто 1 (−3).",  # one platform
+        "В чаты департамента вступили: «Директора школ ВО» — 2 (теперь 3 из 3); «Департамент – ОМСУ» — 0 "
+        "(теперь 1 из 2).",
+    ]  # no municipality moved: no line of the ranking
+    block = _plain(present.changes_html(moved))
+    assert "Что изменилось с 9 сентября 2024 г." in block and "(+14,3 п.п.)" in block
+
+
+def test_no_base_says_so_and_lists_nothing(built: rd.Readiness) -> None:
+    assert present.change_items(built) == []
+    block = _plain(present.changes_html(built))
+    assert "не позднее чем за 7 дней" in block and "сравнивать не с чем" in block
+    assert "Что изменилось с" not in block
+    table = present.changes_table(built)
+    assert table.empty and list(table.columns) == present.CHANGES_COLUMNS
+    assert "сравнивать не с чем" in present.changes_title(built)
+
+
+def test_the_changes_sheet_lists_every_move(moved: rd.Readiness) -> None:
+    table = present.changes_table(moved).map(_plain)
+    assert table["Что изменилось"].tolist() == [
+        "Индекс готовности региона", "Готовые к переходу школы", "Школа стала готовой",
+        *["Чат на прежней платформе закрыт в срок"] * 2,
+        "Чат на прежней платформе закрыт после даты перехода",
+        *["Чат департамента: участники ожидаемых ролей"] * 2, *["Место МО по индексу готовности"] * 2]
+    assert table.iloc[0, 3:].tolist() == ["42,9 %", "57,1 %", "+14,3 п.п."]
+    assert table.iloc[2].tolist() == ["Школа стала готовой", "Бабаевский м. о.", "МБОУ «СОШ № 2»", "75,0 %",
+                                      "100,0 %", "+25,0 п.п."]
+    assert table.iloc[5, 2:5].tolist() == ["МБОУ «СОШ № 3»: Telegram, чат родителей класса 1В", "открыт",
+                                          "закрыт 12.09.2024"]
+    assert table.iloc[4, 2] == "департамент: Telegram, чат департамента с директорами"
+    assert table.iloc[6, 3:].tolist() == ["1 из 3", "3 из 3", "+2 (вступили — 2, вышли — 0)"]
+    assert table.iloc[9, 3:].tolist() == ["2 (0,0 %)", "2 (25,0 %)", "без изменений"]
+    assert "с 09.09.2024 по 16.09.2024" in present.changes_title(moved)
+
+
+# --- page one and the schools not ready ---------------------------------------------------------
+
+def test_findings_are_computed(built: rd.Readiness) -> None:
+    lowest, late, missing = (_plain(f) for f in present.findings(built))
+    # город Вологда 1 / 4, Бабаевский 7 / 10; both behind; s1 (50 %) and s3 (25 %) behind
+    assert lowest == ("Наименьший индекс готовности: город Вологда — 25,0 %, Бабаевский м. о. — 70,0 %; "
+                      "ниже 80 % — у 2 МО из 2 и у 2 школ из 3.")
+    # the WhatsApp chat of s1 open; c2 closed after the cut-over
+    assert late == ("Через 6 дней после перехода (10.09.2024) открытых чатов на прежних платформах — 1 "
+                    "в 1 школе из 3; закрыто после даты перехода — 1.")  # one platform: not named
+    two = built.old_platforms.assign(open=[2, 1])  # Telegram 2, WhatsApp 1
+    assert "— 3 (Telegram — 2, WhatsApp — 1) в 1 школе" in _plain(
+        present.findings(dataclasses.replace(built, old_platforms=two))[1])
+    # 14 required, 10 created, 9 active; parents' chats 2 of 4
+    assert missing == ("Не создано обязательных чатов школ — 4 из 14, меньше всего — чатов родителей классов "
+                       "(создано 50,0 %); созданы, но неактивны — 1.")
+    summary = _plain(present.summary_html(built))
+    assert "Главное" in summary and "«Школы не готовы»" in summary and "«Изменения»" in summary
+
+
+def test_findings_when_every_old_chat_is_closed_and_before_the_cutover(built: rd.Readiness) -> None:
+    closed = built.old_platforms.assign(open=0)
+    late = _plain(present.findings(dataclasses.replace(built, old_platforms=closed))[1])
+    assert late == ("Открытых чатов на прежних платформах не осталось (закрыто 4, из них после даты "
+                    "перехода — 1).")
+    early = dataclasses.replace(built, campaign=_campaign(cutover=D24 + dt.timedelta(days=2)))
+    assert _plain(present.findings(early)[1]) == (
+        "До даты перехода (18.09.2024) 2 дня: открытых чатов на прежних платформах — 1 из 4 в 1 школе из 3.")
+
+
+def test_the_body_keeps_the_least_ready_schools(built: rd.Readiness) -> None:
+    assert present.not_ready_top_table(built, 1).equals(present.not_ready_table(built).head(1))
+    assert present.not_ready_top_table(built)["Школа"].tolist() == ["МБОУ «СОШ № 3»", "МБОУ «СОШ № 1»"]
+    title = _plain(present.not_ready_top_title(built))
+    assert title.startswith("2 наименее готовых школ из 2 не готовых") and "«Школы не готовы»" in title
+
+
+def test_page_one_names_are_escaped(built: rd.Readiness) -> None:
+    odd = built.municipalities.assign(municipality="Район <b>&")
+    html = present.summary_html(dataclasses.replace(built, municipalities=odd))
+    assert "Район &lt;b&gt;&amp;" in html and "<b>&" not in html and "&amp;amp;" not in html
+
+
 # --- the notebook on a tiny warehouse --------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -470,7 +699,7 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("readiness") / "w.duckdb"
     store.rebuild(path, {
         "municipalities": MUNICIPALITIES, "schools": SCHOOLS, "school_activity": ACTIVITY,
-        "chats": _frame([*CHATS_24, *CHATS_25]), "chat_members": _frame([*_members_24(), *_members_25()]),
+        "chats": _frame(WITH_BASE[0]), "chat_members": _frame(WITH_BASE[1]),
         "parents": PARENTS,
     }, keys={})
     return path
@@ -488,14 +717,18 @@ def _outputs_text(nb: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.parametrize(("campaign", "expected"), [
-    ("telegram_to_sferum_2024", ["16 сентября 2024", "57,1 %", "Сферум (VK Мессенджер)", "1 из 3"]),
-    # 2025: s1 ready (6/6), s2 1 active − 1 open Сферум chat = 0, s3 nothing: 6 / 14
-    ("sferum_to_max_2025", ["10 ноября 2025", "42,9 %", "MAX", "WhatsApp (вне кампании)", "не создан"]),
+    ("telegram_to_sferum_2024", ["16 сентября 2024", "57,1 %", "Сферум (VK Мессенджер)", "1 из 3",
+                                 "Что изменилось с 9 сентября 2024", "(+14,3 п.п.)", "Главное"]),
+    # 2025: s1 ready (6/6), s2 1 active − 1 open Сферум chat = 0, s3 nothing: 6 / 14; the 2024
+    # exports are of the other campaign: no base
+    ("sferum_to_max_2025", ["10 ноября 2025", "42,9 %", "MAX", "WhatsApp (вне кампании)", "не создан",
+                            "сравнивать не с чем", "Главное"]),
 ])
 def test_notebook_runs_on_a_tiny_warehouse(tiny_warehouse: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch, campaign: str,
                                            expected: list[str]) -> None:
     from helpers.render.execute import execute_notebook
+    from helpers.render.payloads import find_tables
 
     monkeypatch.setenv("WAREHOUSE", str(tiny_warehouse))
     monkeypatch.setenv("PERIOD", "")
@@ -509,6 +742,10 @@ def test_notebook_runs_on_a_tiny_warehouse(tiny_warehouse: Path, tmp_path: Path,
     for value in expected:
         assert value in text, value
     assert "tea1" not in text and "dir1" not in text  # no member ids in what readers see
+    sheets = [table["name"] for table in find_tables(nb)]
+    assert sheets[0] == "Изменения" and {"Наименее готовые школы", "Школы не готовы"} <= set(sheets)
+    excel_only = [c for c in nb.cells if "remove_output" in c.metadata.get("tags", [])]
+    assert len(excel_only) == 3  # «Изменения», the municipalities' chart, all schools not ready
 
 
 def test_committed_notebook_has_no_outputs_and_parameters_first() -> None:

@@ -8,6 +8,7 @@ into a tiny warehouse.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -448,6 +449,250 @@ def test_a_region_without_schools_is_refused(tmp_path: Path) -> None:
         sc.load("36", CITY, warehouse_path=path)
 
 
+# --- what changed since the comparison base -------------------------------------------------
+
+def _k1_rows(day: str, counts: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Activity rows of one snapshot with only K1's counts: school → (active, total) teachers."""
+    rows = []
+    for school, (active, total) in counts.items():
+        values = dict.fromkeys(COUNTS, 0)
+        values.update(teachers_active=active, teachers_total=total)
+        rows.append({"region_code": REGION, "school_id": school, **values,
+                     "snapshot_date": pd.Timestamp(day)})
+    return pd.DataFrame(rows)
+
+
+def test_k1_crossings_in_both_directions_and_schools_in_one_snapshot_only() -> None:
+    registry = pd.DataFrame({"school_id": ["s1", "s2", "s3", "s4"],
+                             "school_name": ["СОШ 1", "СОШ 2", "СОШ 3", "СОШ 4"]})
+    # s1 2/10 → 3/10 reaches «более 25 %»; s3 6/20 → 5/20 is exactly 25 %: lost; s2 is at the
+    # base only, s4 (9/10) now only: no crossings, they left and entered the monitoring
+    before = _k1_rows("2024-09-09", {"s1": (2, 10), "s2": (1, 10), "s3": (6, 20)})
+    after = _k1_rows("2024-09-16", {"s1": (3, 10), "s3": (5, 20), "s4": (9, 10)})
+    moved = sc.k1_crossings(before, after, registry, TARGETS)
+    assert moved[["school_id", "direction"]].to_dict("records") == [
+        {"school_id": "s1", "direction": "reached"}, {"school_id": "s3", "direction": "lost"}]
+    assert list(moved["k1_before"]) == pytest.approx([0.2, 0.3])
+    assert list(moved["k1_after"]) == pytest.approx([0.3, 0.25])
+    entered, left = sc.monitoring_changes(before, after, registry)
+    assert entered.to_dict("records") == [{"school_id": "s4", "school_name": "СОШ 4"}]
+    assert left.to_dict("records") == [{"school_id": "s2", "school_name": "СОШ 2"}]
+
+
+def test_standing_with_a_tie_and_a_municipality_missing_at_the_base() -> None:
+    schools = pd.DataFrame({"school_id": ["a", "b", "c", "d"], "oktmo": ["A", "B", "C", "D"]})
+    # at the base A and B tie on 30 % (both 1st), C is 3rd and D has no school in the snapshot
+    before = _k1_rows("2024-09-09", {"a": (3, 10), "b": (3, 10), "c": (2, 10)})
+    after = _k1_rows("2024-09-16", {"a": (2, 10), "b": (4, 10), "c": (3, 10), "d": (1, 10)})
+    fell = sc.standing(before, after, schools, "A")
+    assert (fell.rank_before, fell.rank_after, fell.rank_move) == (1, 3, -2)
+    assert (fell.municipalities_before, fell.municipalities_after) == (3, 4)
+    assert fell.k1_delta == pytest.approx(-0.1)
+    assert sc.standing(before, after, schools, "B").rank_move == 0
+    assert sc.standing(before, after, schools, "C").rank_move == 1
+    new = sc.standing(before, after, schools, "D")
+    assert (new.rank_before, new.rank_after, new.rank_move, new.k1_delta) == (None, 4, None, None)
+
+
+def _two_task_exports() -> pd.DataFrame:
+    """The tasks export of 01.10 and one of 24.09: then the ОМСУ had not held the test week,
+    s1 had adopted the положение but not posted it, s2 had done nothing, s3 sent no row."""
+    base = _tasks()
+    base = base[base["unit_id"] != "s3"].reset_index(drop=True)
+    omsu, s1, s2 = base.index[:3]
+    base.loc[omsu, "test_week_held"] = False
+    base.loc[s1, ["regulation_posted", "parent_meeting", "auth_info"]] = pd.NaT
+    base.loc[s1, "regulation_url"] = None
+    base.loc[s2, ["regulation_adopted", "regulation_posted", "parent_meeting", "auth_info"]] = pd.NaT
+    base.loc[s2, "test_week_held"] = pd.NA
+    base["snapshot_date"] = pd.Timestamp("2024-09-24")
+    return pd.concat([base, _tasks()], ignore_index=True)
+
+
+def test_tasks_done_since_the_base_export(tasks_file: Path) -> None:
+    card = sc.build(_frames(tasks=_two_task_exports()), region_code=REGION, oktmo=CITY,
+                    targets=TARGETS, task_file=tasks_file)
+    week = card.changes
+    assert (week.activity_base, week.tasks_base) == (D(2024, 9, 9), D(2024, 9, 24))
+    # 24.09 → 01.10: the ОМСУ held the test week (overdue → done) and the положение is adopted
+    # by all three (the last, s2, late: overdue → late); posting stays not done (pending →
+    # overdue). School tasks: s2 and s3 (no row then) adopted it, s1 and s3 posted it.
+    assert week.tasks_moved[["level", "school_id", "task_id", "before", "after"]] \
+        .to_dict("records") == [
+        {"level": "municipality", "school_id": None, "task_id": "test_week", "before": "overdue",
+         "after": "done"},
+        {"level": "municipality", "school_id": None, "task_id": "regulation_adopted",
+         "before": "overdue", "after": "late"},
+        {"level": "school", "school_id": "s2", "task_id": "regulation_adopted", "before": "overdue",
+         "after": "late"},
+        {"level": "school", "school_id": "s3", "task_id": "regulation_adopted", "before": "overdue",
+         "after": "done"},
+        {"level": "school", "school_id": "s1", "task_id": "regulation_posted", "before": "pending",
+         "after": "done"},
+        {"level": "school", "school_id": "s3", "task_id": "regulation_posted", "before": "pending",
+         "after": "done"},
+    ]
+    assert set(week.tasks_moved["direction"]) == {"done"}
+    assert "лист «Изменения»" in present.changes_html(card)  # which schools: in the workbook
+    # not done then: s1 1 (posting), s2 2, s3 2; now: s2's posting
+    assert (week.open_before, week.open_after) == (5, 1)
+    items = [item.replace("\u00a0", " ") for item in present.changes_items(card)]
+    assert items[-1] == ("С 24.09.2024 школы выполнили 4 задачи, не выполнено 1 (было 5); "
+                         "ОМСУ выполнил: тестовая неделя чатов, положение принято.")
+    table = present.changes_table(card)
+    done = table[table["Что изменилось"] == "Задача выполнена"]
+    assert len(done) == 6 and list(done["Школа или ОМСУ"])[:2] == ["город Вологда"] * 2
+    assert done["Стало"].iloc[0] == "✔ выполнено в срок"
+    assert "выгрузка задач для сравнения 24 сентября 2024" in present.provenance_html(card)
+    assert "выгрузка задач на 24 сентября 2024" in present.methodology_html(card)
+    # the base export is read: changing it changes the data hash
+    changed = _two_task_exports()
+    changed.loc[0, "test_week_held"] = True
+    other = sc.build(_frames(tasks=changed), region_code=REGION, oktmo=CITY, targets=TARGETS,
+                     task_file=tasks_file)
+    assert other.data_hash != card.data_hash
+
+
+def test_a_withdrawn_mark_is_undone() -> None:
+    registry = pd.DataFrame({"school_id": ["s1"], "school_name": ["СОШ 1"]})
+    before = pd.DataFrame({"school_id": ["s1"], "in_tasks": True, "regulation_posted": ["done"]})
+    after = before.assign(regulation_posted="overdue")
+    omsu = pd.DataFrame({"task_id": ["regulation_posted"], "status": ["done"]})
+    moved = sc.tasks_moved(before, after, omsu, omsu.assign(status="overdue"), [POSTED], registry,
+                           "город")
+    assert list(moved["direction"]) == ["undone", "undone"]
+    assert list(moved["level"]) == ["municipality", "school"]
+
+
+def test_the_week_on_page_one(card: sc.Scorecard) -> None:
+    # 16.09 against 09.09: s1 reached K1's target (2/10 → 3/10); the city stays 1st of 2 with
+    # K1 9/40 → 10/40; the only tasks export (01.10) has none a week older to compare with
+    week = card.changes
+    assert week.base_date == week.activity_base == D(2024, 9, 9) and week.tasks_base is None
+    assert week.k1_crossings[["school_id", "direction"]].to_dict("records") == [
+        {"school_id": "s1", "direction": "reached"}]
+    assert (week.standing.rank_before, week.standing.rank_after) == (1, 1)
+    assert week.standing.k1_delta == pytest.approx(0.025)
+    items = [item.replace("\u00a0", " ") for item in present.changes_items(card)]
+    assert items == [
+        "Место по K1 в области — 1 из 2 (без изменений); K1 — 25,0 % (+2,5 п.п.).",
+        "Достигли цели по K1: 1 школа (МОУ «СОШ № 1»).",
+        "Задачи: выгрузки на 24.09.2024 или раньше нет — сравнивать не с чем.",
+    ]
+    html = present.changes_html(card)
+    assert "Что изменилось с 9 сентября 2024" in html and "лист «Изменения»" not in html
+    assert "&amp;" not in html and "&#34;" not in html  # escaped once, not twice
+    table = present.changes_table(card)
+    assert table[["Что изменилось", "Школа или ОМСУ", "Было", "Стало"]].to_dict("records") == [
+        {"Что изменилось": "Место по K1 в области", "Школа или ОМСУ": "город Вологда",
+         "Было": "1 из 2; K1 22,5\u00a0%", "Стало": "1 из 2; K1 25,0\u00a0%"},
+        {"Что изменилось": "Достигла цели по K1", "Школа или ОМСУ": "МОУ «СОШ № 1»",
+         "Было": "20,0\u00a0%", "Стало": "30,0\u00a0%"}]
+    assert "мониторинг активности — с 09.09.2024" in present.changes_title(card)
+
+
+def test_a_long_list_of_crossings_names_two_and_points_to_the_workbook(card: sc.Scorecard
+                                                                         ) -> None:
+    crossings = pd.DataFrame({"school_id": ["a", "b", "c", "d"],
+                              "school_name": ["СОШ 1", "СОШ 2", "СОШ 3", "СОШ 4"],
+                              "k1_before": [0.2, 0.2, 0.2, 0.3], "k1_after": [0.3, 0.3, 0.3, 0.2],
+                              "direction": ["reached", "reached", "reached", "lost"]})
+    many = replace(card, changes=replace(card.changes, k1_crossings=crossings))
+    assert present.changes_items(many)[1] == ("Достигли цели по K1: 3 школы (СОШ 1, СОШ 2 и ещё 1); "
+                                              "опустились ниже цели по K1: 1 школа (СОШ 4).")
+    assert "Полные списки — в книге Excel, лист «Изменения»." in present.changes_html(many)
+    assert len(present.changes_table(many)) == 5  # the place and the four schools
+
+
+def test_a_fall_and_a_place_unknown_at_the_base_in_words(card: sc.Scorecard) -> None:
+    fell = replace(card, changes=replace(card.changes, standing=sc.Standing(
+        k1_before=0.3, k1_after=0.2, rank_before=1, rank_after=3, municipalities_before=3,
+        municipalities_after=4)))
+    assert present.changes_items(fell)[0].replace("\u00a0", " ") == \
+        "Место по K1 в области — 3 из 4 (−2 места, было 1); K1 — 20,0 % (−10,0 п.п.)."
+    new = replace(card, changes=replace(card.changes, standing=sc.Standing(
+        k1_before=None, k1_after=0.2, rank_before=None, rank_after=4, municipalities_before=3,
+        municipalities_after=4)))
+    assert present.changes_items(new)[0].replace("\u00a0", " ") == \
+        "Место по K1 в области — 4 из 4 (на 09.09.2024 места не было); K1 — 20,0 %."
+
+
+def test_no_base_the_block_says_so(tasks_file: Path) -> None:
+    # on 12.09 the latest snapshot is 09.09 and there is none a week older; no tasks export yet
+    early = sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-09-12",
+                     targets=TARGETS, task_file=tasks_file)
+    week = early.changes
+    assert week.base_date is None and week.k1_crossings.empty and week.tasks_moved.empty
+    assert week.standing.rank_move is None
+    assert present.changes_items(early) == []
+    html = present.changes_html(early)
+    assert "не позднее чем за 7 дней" in html and "сравнивать не с чем" in html
+    table = present.changes_table(early)
+    assert list(table["Что изменилось"]) == ["Сравнивать не с чем"]
+    assert "среза не позднее чем за 7 дней нет" in present.changes_title(early)
+    assert "выгрузки о выполнении задач нет" in present.changes_title(early)
+
+
+def test_a_school_missing_from_the_latest_snapshot_and_the_tasks_export(tasks_file: Path
+                                                                         ) -> None:
+    activity = _activity()
+    activity = activity[~((activity["school_id"] == "s3")
+                          & (activity["snapshot_date"] == pd.Timestamp("2024-09-16")))]
+    tasks = _tasks()
+    card = sc.build(_frames(school_activity=activity, tasks=tasks[tasks["unit_id"] != "s3"]),
+                    region_code=REGION, oktmo=CITY, targets=TARGETS, task_file=tasks_file)
+    assert card.changes.schools_left["school_id"].tolist() == ["s3"]
+    assert card.changes.k1_crossings["school_id"].tolist() == ["s1"]  # s3 is no crossing
+    findings = [f.replace("\u00a0", " ") for f in present.findings(card)]
+    assert "Нет в мониторинге активности: 1 школа (МОУ «СОШ № 3»); нет в выгрузке задач: 1 школа " \
+           "(МОУ «СОШ № 3»)." in findings
+    items = [item.replace("\u00a0", " ") for item in present.changes_items(card)]
+    assert "Выпали из мониторинга активности: 1 школа (МОУ «СОШ № 3»)." in items
+
+
+# --- page one and the long list ------------------------------------------------------------------
+
+def test_the_findings_are_computed(card: sc.Scorecard) -> None:
+    # K1: s2 only below target (1/10). Tasks: posting overdue (s2). Municipality: K1 10/40 is
+    # not above 25 % (11 needed: 1 more), K2 294/397 needs 298 (4), K4 22/25 (3), K5 28/37 (9)
+    assert [f.replace("\u00a0", " ") for f in present.findings(card)] == [
+        "Ниже цели по K1 (более 25 %) — 1 школа из 3; меньше всего: МОУ «СОШ № 2» (10,0 %).",
+        "Просрочено задач ОМСУ: 1 из 3; просроченные задачи — у 1 школы из 3 (всего 1).",
+        "Данные есть по всем 3 школам: в мониторинге активности и в выгрузке задач.",
+        "До целей не хватает, чел.: K1 — 1, K2 — 4, K4 — 3, K5 — 9.",
+    ]
+    html = present.summary_html(card)
+    assert html.count("<li>") == 4 and "Главное" in html and "в приложении" not in html
+    assert "&amp;laquo;" not in html and "МОУ «СОШ № 2»" in html
+
+
+def test_no_tasks_export_in_the_findings(tasks_file: Path) -> None:
+    card = sc.build(_frames(tasks=pd.DataFrame()), region_code=REGION, oktmo=CITY,
+                    targets=TARGETS, task_file=tasks_file)
+    findings = [f.replace("\u00a0", " ") for f in present.findings(card)]
+    assert findings[1] == ("Выгрузки о выполнении задач на 16 сентября 2024 г. или раньше нет — "
+                           "задачи ОМСУ и школ не оценены.")
+    assert findings[2] == "Данные есть по всем 3 школам: в мониторинге активности."
+    assert present.changes_items(card)[-1].startswith("Достигли цели по K1")
+
+
+def test_a_long_list_keeps_its_top_in_the_body_and_the_rest_in_the_appendix(
+        card: sc.Scorecard, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert present.schools_in_body(card) == 3 and present.schools_appendix_html(card) == ""
+    monkeypatch.setattr(present, "SHORT_LIST", 2)
+    monkeypatch.setattr(present, "SCHOOLS_IN_BODY", 1)
+    assert present.schools_in_body(card) == 1
+    body = present.schools_body_html(card)
+    assert "МОУ «СОШ № 2»" in body and "МОУ «СОШ № 3»" not in body  # most to do first
+    appendix = present.schools_appendix_html(card)
+    assert "Приложение. Остальные школы (2–3)" in appendix
+    assert "МОУ «СОШ № 3»" in appendix and "МОУ «СОШ № 1»" in appendix
+    assert "МОУ «СОШ № 2»" not in appendix
+    assert len(present.schools_table(card)) == 3  # the workbook's sheet: every school
+    assert "остальные 2 — в приложении" in present.schools_note_html(card)
+    assert "(первые 1; остальные 2 — в приложении)" in present.summary_html(card)
+
+
 # --- the notebook ----------------------------------------------------------------------------
 
 def test_notebook_runs_on_a_tiny_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -471,7 +716,13 @@ def test_notebook_runs_on_a_tiny_warehouse(tmp_path: Path, monkeypatch: pytest.M
     assert "Положение принято" in text and "просрочено" in text
     tables = [o.data["application/vnd.sferum.table+json"]["name"] for o in outputs
               if "application/vnd.sferum.table+json" in o.get("data", {})]
-    assert tables == ["Задачи ОМСУ", "Показатели", "Школы", "Задачи по школам", "Динамика K1"]
+    assert tables == ["Изменения", "Задачи ОМСУ", "Показатели", "Школы", "Задачи по школам",
+                      "Динамика K1"]
+    # page one: the summary, the week's changes (16.09 against 09.09), then a page break
+    assert "Главное" in text and "Что изменилось с 9 сентября 2024" in text
+    assert "Достигли цели по K1: 1 школа (МОУ «СОШ № 1»)" in text
+    assert text.index("Что изменилось") < text.index('class="page-break"') \
+        < text.index("Задачи ОМСУ: срок, статус")
 
 
 def test_notebook_is_committed_without_outputs() -> None:

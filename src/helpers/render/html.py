@@ -130,6 +130,7 @@ def _contents_block(headings: list[tuple[str, str]]) -> str:
 
 
 _HEADING_ID = re.compile(r'(<h[1-6][^>]*\bid=")([^"]+)(")')
+_SHORT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,40}")
 
 
 def ascii_heading_ids(page: str) -> str:
@@ -141,7 +142,7 @@ def ascii_heading_ids(page: str) -> str:
     renamed: dict[str, str] = {}
 
     def rename(match: re.Match[str]) -> str:
-        if match[2].isascii():  # an id a notebook chose (``region-card``) stays as it is
+        if _SHORT_ID.fullmatch(match[2]):  # an id a notebook chose (``region-card``) stays
             return match[0]
         new = renamed.setdefault(match[2], f"section-{len(renamed) + 1}")
         return f"{match[1]}{new}{match[3]}"

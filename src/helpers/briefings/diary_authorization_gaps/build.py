@@ -36,6 +36,7 @@ import pandas as pd
 
 from helpers.briefings.diary_authorization_gaps import READS
 from helpers.config import settings
+from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Task, load_tasks, task_status
 from helpers.warehouse import slices
@@ -425,6 +426,41 @@ def status(share: float | None, near: float) -> str:
 
 # --- the briefing ------------------------------------------------------------------------------
 
+MOVES = ("reached", "lost", "added", "removed")
+"""What can happen to a school between two exports: its share who can log in reached the
+threshold or fell below it, it appeared in the registry «Ученики» or is no longer in it."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The week's movements: the briefing's export against the comparison base.
+
+    The base is the registry «Ученики» exported at least ``min_days`` days before the briefing's
+    (``changes.base_min_days`` of ``params/targets.yml``), with the «Реестр родителей» exported on
+    or before it. Without one, ``base_date`` is None and the frames are empty.
+    """
+
+    base_date: dt.date | None
+    base_parents_date: dt.date | None
+    min_days: int
+    threshold: float  # the share of pupils who can log in a school «crosses» (near × target)
+    territory_in_base: bool  # the territory had records in the base's registry «Ученики»
+    funnel: pd.DataFrame  # :func:`funnel_changes` of the territory (empty without a comparable base)
+    schools: pd.DataFrame  # :func:`school_moves` of the territory's schools, with their identity
+    municipalities: pd.DataFrame  # :func:`municipality_moves` of the region's municipalities
+
+    @property
+    def has_base(self) -> bool:
+        return self.base_date is not None
+
+    def schools_moved(self, move: str) -> pd.DataFrame:
+        """The schools that ``move`` (one of :data:`MOVES`), by municipality and name."""
+        if self.schools.empty:
+            return self.schools
+        frame = self.schools[self.schools["move"] == move]
+        return frame.sort_values(["municipality", "school_name", "school_id"]).reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class Diary:
     """Everything the diary-authorization briefing shows, for one region or one municipality."""
@@ -445,6 +481,7 @@ class Diary:
     auth_task: Task | None
     tasks_date: dt.date | None
     data_hash: str
+    changes: Changes
 
     @property
     def is_municipality(self) -> bool:
@@ -511,8 +548,171 @@ def _municipality_names(municipalities: pd.DataFrame, schools: pd.DataFrame) -> 
     return names
 
 
+@dataclass(frozen=True)
+class _Export:
+    """One export of the registries and what the briefing counts from it."""
+
+    registry_day: dt.date  # «Ученики»
+    parents_day: dt.date  # «Реестр родителей» (and its links to children)
+    contingent_day: dt.date | None  # the school monitoring used for the contingent
+    pupils: pd.DataFrame
+    parents: pd.DataFrame
+    links: pd.DataFrame
+    counted: pd.DataFrame  # :func:`school_counts`
+    parents_flagged: pd.DataFrame  # :func:`parent_flags`
+
+
+def _export(frames: slices.Frames, period: str) -> _Export:
+    """The registries' export on or before ``period`` and its counts per school."""
+    pupils_now = _at_or_before(frames["pupils"], period, "Ученики")
+    parents_now = _at_or_before(frames["parents"], period, "Реестр родителей")
+    parents_day = slices.snapshot_on_or_before(parents_now)
+    links = frames["parent_children"]
+    links_now = links[pd.to_datetime(links["snapshot_date"]) == pd.Timestamp(parents_day)]
+    registry_day = slices.snapshot_on_or_before(pupils_now)
+    base, contingent_day = contingent(frames["schools"], frames["school_activity"], registry_day)
+    counted = school_counts(pupil_flags(pupils_now, parents_now, links_now), base)
+    return _Export(registry_day, parents_day, contingent_day, pupils_now, parents_now, links_now,
+                   counted, parent_flags(parents_now, links_now, pupils_now))
+
+
+def _rated(export: _Export, unit_of_school: pd.Series, near: float) -> pd.DataFrame:
+    """:func:`gap_counts` and :func:`add_rates` of one export per unit."""
+    return add_rates(gap_counts(export.counted, export.parents_flagged, unit_of_school), near)
+
+
+def _base_export(frames: slices.Frames, day: dt.date, min_days: int) -> _Export | None:
+    """The comparison base: the latest export of «Ученики» at least ``min_days`` before ``day``
+    (and «Реестр родителей» on or before it); None when there is none."""
+    dates = pd.to_datetime(frames["pupils"]["snapshot_date"]).dropna().unique()
+    base_day = moves.comparison_base(dates, day, min_days)
+    if base_day is None:
+        return None
+    parent_dates = pd.to_datetime(frames["parents"]["snapshot_date"])
+    if not (parent_dates <= pd.Timestamp(base_day)).any():
+        return None
+    return _export(frames, base_day.isoformat())
+
+
+# --- the week's movements ----------------------------------------------------------------------
+
+def funnel_changes(now: pd.Series, base: pd.Series) -> pd.DataFrame:
+    """Each step of the funnel now and at the base (one territory's counts, :data:`FUNNEL`).
+
+    Returns:
+        ``step, count, base_count, change`` (pupils) and ``share, base_share`` of each export's
+        contingent with ``change_pp`` (a difference of shares, 0.012 = +1,2 п.п.).
+    """
+    frame = pd.DataFrame({"step": list(FUNNEL),
+                          "count": [int(now[step]) for step in FUNNEL],
+                          "base_count": [int(base[step]) for step in FUNNEL]})
+    frame["change"] = frame["count"] - frame["base_count"]
+    frame["share"] = _share(frame["count"], pd.Series(int(now["contingent"]), index=frame.index))
+    frame["base_share"] = _share(frame["base_count"],
+                                 pd.Series(int(base["contingent"]), index=frame.index))
+    frame["change_pp"] = frame["share"] - frame["base_share"]
+    return frame
+
+
+def _above(frame: pd.DataFrame) -> pd.Series:
+    """Whether at least the threshold of the pupils can log in (status ``met`` or ``near``)."""
+    return frame["can_login_status"].isin(["met", "near"])
+
+
+def school_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Each school's pupils who can log in then and now, and what moved.
+
+    A school is in an export when it has records in its registry «Ученики»; a school in one
+    export only was ``added`` or ``removed`` (not a crossing); a school in both ``reached`` the
+    threshold (status ``near`` or ``met`` from ``behind`` or ``unknown``) or ``lost`` it.
+
+    Args:
+        before, after: per school (the base, now): ``school_id, registry, step_can_login,
+            can_login_share, can_login_status``.
+
+    Returns:
+        ``school_id, can_login, base_can_login, change, share, base_share, change_pp, move``
+        (``move``: one of :data:`MOVES` or '') for every school in either export, by school_id.
+    """
+    columns = ["school_id", "step_can_login", "can_login_share", "can_login_status"]
+    old = before.loc[before["registry"] > 0, columns].assign(above=lambda f: _above(f))
+    new = after.loc[after["registry"] > 0, columns].assign(above=lambda f: _above(f))
+    both = new.merge(old, on="school_id", how="outer", suffixes=("", "_base"))
+    out = pd.DataFrame({
+        "school_id": both["school_id"].astype("str"),
+        "can_login": both["step_can_login"].astype("Int64"),
+        "base_can_login": both["step_can_login_base"].astype("Int64"),
+        "share": both["can_login_share"].astype("float64"),
+        "base_share": both["can_login_share_base"].astype("float64"),
+    })
+    out["change"] = out["can_login"] - out["base_can_login"]
+    out["change_pp"] = out["share"] - out["base_share"]
+    move = pd.Series("", index=out.index, dtype="object")
+    crossed = moves.crossings(old, new, key="school_id", met="above")
+    move[out["school_id"].isin(crossed.loc[crossed["direction"] == "reached", "school_id"])] = "reached"
+    move[out["school_id"].isin(crossed.loc[crossed["direction"] == "lost", "school_id"])] = "lost"
+    added, removed = moves.set_changes(old["school_id"], new["school_id"])
+    move[out["school_id"].isin(added)] = "added"
+    move[out["school_id"].isin(removed)] = "removed"
+    out["move"] = move
+    columns_out = ["school_id", "can_login", "base_can_login", "change", "share", "base_share",
+                   "change_pp", "move"]
+    return out[columns_out].sort_values("school_id").reset_index(drop=True)
+
+
+def municipality_ranks(frame: pd.DataFrame) -> pd.Series:
+    """Places by the share of pupils who can log in, the largest first; equal shares share the
+    better place (1, 2, 2, 4); a municipality without records has no place."""
+    shares = frame["can_login_share"].where(frame["registry"] > 0).round(12)
+    return shares.rank(ascending=False, method="min").astype("Int64")
+
+
+def municipality_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Each municipality's share who can log in and its place in the region, then and now.
+
+    Args:
+        before, after: per municipality ``oktmo, registry, step_can_login, can_login_share``.
+
+    Returns:
+        ``oktmo, can_login, base_can_login, change, share, base_share, change_pp, rank,
+        base_rank, move`` (places up, positive; missing where a municipality had no records in
+        the base) for every municipality of ``after``, best place first.
+    """
+    def ranked(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[["oktmo", "step_can_login", "can_login_share"]].copy()
+        out["can_login_share"] = out["can_login_share"].where(frame["registry"] > 0)
+        out["step_can_login"] = out["step_can_login"].where(frame["registry"] > 0)
+        out["rank"] = municipality_ranks(frame)
+        return out
+
+    old, new = ranked(before), ranked(after)
+    places = moves.rank_moves(old.dropna(subset=["rank"]), new, key="oktmo")
+    both = new.merge(old, on="oktmo", how="left", suffixes=("", "_base"))
+    both = both.merge(places[["oktmo", "move"]], on="oktmo", how="left")
+    out = pd.DataFrame({
+        "oktmo": both["oktmo"].astype("str"),
+        "can_login": both["step_can_login"].astype("Int64"),
+        "base_can_login": both["step_can_login_base"].astype("Int64"),
+        "share": both["can_login_share"].astype("float64"),
+        "base_share": both["can_login_share_base"].astype("float64"),
+        "rank": both["rank"].astype("Int64"),
+        "base_rank": both["rank_base"].astype("Int64"),
+        "move": both["move"].astype("Int64"),
+    })
+    out["change"] = out["can_login"] - out["base_can_login"]
+    out["change_pp"] = out["share"] - out["base_share"]
+    return out.sort_values(["rank", "oktmo"], na_position="last").reset_index(drop=True)
+
+
+def _no_changes(min_days: int, threshold: float) -> Changes:
+    return Changes(base_date=None, base_parents_date=None, min_days=min_days, threshold=threshold,
+                   territory_in_base=False, funnel=pd.DataFrame(), schools=pd.DataFrame(),
+                   municipalities=pd.DataFrame())
+
+
 def build(frames: slices.Frames, *, region_code: str, oktmo: str = "", period: str = "",
-          near: float = 0.8, auth_task: Task | None = None, region_name: str = "") -> Diary:
+          near: float = 0.8, auth_task: Task | None = None, region_name: str = "",
+          base_days: int = 7) -> Diary:
     """All figures of the briefing from one region's frames (:data:`READS`).
 
     Args:
@@ -524,6 +724,8 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str = "", period: s
         period: ISO date; the registries' latest export on or before it ('' = the latest).
         near: the «близко к цели» share of the target (``params/targets.yml``).
         auth_task: the task «information on diary log-in passed on to schools» of ``params/tasks.yml``.
+        base_days: the comparison base of the week's movements is the registries' export at
+            least this many days older (``changes.base_min_days`` of ``params/targets.yml``).
 
     Raises:
         ValueError: ``period`` not an ISO date, no registry export on or before it, or ``oktmo``
@@ -531,19 +733,9 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str = "", period: s
     """
     schools, municipalities = frames["schools"], frames["municipalities"]
     activity, tasks = frames["school_activity"], frames["tasks"]
-    pupils, parents, links = frames["pupils"], frames["parents"], frames["parent_children"]
 
     slices.check_period(period)
-    pupils_now = _at_or_before(pupils, period, "Ученики")
-    parents_now = _at_or_before(parents, period, "Реестр родителей")
-    parents_day = slices.snapshot_on_or_before(parents_now)
-    links_now = links[pd.to_datetime(links["snapshot_date"]) == pd.Timestamp(parents_day)]
-    registry_day = slices.snapshot_on_or_before(pupils_now)
-    base, contingent_day = contingent(schools, activity, registry_day)
-
-    pupils_flagged = pupil_flags(pupils_now, parents_now, links_now)
-    parents_flagged = parent_flags(parents_now, links_now, pupils_now)
-    counted = school_counts(pupils_flagged, base)
+    now = _export(frames, period)
 
     identity = pd.DataFrame({
         "school_id": schools["school_id"].astype("str"),
@@ -561,38 +753,68 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str = "", period: s
     oktmo_of = pd.Series(identity["oktmo"].to_numpy(), index=identity["school_id"].to_numpy())
     region_of = pd.Series(region_code, index=identity["school_id"].to_numpy())
 
-    per_school = add_rates(gap_counts(counted, parents_flagged, school_of), near)
+    per_school = _rated(now, school_of, near)
     per_school = identity.merge(per_school, left_on="school_id", right_index=True, how="inner")
     auth, tasks_day = _auth_status(tasks, auth_task, period)
     per_school = per_school.merge(auth, on="school_id", how="left")
 
-    per_municipality = add_rates(gap_counts(counted, parents_flagged, oktmo_of), near)
-    per_municipality = per_municipality.rename_axis("oktmo").reset_index()
-    per_municipality.insert(1, "municipality", per_municipality["oktmo"].map(names)
-                            .fillna(per_municipality["oktmo"]))
-    region = add_rates(gap_counts(counted, parents_flagged, region_of), near).iloc[0]
+    def by_municipality(export: _Export) -> pd.DataFrame:
+        frame = _rated(export, oktmo_of, near).rename_axis("oktmo").reset_index()
+        frame.insert(1, "municipality", frame["oktmo"].map(names).fillna(frame["oktmo"]))
+        return frame
+
+    per_municipality = by_municipality(now)
+    region = _rated(now, region_of, near).iloc[0]
     territory = (per_municipality.set_index("oktmo").loc[oktmo] if oktmo else region)
 
-    used = [schools, municipalities, _dated(activity, contingent_day), pupils_now, parents_now,
-            links_now, _dated(tasks, tasks_day)]
+    used = [schools, municipalities, _dated(activity, now.contingent_day), now.pupils, now.parents,
+            now.links, _dated(tasks, tasks_day)]
+
+    threshold = near * TARGET
+    base = _base_export(frames, now.registry_day, base_days)
+    if base is None:
+        changes = _no_changes(base_days, threshold)
+    else:
+        base_schools = _rated(base, school_of, near).rename_axis("school_id").reset_index()
+        base_municipalities = by_municipality(base)
+        if oktmo:
+            row = base_municipalities.set_index("oktmo").loc[oktmo]
+        else:
+            row = _rated(base, region_of, near).iloc[0]
+        in_base = int(row["registry"]) > 0
+        local = per_school if not oktmo else per_school[per_school["oktmo"] == oktmo]
+        local_ids = set(local["school_id"])
+        moved = school_moves(base_schools[base_schools["school_id"].isin(local_ids)],
+                             local)
+        moved = identity.merge(moved, on="school_id", how="inner")
+        places = municipality_moves(base_municipalities, per_municipality)
+        places.insert(1, "municipality", places["oktmo"].map(names).fillna(places["oktmo"]))
+        changes = Changes(
+            base_date=base.registry_day, base_parents_date=base.parents_day, min_days=base_days,
+            threshold=threshold, territory_in_base=in_base,
+            funnel=funnel_changes(territory, row) if in_base else pd.DataFrame(),
+            schools=moved, municipalities=places)
+        used += [_dated(activity, base.contingent_day), base.pupils, base.parents, base.links]
+
     used = [frame[[c for c in USED_COLUMNS if c in frame.columns]] for frame in used]
     return Diary(
         region_code=region_code,
         region_name=region_name or region_code,
         oktmo=oktmo,
         territory_name=names.get(oktmo, oktmo) if oktmo else (region_name or region_code),
-        snapshot_date=registry_day,
-        parents_date=parents_day,
-        contingent_date=contingent_day,
+        snapshot_date=now.registry_day,
+        parents_date=now.parents_day,
+        contingent_date=now.contingent_day,
         near=near,
         schools=per_school.sort_values(["municipality", "school_name", "school_id"]).reset_index(drop=True),
         municipalities=per_municipality,
         region=region,
         territory=territory,
-        orphan_parents=parents_without_children(parents_now, links_now),
+        orphan_parents=parents_without_children(now.parents, now.links),
         auth_task=auth_task,
         tasks_date=tasks_day,
         data_hash=slices.frames_hash(*used),
+        changes=changes,
     )
 
 
@@ -612,7 +834,8 @@ def load(region_code: str, oktmo: str = "", period: str = "",
     return build(frames, region_code=region_code, oktmo=oktmo.strip(),
                  period=period or config.period, near=targets.near,
                  auth_task=tasks.get(AUTH_TASK),
-                 region_name=region_names().get(region_code, region_code))
+                 region_name=region_names().get(region_code, region_code),
+                 base_days=targets.changes_base_days)
 
 
 # --- what the briefing's pages are made of -----------------------------------------------------
@@ -690,3 +913,52 @@ def school_actions(diary: Diary) -> pd.DataFrame:
     schools = diary.local_schools.set_index("school_id")
     long = actions(schools).join(schools[["municipality", "school_name"]], on="unit")
     return long.sort_values(["municipality", "school_name", "unit", "order"]).reset_index(drop=True)
+
+
+# --- what page 1 says: the findings ------------------------------------------------------------
+
+def school_side_loss(row: pd.Series) -> tuple[str, int]:
+    """Of the steps the school completes (to :data:`SCHOOL_SIDE_DONE`), the one that loses the most
+    pupils (first one on a tie) and how many it loses."""
+    last = FUNNEL.index(SCHOOL_SIDE_DONE)
+    return max(step_losses(row)[:last], key=lambda item: item[1])
+
+
+def municipality_place(diary: Diary) -> tuple[int | None, int]:
+    """The briefing's municipality's place among the region's by the share who can log in
+    (:func:`municipality_ranks`), and how many have a place (None for a region's briefing)."""
+    ranks = municipality_ranks(diary.municipalities)
+    placed = int(ranks.notna().sum())
+    if not diary.is_municipality:
+        return None, placed
+    place = ranks[(diary.municipalities["oktmo"] == diary.oktmo).to_numpy()]
+    value = place.iloc[0] if len(place) else pd.NA
+    return (None if pd.isna(value) else int(value)), placed
+
+
+def lowest_municipalities(diary: Diary, n: int = 2) -> pd.DataFrame:
+    """The ``n`` municipalities with the smallest share who can log in, the lowest first (those
+    with records in the registry only)."""
+    frame = ranked_municipalities(diary)
+    frame = frame[frame["registry"] > 0]
+    return frame.tail(n).iloc[::-1].reset_index(drop=True)
+
+
+def top_actions(diary: Diary) -> pd.DataFrame:
+    """For the school and for the parent, the action with the most records in the territory.
+
+    Returns:
+        ``who, action, records, schools`` — the school's first, at most one row per side.
+    """
+    totals = action_totals(diary)
+    if totals.empty:
+        return totals[["who", "action", "records", "schools"]]
+    first = totals.sort_values(["records", "order"], ascending=[False, True]).groupby("who").head(1)
+    first = first.assign(side=first["who"].map({"school": 0, "parent": 1})).sort_values("side")
+    return first[["who", "action", "records", "schools"]].reset_index(drop=True)
+
+
+def auth_states(schools: pd.DataFrame) -> dict[str, int]:
+    """Schools per state of the task :data:`AUTH_TASK` (``done``, ``late``, ``overdue``, ``pending``…)."""
+    states = schools["auth_status"].dropna().value_counts()
+    return {str(state): int(count) for state, count in states.items()}

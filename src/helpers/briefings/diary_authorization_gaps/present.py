@@ -7,11 +7,15 @@ methodology are templates in ``templates/briefing/fragments/diary_authorization_
 
 from __future__ import annotations
 
+import html
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from helpers import vocabulary as words
@@ -20,6 +24,7 @@ from helpers.briefings.diary_authorization_gaps.build import (
     ACTIONS,
     ADULT_AGE,
     CHECKS,
+    FUNNEL,
     SCHOOL_SIDE_DONE,
     TARGET,
     Check,
@@ -53,6 +58,14 @@ STEPS: dict[str, Words] = {
     "step_can_login": Words("Учётная запись ребёнка готова — может войти", "8. Может войти"),
 }
 """The funnel's steps (:data:`.build.FUNNEL`)."""
+
+CHANGE_STEPS: dict[str, str] = {
+    "step_registry": "реестр", "step_snils_present": "СНИЛС внесён",
+    "step_snils_valid": "СНИЛС корректен", "step_parent_linked": "родитель",
+    "step_parent_snils": "СНИЛС родителя", "step_parent_login": "ЛОГИН",
+    "step_parent_esia": "Госуслуги родителя",
+}
+"""The steps between the registry and «can log in», as short as the «Что изменилось» line needs."""
 
 CHECK_LABELS: dict[str, str] = {
     "registry": "Ученик внесён в реестр «Ученики»",
@@ -94,6 +107,17 @@ WHO = {"school": "школа", "parent": "родитель"}
 
 PARENT_NOUNS = ("родитель", "родителя", "родителей")
 REGION_TOTAL = "Итого по региону"
+SCHOOL_GENITIVE = ("школы", "школ", "школ")  # «до 1 школы», «до 5 школ»
+SCHOOL_LOCATIVE = ("школе", "школах", "школах")  # «в 21 школе», «в 3 школах»
+PUPIL_GENITIVE = ("обучающегося", "обучающихся", "обучающихся")  # «нет 1 обучающегося»
+WHO_DATIVE = {"school": "школам", "parent": "родителям"}
+NAMES_SHOWN = 3  # schools named in a line of page 1; the rest are counted («и ещё 4»)
+PAGE_ONE_LINES = 14
+"""Lines of the findings and the changes (11 pt, :data:`LINE_CHARS` characters each) that fit on
+page 1 under a two-line lead; changes of lower priority past it stay in the workbook only."""
+LINE_CHARS = 88  # a line of the page-one boxes' lists, a little under its ~92 characters
+LEAD_LINE_CHARS = 82  # a line of the lead (13 pt)
+WORST_SHOWN = 10  # schools in the body's table and chart of the largest gaps; all are in Excel
 
 
 def _render(name: str, **context: Any) -> str:
@@ -103,13 +127,88 @@ def _render(name: str, **context: Any) -> str:
 # --- the first page ----------------------------------------------------------------------------
 
 def lead_html(diary: Diary) -> str:
-    """The line under the title: the date, the territory, its size and where most pupils are lost."""
+    """The line under the title: what the briefing is about, the date, the territory and its size."""
     t = diary.territory
-    step, lost = build.biggest_loss(t)
     return _render("lead", diary=diary, schools=int(t["schools"]), contingent=int(t["contingent"]),
-                   parents=int(t["parents"]), can_login=int(t["step_can_login"]),
-                   can_login_share=t["can_login_share"], step=STEPS[step].label, lost=lost,
-                   parent_nouns=PARENT_NOUNS)
+                   parents=int(t["parents"]), parent_nouns=PARENT_NOUNS)
+
+
+_SPACES = re.compile(r"[ \t\r\n]+")  # the template's line breaks; no-break spaces stay
+
+
+def _inline(name: str, **context: Any) -> Markup:
+    """A fragment that is one line of a page-one list, its whitespace collapsed."""
+    return fragments.markup(_SPACES.sub(" ", _render(name, **context)))
+
+
+def findings(diary: Diary) -> list[Markup]:
+    """The three to five findings of page 1: how many can log in and where fewest do, the step
+    that loses the most pupils, the schools with the largest gaps, what to fix first, and what
+    is late or missing (when something is)."""
+    t = diary.territory
+    contingent = int(t["contingent"])
+    place, places = build.municipality_place(diary)
+    lowest = [] if diary.is_municipality else [
+        {"name": row.municipality, "share": row.can_login_share}
+        for row in build.lowest_municipalities(diary, 1).itertuples()]
+    items = [_inline("finding", kind="level", share=t["can_login_share"], place=place,
+                     places=places, region_share=diary.region["can_login_share"], lowest=lowest)]
+
+    step, lost = build.biggest_loss(t)
+    school_step, school_lost = build.school_side_loss(t)
+    if lost > 0:
+        items.append(_inline(
+            "finding", kind="loss", step=STEPS[step].label, lost=lost,
+            lost_share=lost / contingent if contingent else None,
+            school_step=STEPS[school_step].label if school_step != step and school_lost > 0 else "",
+            school_lost=school_lost))
+
+    # a region's names carry their municipality: two of them fill the line three do in a municipality
+    worst = build.ranked_schools(diary).head(NAMES_SHOWN if diary.is_municipality else NAMES_SHOWN - 1)
+    worst = worst[worst["can_login_status"] != "met"]
+    if len(worst):
+        items.append(_inline("finding", kind="schools", schools=[
+            {"name": row.school_name, "share": row.can_login_share,
+             "municipality": "" if diary.is_municipality else row.municipality}
+            for row in worst.itertuples()]))
+
+    first = build.top_actions(diary)
+    if len(first):
+        items.append(_inline("finding", kind="fix", who=WHO_DATIVE, school_locative=SCHOOL_LOCATIVE,
+                             actions=[{"who": row.who, "label": ACTION_LABELS[row.action].label,
+                                       "records": int(row.records), "schools": int(row.schools)}
+                                      for row in first.itertuples()]))
+
+    states = build.auth_states(diary.local_schools) if diary.tasks_date and diary.auth_task else {}
+    missing = int(t["not_in_registry"])
+    late = {state: states.get(state, 0) for state in ("overdue", "pending", "late")}
+    if any(late.values()) or missing:
+        items.append(_inline("finding", kind="late", **late, missing=missing,
+                             deadline=diary.auth_task.deadline if diary.auth_task else None,
+                             school_genitive=SCHOOL_GENITIVE, pupil_genitive=PUPIL_GENITIVE))
+    return items
+
+
+def estimated_lines(fragment: str, width: int = LINE_CHARS) -> int:
+    """How many printed lines a fragment's text takes, roughly: its characters over ``width``."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", fragment))
+    return max(1, math.ceil(len(_SPACES.sub(" ", text).strip()) / width))
+
+
+def changes_budget(diary: Diary) -> int:
+    """Lines left on page 1 for «Что изменилось» (see :data:`PAGE_ONE_LINES`): what the findings,
+    a lead longer than two lines and a municipality's longer card notes leave of it."""
+    lead = estimated_lines(lead_html(diary), LEAD_LINE_CHARS)
+    extra_lead = math.ceil(max(0, lead - 2) * 13 / 11)  # a lead line is 13 pt, a box line 11 pt
+    extra_cards = 1 if diary.is_municipality else 0  # «по региону: …» lengthens the cards' notes
+    return (PAGE_ONE_LINES - sum(estimated_lines(f) for f in findings(diary)) - extra_lead
+            - extra_cards)
+
+
+def summary_html(diary: Diary) -> str:
+    """Page 1's «Главное»: the findings and where the details are."""
+    return fragments.summary_html(about="", findings=findings(diary),
+                                  details=fragments.markup(_render("details")))
 
 
 def _compare_note(diary: Diary, column: str) -> str:
@@ -144,7 +243,7 @@ def key_figures(diary: Diary) -> list[KeyFigure]:
         KeyFigure("Учётная запись ребёнка создана (до 14 лет) или привязана (с 14 лет)",
                   words.fmt_percent(children_share), plan, build.status(children_share, diary.near),
                   note=f"до 14 лет: {words.fmt_percent(t['child_under_14_share'])}; "
-                       f"14 лет и старше: {words.fmt_percent(t['child_from_14_share'])}"),
+                       f"с 14 лет: {words.fmt_percent(t['child_from_14_share'])}"),
         _schools_figure(diary),
         _auth_figure(diary),
     ]
@@ -173,14 +272,168 @@ def _auth_figure(diary: Diary) -> KeyFigure:
     return KeyFigure(label, f"{on_time} из {len(schools)}",
                      f"все школы до {words.fmt_date_short(task.deadline)}",
                      build.status(share, diary.near),
-                     note=f"школ получили в срок, с опозданием — {late}; по отчёту на "
-                          f"{words.fmt_date_short(diary.tasks_date)}")
+                     note=f"с опозданием — {late}; на {words.fmt_date_short(diary.tasks_date)}")
+
+
+# --- the week's movements ---------------------------------------------------------------------
+
+MOVE_WORDS = {"reached": "достигла {threshold}", "lost": "опустилась ниже {threshold}",
+              "added": "появилась в реестре «Ученики»", "removed": "пропала из реестра «Ученики»"}
+"""What happened to a school (:data:`.build.MOVES`), in the «Изменения» sheet."""
+
+
+def _points(delta: float) -> str:
+    """A change of a share in signed percentage points, the unit said once before the list."""
+    return words.fmt_pp(delta).removesuffix(f"{words.NBSP}п.п.")
+
+
+def _named(frame: pd.DataFrame) -> list[str]:
+    return frame["school_name"].head(NAMES_SHOWN).tolist()
+
+
+def changes_items(diary: Diary, budget: int | None = None) -> list[Markup]:
+    """The lines of «Что изменилось», most important first: who can log in and every step of the
+    funnel with its change, the schools that crossed the threshold either way, the municipality's
+    place (or the region's biggest movers), schools that appeared in or vanished from the
+    registry. The first two always; the others while they fit in ``budget`` lines
+    (:func:`changes_budget` by default). Empty without a base."""
+    items = _changes_items(diary)
+    budget = changes_budget(diary) if budget is None else budget
+    kept: list[Markup] = []
+    used = 0
+    for number, item in enumerate(items):
+        lines = estimated_lines(item)
+        if number < 2 or used + lines <= budget:
+            kept.append(item)
+            used += lines
+    return kept
+
+
+def _changes_items(diary: Diary) -> list[Markup]:
+    c = diary.changes
+    if not c.has_base:
+        return []
+    items = []
+    if c.territory_in_base:
+        steps = c.funnel.set_index("step")
+        last, first = steps.loc["step_can_login"], steps.loc["contingent"]
+        items.append(_inline(
+            "change", kind="funnel", share=last["share"], change_pp=last["change_pp"],
+            count=int(last["count"]), change=int(last["change"]), contingent=int(first["count"]),
+            contingent_change=int(first["change"]),
+            steps=[{"label": CHANGE_STEPS[step], "change": _points(steps.loc[step, "change_pp"])}
+                   for step in FUNNEL[1:-1]]))
+    else:
+        items.append(_inline("change", kind="not_in_base", base_date=c.base_date,
+                             territory=diary.territory_name))
+    reached, lost = c.schools_moved("reached"), c.schools_moved("lost")
+    items.append(_inline("change", kind="crossings", threshold=c.threshold,
+                         reached=len(reached), reached_names=_named(reached),
+                         lost=len(lost), lost_names=_named(lost), school_locative=SCHOOL_LOCATIVE))
+    places = c.municipalities
+    if diary.is_municipality:
+        own = places[places["oktmo"] == diary.oktmo]
+        if len(own) and pd.notna(own["rank"].iloc[0]):
+            move = own["move"].iloc[0]
+            items.append(_inline("change", kind="place", rank=int(own["rank"].iloc[0]),
+                                 places=int(places["rank"].notna().sum()),
+                                 move=None if pd.isna(move) else int(move)))
+    else:
+        moved = places.dropna(subset=["change_pp"])
+        up = moved.loc[moved["change_pp"].idxmax()] if len(moved) else None
+        down = moved.loc[moved["change_pp"].idxmin()] if len(moved) else None
+        up = {"name": up["municipality"], "change_pp": up["change_pp"]} \
+            if up is not None and up["change_pp"] > 0 else None
+        down = {"name": down["municipality"], "change_pp": down["change_pp"]} \
+            if down is not None and down["change_pp"] < 0 else None
+        if up or down:
+            items.append(_inline("change", kind="movers", up=up, down=down))
+    added, removed = c.schools_moved("added"), c.schools_moved("removed")
+    if len(added) or len(removed):
+        items.append(_inline("change", kind="registry", added=len(added), added_names=_named(added),
+                             removed=len(removed), removed_names=_named(removed),
+                             school_genitive=SCHOOL_GENITIVE))
+    return items
+
+
+def changes_html(diary: Diary) -> str:
+    """Page 1's «Что изменилось с <дата>», or the sentence that there is no base to compare with."""
+    c = diary.changes
+    more = fragments.markup(_render("changes_more")) if c.has_base else ""
+    return fragments.changes_html(c.base_date, changes_items(diary), min_days=c.min_days, more=more)
+
+
+CHANGES_FORMATS = {
+    "Обучающихся, было": "int", "Обучающихся, стало": "int", "Изменение, обучающихся": "int",
+    "Доля, было": "percent", "Доля, стало": "percent", "Изменение, п.п.": "pp",
+    "Место, было": "int", "Место, стало": "int", "Изменение места": "int",
+}
+CHANGES_SECTIONS = ("Воронка", "Муниципальные образования", "Школы")
+_MOVE_ORDER = {"reached": 0, "lost": 1, "added": 2, "removed": 3, "": 4}
+
+
+def changes_table(diary: Diary) -> pd.DataFrame:
+    """The full lists behind «Что изменилось» (the workbook's sheet «Изменения»): the funnel's
+    steps (pupils at the step), the region's municipalities and the territory's schools (pupils
+    who can log in), then and now; empty without a base."""
+    c = diary.changes
+    threshold = words.fmt_percent(c.threshold, 0)
+    pieces = []
+    if c.has_base and c.territory_in_base:
+        f = c.funnel
+        pieces.append(pd.DataFrame({
+            "Раздел": CHANGES_SECTIONS[0], "Муниципальное образование": "", "Код ОО": "",
+            "Шаг воронки или школа": [f"{i}. {STEPS[step].label}" for i, step in enumerate(f["step"])],
+            "Обучающихся, было": f["base_count"], "Обучающихся, стало": f["count"],
+            "Изменение, обучающихся": f["change"], "Доля, было": f["base_share"],
+            "Доля, стало": f["share"], "Изменение, п.п.": f["change_pp"], "Что изменилось": ""}))
+    if c.has_base:
+        m = c.municipalities
+        pieces.append(pd.DataFrame({
+            "Раздел": CHANGES_SECTIONS[1], "Муниципальное образование": m["municipality"],
+            "Код ОО": "", "Шаг воронки или школа": "",
+            "Обучающихся, было": m["base_can_login"], "Обучающихся, стало": m["can_login"],
+            "Изменение, обучающихся": m["change"], "Доля, было": m["base_share"],
+            "Доля, стало": m["share"], "Изменение, п.п.": m["change_pp"],
+            "Место, было": m["base_rank"], "Место, стало": m["rank"], "Изменение места": m["move"],
+            "Что изменилось": ["" if pd.notna(r) else "в прошлом срезе записей не было"
+                               for r in m["base_rank"]]}))
+        schools = c.schools.assign(order=c.schools["move"].map(_MOVE_ORDER)).sort_values(
+            ["order", "municipality", "school_name", "school_id"])
+        pieces.append(pd.DataFrame({
+            "Раздел": CHANGES_SECTIONS[2], "Муниципальное образование": schools["municipality"],
+            "Код ОО": schools["school_id"], "Шаг воронки или школа": schools["school_name"],
+            "Обучающихся, было": schools["base_can_login"], "Обучающихся, стало": schools["can_login"],
+            "Изменение, обучающихся": schools["change"], "Доля, было": schools["base_share"],
+            "Доля, стало": schools["share"], "Изменение, п.п.": schools["change_pp"],
+            "Что изменилось": [MOVE_WORDS[m].format(threshold=threshold) if m else ""
+                               for m in schools["move"]]}))
+    columns = ["Раздел", "Муниципальное образование", "Код ОО", "Шаг воронки или школа",
+               *CHANGES_FORMATS, "Что изменилось"]
+    if not pieces:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+    table = pd.concat(pieces, ignore_index=True).reindex(columns=columns)
+    for column, kind in CHANGES_FORMATS.items():
+        table[column] = table[column].astype("Int64" if kind == "int" else "float64")
+    return table
+
+
+def changes_caption(diary: Diary) -> str:
+    c = diary.changes
+    if not c.has_base:
+        return (f"Изменения: выгрузки реестров ЭЖД, сделанной не позднее чем за "
+                f"{words.counted(c.min_days, *words.DAY_WORDS)} до {words.fmt_date(diary.snapshot_date)}, "
+                "нет — сравнивать не с чем")
+    return (f"Изменения с {words.fmt_date(c.base_date)} по {words.fmt_date(diary.snapshot_date)}: "
+            "шаги воронки (обучающиеся на шаге), муниципальные образования и школы (обучающиеся, "
+            "которые могут войти)")
 
 
 # --- the funnel --------------------------------------------------------------------------------
 
+WEEK_COLUMN = "За неделю"
 FUNNEL_FORMATS = {"№": "int", "Обучающихся": "int", "Доля от контингента": "percent",
-                  "Потеря на шаге": "int", "Доля по региону": "percent"}
+                  "Потеря на шаге": "int", "Доля по региону": "percent", WEEK_COLUMN: "pp"}
 
 
 def funnel_table(diary: Diary) -> pd.DataFrame:
@@ -195,6 +448,9 @@ def funnel_table(diary: Diary) -> pd.DataFrame:
     })
     if diary.is_municipality:
         table["Доля по региону"] = steps["region_share"]
+    week = diary.changes
+    if week.has_base and week.territory_in_base:
+        table[WEEK_COLUMN] = week.funnel["change_pp"].to_numpy()
     return table
 
 
@@ -209,8 +465,11 @@ def funnel_chart(diary: Diary) -> Figure:
 
 def funnel_table_caption(diary: Diary) -> str:
     compare = " и доля по региону" if diary.is_municipality else ""
+    week = diary.changes
+    since = (f"; за неделю — изменение доли с {words.fmt_date(week.base_date)}"
+             if week.has_base and week.territory_in_base else "")
     return (f"Воронка авторизации, {diary.territory_name}: обучающиеся на каждом шаге, доля от "
-            f"контингента{compare}, потеря на шаге")
+            f"контингента{compare}, потеря на шаге{since}")
 
 
 def funnel_caption(diary: Diary) -> str:
@@ -347,8 +606,9 @@ WORST_FORMATS = {"Место": "int", "Обучающихся": "int", "Могу
 
 
 def worst_limit(diary: Diary) -> int:
-    """Schools listed in the briefing: every school of a municipality, the worst 15 of a region."""
-    return len(diary.local_schools) if diary.is_municipality else 15
+    """Schools listed in the briefing's body: the worst :data:`WORST_SHOWN` (all of them, when
+    fewer); every school is in the workbook (sheet «Проверки по школам»)."""
+    return min(WORST_SHOWN, len(diary.local_schools))
 
 
 def main_actions(schools: pd.DataFrame) -> pd.Series:
@@ -378,9 +638,9 @@ def worst_schools_table(diary: Diary, n: int | None = None) -> pd.DataFrame:
 
 
 def worst_caption(diary: Diary) -> str:
-    shown = len(worst_schools_table(diary))
-    scope = (f"все школы: {shown}" if diary.is_municipality else
-             f"{shown} с наименьшей долей из {len(diary.local_schools)}")
+    shown, total = len(worst_schools_table(diary)), len(diary.local_schools)
+    scope = (f"все школы: {shown}" if shown == total else
+             f"{shown} с наименьшей долей из {total}, все — в книге Excel")
     return (f"Школы по доле обучающихся, которые могут войти в дневник через Госуслуги "
             f"({scope}; худшие сверху)")
 
@@ -389,7 +649,7 @@ def worst_note_html(diary: Diary) -> str:
     return _render("worst_note")
 
 
-def worst_chart(diary: Diary, n: int = 15) -> Figure:
+def worst_chart(diary: Diary, n: int = WORST_SHOWN) -> Figure:
     frame = build.ranked_schools(diary).head(n).copy()
     duplicated = frame["school_name"].duplicated(keep=False)
     frame["label"] = np.where(duplicated, frame["school_name"] + " (" + frame["school_id"] + ")",
@@ -399,7 +659,7 @@ def worst_chart(diary: Diary, n: int = 15) -> Figure:
                                 target=None, status="can_login_status")
 
 
-def worst_chart_caption(diary: Diary, n: int = 15) -> str:
+def worst_chart_caption(diary: Diary, n: int = WORST_SHOWN) -> str:
     shown = min(n, len(diary.local_schools))
     return (f"Школы с наименьшей долей обучающихся, которые могут войти в дневник ({shown}); "
             f"цвет и знак — статус относительно цели {words.fmt_percent(TARGET, 0)}")

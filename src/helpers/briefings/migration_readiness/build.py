@@ -11,7 +11,10 @@ region the briefing shows:
 3. chats on the old platforms still open after the cut-over;
 4. the readiness index per school, municipality and region, municipalities ranked, schools not
    ready with what they miss (counts only);
-5. coverage of the roles of the seed's model (director, teacher, pupil, parent).
+5. coverage of the roles of the seed's model (director, teacher, pupil, parent);
+6. what changed since the comparison base (:class:`Changes`): schools that became ready or
+   stopped being ready, old-platform chats closed since the base, members who joined the
+   department's chats, the municipalities' ranks.
 
 Definitions (the methodology appendix prints them from the same constants):
 
@@ -30,6 +33,9 @@ Definitions (the methodology appendix prints them from the same constants):
   chats``; of a municipality or the region: the sum of the schools' numerators over the sum of
   their required chats. A school is ready at 100 % (every required chat present and active,
   nothing left open on the old platforms).
+- *comparison base*: the latest chats export of the campaign's time (on or after its start) at
+  least ``changes_base_days`` (``params/targets.yml`` ``changes.base_min_days``) before the
+  briefing's export; its figures are computed exactly as the export's (:func:`base_export`).
 
 :func:`build` is pure (the frames of :data:`~helpers.briefings.migration_readiness.READS` in,
 :class:`Readiness` out; it chooses the export with :func:`choose_export`); :func:`load` reads the
@@ -48,6 +54,7 @@ import pandas as pd
 
 from helpers.briefings.migration_readiness import READS
 from helpers.config import settings
+from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Campaign, load_campaigns
 from helpers.vocabulary import fmt_date_short
@@ -274,6 +281,20 @@ def department_chats(chats: pd.DataFrame, members: pd.DataFrame, campaign: Campa
     return pd.DataFrame(rows)
 
 
+def department_members(chats: pd.DataFrame, members: pd.DataFrame, campaign: Campaign,
+                       moment: pd.Timestamp) -> dict[str, frozenset[str]]:
+    """Per department chat type: the ids of the members of its expected roles in the chat
+    :func:`department_chats` counts (empty when there is no such chat on the target platform)."""
+    present = target_chats(chats, campaign, chat_activity(members, moment, campaign.active_days))
+    out: dict[str, frozenset[str]] = {}
+    for spec in campaign.department_chats:
+        chat = _department_chat(present, spec.chat_type)
+        own = (members[(members["chat_id"] == chat["chat_id"]) & members["role"].isin(spec.expected_roles)]
+               if chat is not None else members.iloc[0:0])
+        out[spec.chat_type] = frozenset(own["member_id"].astype(str))
+    return out
+
+
 def age_bins(active_days: int) -> list[tuple[int, float, bool]]:
     """Bins of whole days since the last visit: one per day of the activity window, then wider.
 
@@ -445,6 +466,244 @@ def staff_activity(roles: pd.DataFrame) -> float:
     return float(staff["active"].sum() / expected) if expected > 0 else math.nan
 
 
+# --- what changed since the comparison base ------------------------------------------------------
+
+SCHOOL_MOVES = ("reached", "lost", "added", "removed")
+"""How a school moved: became ready, stopped being ready, is new in the registry, left it."""
+
+OLD_MOVES = ("closed_on_time", "closed_late", "gone", "opened")
+"""How an old-platform chat moved: open at the base and now closed (by the cut-over or after it)
+or gone from the export; or open now but not at the base."""
+
+SCHOOL_MOVE_COLUMNS = ["school_id", "school_name", "oktmo", "municipality", "move", "index_before",
+                       "index_after"]
+OLD_MOVE_COLUMNS = ["chat_id", "platform", "chat_type", "school_id", "school_name", "municipality",
+                    "class_name", "move", "closed"]
+DEPARTMENT_MOVE_COLUMNS = ["chat_type", "title", "present_before", "present_after", "joined_before",
+                           "joined_after", "entered", "left", "expected"]
+MUNICIPALITY_MOVE_COLUMNS = ["oktmo", "municipality", "rank_before", "rank_after", "move",
+                             "index_before", "index_after", "status_before", "status_after"]
+
+
+def base_export(dates: Iterable[dt.date], day: dt.date, campaign: Campaign,
+                min_days: int = 7) -> dt.date | None:
+    """The comparison base of the export of ``day``: the latest export of the campaign's time (on
+    or after its start) at least ``min_days`` days earlier; None when there is none."""
+    inside = {pd.Timestamp(d).date() for d in dates}
+    return moves.comparison_base([d for d in inside if d >= campaign.start], day, min_days)
+
+
+def _order(frame: pd.DataFrame, column: str, order: Iterable[str], by: list[str]) -> pd.DataFrame:
+    rank = {value: position for position, value in enumerate(order)}
+    ranked = frame.assign(_order=frame[column].map(rank))
+    return ranked.sort_values(["_order", *by]).drop(columns="_order").reset_index(drop=True)
+
+
+def school_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Schools (rows of :func:`school_readiness`) that became ready (``reached``) or stopped
+    being ready (``lost``) between two exports, and those in one of them only (``added``,
+    ``removed``), with their index then and now (NaN where not in that export).
+
+    Columns: :data:`SCHOOL_MOVE_COLUMNS`; in the order of :data:`SCHOOL_MOVES`, then by
+    municipality and name.
+    """
+    crossed = moves.crossings(before, after, key="school_id", met="ready")
+    added, removed = moves.set_changes(before["school_id"], after["school_id"])
+    rows = pd.concat([crossed.rename(columns={"direction": "move"}),
+                      pd.DataFrame({"school_id": added, "move": "added"}),
+                      pd.DataFrame({"school_id": removed, "move": "removed"})], ignore_index=True)
+    names = pd.concat([after, before]).drop_duplicates("school_id").set_index("school_id")
+    out = rows.assign(
+        school_name=rows["school_id"].map(names["school_name"]),
+        oktmo=rows["school_id"].map(names["oktmo"]),
+        municipality=rows["school_id"].map(names["municipality"]),
+        index_before=rows["school_id"].map(before.set_index("school_id")["index"]).astype(float),
+        index_after=rows["school_id"].map(after.set_index("school_id")["index"]).astype(float),
+    )
+    return _order(out[SCHOOL_MOVE_COLUMNS], "move", SCHOOL_MOVES, ["municipality", "school_name"])
+
+
+def old_chat_moves(before: pd.DataFrame, after: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Old-platform chats (rows of :func:`old_chats` of two exports) open at the base and no
+    longer open (``closed_on_time``, ``closed_late``: by their ``closed`` date; ``gone``: not in
+    the export any more), and chats open now that were not open at the base (``opened``); with
+    the school's name and municipality (``schools``: the registry; none for the department's).
+
+    Columns: :data:`OLD_MOVE_COLUMNS`; in the order of :data:`OLD_MOVES`, then by municipality,
+    school, platform and chat.
+    """
+    was_open = set(before.loc[before["state"] == "open", "chat_id"])
+    now = after.set_index("chat_id")
+    closed = after[after["chat_id"].isin(was_open) & (after["state"] != "open")]
+    gone = before[before["chat_id"].isin(was_open) & ~before["chat_id"].isin(now.index)]
+    opened = after[(after["state"] == "open") & ~after["chat_id"].isin(was_open)]
+    rows = pd.concat([closed.assign(move=closed["state"]), gone.assign(move="gone", closed=None),
+                      opened.assign(move="opened")], ignore_index=True)
+    registry = schools.drop_duplicates("school_id").set_index("school_id")
+    out = rows.assign(school_name=rows["school_id"].map(registry["school_name"]),
+                      municipality=rows["school_id"].map(registry["municipality"]),
+                      closed=pd.to_datetime(rows["closed"]).dt.date)
+    out["closed"] = out["closed"].astype(object).where(out["closed"].notna(), None)
+    return _order(out.reindex(columns=OLD_MOVE_COLUMNS), "move", OLD_MOVES,
+                  ["municipality", "school_name", "platform", "chat_id"])
+
+
+def department_moves(before: pd.DataFrame, after: pd.DataFrame,
+                     before_ids: Mapping[str, frozenset[str]], after_ids: Mapping[str, frozenset[str]]
+                     ) -> pd.DataFrame:
+    """Per department chat (rows of :func:`department_chats` of two exports): present then and
+    now, members of the expected roles then and now, how many of them joined since the base
+    (``entered``) and how many are no longer there (``left``), by their ids
+    (:func:`department_members`)."""
+    old = before.set_index("chat_type")
+    rows = []
+    for _, chat in after.iterrows():
+        kind = chat["chat_type"]
+        then = old.loc[kind] if kind in old.index else None
+        entered, left = moves.set_changes(sorted(before_ids.get(kind, frozenset())),
+                                          sorted(after_ids.get(kind, frozenset())))
+        rows.append({"chat_type": kind, "title": chat["title"],
+                     "present_before": bool(then["present"]) if then is not None else False,
+                     "present_after": bool(chat["present"]),
+                     "joined_before": int(then["joined"]) if then is not None else 0,
+                     "joined_after": int(chat["joined"]), "entered": len(entered), "left": len(left),
+                     "expected": chat["expected"]})
+    return pd.DataFrame(rows, columns=DEPARTMENT_MOVE_COLUMNS)
+
+
+def municipality_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Each municipality's rank by the readiness index then and now (rows of
+    :func:`municipality_readiness`), the move (positive: up, towards the most ready; NaN where
+    it is in one export only), its index and status then and now. A municipality of the base only
+    is listed with no rank now.
+
+    Columns: :data:`MUNICIPALITY_MOVE_COLUMNS`; ranked as now, then those of the base only.
+    """
+    if after.empty and before.empty:
+        return pd.DataFrame(columns=MUNICIPALITY_MOVE_COLUMNS)
+    ranks = moves.rank_moves(before, after, key="oktmo")
+    gone = before[~before["oktmo"].isin(after["oktmo"])]
+    ranks = pd.concat([ranks, pd.DataFrame({"oktmo": gone["oktmo"], "rank_before": gone["rank"]})],
+                      ignore_index=True)
+    then, now = before.set_index("oktmo"), after.set_index("oktmo")
+    names = pd.concat([now["municipality"], then["municipality"]])
+    names = names[~names.index.duplicated()]
+    out = ranks.assign(
+        municipality=ranks["oktmo"].map(names),
+        index_before=ranks["oktmo"].map(then["index"]).astype(float),
+        index_after=ranks["oktmo"].map(now["index"]).astype(float),
+        status_before=ranks["oktmo"].map(then["status"]),
+        status_after=ranks["oktmo"].map(now["status"]),
+    )
+    for column in ("rank_before", "rank_after", "move"):
+        out[column] = pd.to_numeric(out[column]).astype("Int64")
+    return out[MUNICIPALITY_MOVE_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between the comparison base and the briefing's export (all empty, and
+    ``base_date`` None, when there is no base)."""
+
+    base_date: dt.date | None
+    min_days: int  # the base is at least this many days older than the export
+    region_before: pd.Series | None  # the region's sums at the base (:func:`region_readiness`)
+    old_open_before: int | None  # chats open on the campaign's old platforms at the base
+    schools: pd.DataFrame  # :func:`school_moves`
+    old_chats: pd.DataFrame  # :func:`old_chat_moves`
+    department: pd.DataFrame  # :func:`department_moves`
+    municipalities: pd.DataFrame  # :func:`municipality_moves`
+
+    @property
+    def has_base(self) -> bool:
+        return self.base_date is not None
+
+    def schools_moved(self, move: str) -> pd.DataFrame:
+        """The rows of :attr:`schools` that moved so (a value of :data:`SCHOOL_MOVES`)."""
+        return self.schools[self.schools["move"] == move]
+
+    @property
+    def old_closed(self) -> pd.DataFrame:
+        """Old-platform chats open at the base and closed (or gone from the export) since."""
+        return self.old_chats[self.old_chats["move"] != "opened"]
+
+    @property
+    def old_opened(self) -> pd.DataFrame:
+        """Old-platform chats open now that were not open at the base."""
+        return self.old_chats[self.old_chats["move"] == "opened"]
+
+
+def no_changes(min_days: int) -> Changes:
+    """The changes when there is no comparison base: nothing to compare with."""
+    return Changes(base_date=None, min_days=min_days, region_before=None, old_open_before=None,
+                   schools=pd.DataFrame(columns=SCHOOL_MOVE_COLUMNS),
+                   old_chats=pd.DataFrame(columns=OLD_MOVE_COLUMNS),
+                   department=pd.DataFrame(columns=DEPARTMENT_MOVE_COLUMNS),
+                   municipalities=pd.DataFrame(columns=MUNICIPALITY_MOVE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class _Export:
+    """The figures of one chats export (the briefing's, or its comparison base)."""
+
+    day: dt.date
+    chats: pd.DataFrame
+    members: pd.DataFrame
+    moment: pd.Timestamp
+    activity_date: dt.date | None
+    parents_date: dt.date | None
+    expected: dict[str, float]
+    schools: pd.DataFrame
+    department: pd.DataFrame
+    department_ids: dict[str, frozenset[str]]
+    municipalities: pd.DataFrame
+    old: pd.DataFrame
+
+    @property
+    def old_open(self) -> int:
+        """Chats open on the campaign's old platforms (the department's too)."""
+        return int((self.old["state"] == "open").sum())
+
+
+def _export(frames: slices.Frames, day: dt.date, campaign: Campaign, near: float) -> _Export:
+    """The figures of the export of ``day`` (the monitoring and parents at their nearest dates)."""
+    chats = of_export(frames["chats"], day)
+    members = of_export(frames["chat_members"], day)[MEMBER_COLUMNS]
+    monitoring, parent_counts = frames["school_activity"], parents_per_date(frames["parents"])
+    moment = export_moment(members, day)
+    activity_date = nearest_date(monitoring["snapshot_date"], day)
+    at_date = of_export(monitoring, activity_date) if activity_date else monitoring.iloc[0:0]
+    parents_date = nearest_date(parent_counts["snapshot_date"], day)
+    parents_total = (int(of_export(parent_counts, parents_date)["parents"].sum())
+                     if parents_date else None)
+    expected = expected_by_role(at_date, parents_total, len(frames["municipalities"]))
+    activity = chat_activity(members, moment, campaign.active_days)
+    schools = school_readiness(frames["schools"], chats, activity, campaign, near)
+    return _Export(
+        day=day, chats=chats, members=members, moment=moment, activity_date=activity_date,
+        parents_date=parents_date, expected=expected, schools=schools,
+        department=department_chats(chats, members, campaign, expected, moment, near),
+        department_ids=department_members(chats, members, campaign, moment),
+        municipalities=municipality_readiness(schools, frames["municipalities"], near),
+        old=old_chats(chats, campaign))
+
+
+def export_changes(before: _Export | None, after: _Export, near: float, min_days: int) -> Changes:
+    """The :class:`Changes` from the base's figures to the export's (none without a base)."""
+    if before is None:
+        return no_changes(min_days)
+    return Changes(
+        base_date=before.day, min_days=min_days,
+        region_before=region_readiness(before.schools, near),
+        old_open_before=before.old_open,
+        schools=school_moves(before.schools, after.schools),
+        old_chats=old_chat_moves(before.old, after.old, after.schools),
+        department=department_moves(before.department, after.department, before.department_ids,
+                                    after.department_ids),
+        municipalities=municipality_moves(before.municipalities, after.municipalities),
+    )
+
+
 # --- the briefing ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -468,6 +727,7 @@ class Readiness:
     region: pd.Series
     old_platforms: pd.DataFrame
     roles: pd.DataFrame
+    changes: Changes  # since the comparison base (:func:`base_export`)
     data_hash: str
 
     @property
@@ -520,7 +780,8 @@ def build(frames: slices.Frames, *, region_code: str, campaign: Campaign, period
     The chats export is chosen by :func:`choose_export` from ``period`` and ``campaigns`` (the
     campaigns of ``params/campaigns.yml``, which bound a campaign's time; only ``campaign``
     itself when None); the member lists are that export's; the school monitoring and the
-    parents' registry are taken at their dates nearest to it.
+    parents' registry are taken at their dates nearest to it. The same figures of the
+    comparison base (:func:`base_export`) give :attr:`Readiness.changes`.
 
     Raises:
         ValueError: the region has no chats export, or none fits (see :func:`choose_export`).
@@ -532,40 +793,33 @@ def build(frames: slices.Frames, *, region_code: str, campaign: Campaign, period
         raise ValueError(f"В хранилище нет выгрузок чатов региона {region_code} / "
                          "no chats exports of the region")
     day = choose_export(frames["chats"]["snapshot_date"], campaign, campaigns, period)
-    chats = of_export(frames["chats"], day)
-    members = of_export(frames["chat_members"], day)[MEMBER_COLUMNS]
-    schools_registry, municipalities = frames["schools"], frames["municipalities"]
-    monitoring, parent_counts = frames["school_activity"], parents_per_date(frames["parents"])
-
-    moment = export_moment(members, day)
-    activity_date = nearest_date(monitoring["snapshot_date"], day)
-    at_date = of_export(monitoring, activity_date) if activity_date else monitoring.iloc[0:0]
-    parents_date = nearest_date(parent_counts["snapshot_date"], day)
-    parents_total = (int(of_export(parent_counts, parents_date)["parents"].sum())
-                     if parents_date else None)
-    expected = expected_by_role(at_date, parents_total, len(municipalities))
-    activity = chat_activity(members, moment, campaign.active_days)
-    schools = school_readiness(schools_registry, chats, activity, campaign, near)
+    now = _export(frames, day, campaign, near)
+    base_day = base_export(frames["chats"]["snapshot_date"], day, campaign, targets.changes_base_days)
+    base = _export(frames, base_day, campaign, near) if base_day else None
+    chats, members, schools = now.chats, now.members, now.schools
+    compared = (base.chats, base.members) if base else ()
     return Readiness(
         region_code=region_code,
         region_name=region_name or region_code,
         campaign=campaign,
         snapshot_date=day,
-        moment=moment,
-        activity_date=activity_date,
-        parents_date=parents_date,
+        moment=now.moment,
+        activity_date=now.activity_date,
+        parents_date=now.parents_date,
         later_campaign=_later_campaign(campaign, campaigns, day),
         targets=targets,
-        department=department_chats(chats, members, campaign, expected, moment, near),
-        seen_ages=seen_age_histogram(chats, members, campaign, moment),
+        department=now.department,
+        seen_ages=seen_age_histogram(chats, members, campaign, now.moment),
         chat_types=chat_type_summary(schools, campaign, near),
         schools=schools,
-        municipalities=municipality_readiness(schools, municipalities, near),
+        municipalities=now.municipalities,
         region=region_readiness(schools, near),
         old_platforms=old_chats_by_platform(chats, campaign),
-        roles=role_coverage(chats, members, campaign, expected, moment),
-        data_hash=slices.frames_hash(schools_registry, municipalities, chats, members, monitoring,
-                                     parent_counts),
+        roles=role_coverage(chats, members, campaign, now.expected, now.moment),
+        changes=export_changes(base, now, near, targets.changes_base_days),
+        data_hash=slices.frames_hash(frames["schools"], frames["municipalities"], chats, members,
+                                     frames["school_activity"], parents_per_date(frames["parents"]),
+                                     *compared),
     )
 
 

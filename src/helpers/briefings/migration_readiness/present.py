@@ -6,9 +6,11 @@ HTML fragments of ``templates/briefing/fragments/migration_readiness/``, all fro
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from helpers import vocabulary as words
@@ -75,7 +77,7 @@ def lead_html(readiness: Readiness) -> str:
         old_platforms=platforms_label(campaign.from_platforms), target_platform=_target(readiness),
         snapshot_date=readiness.snapshot_date, days_after_cutover=readiness.days_after_cutover,
         schools=readiness.region["schools"], municipalities=len(readiness.municipalities),
-        required=readiness.region["required"], later_campaign=readiness.later_campaign)
+        later_campaign=readiness.later_campaign)
 
 
 def key_figures(readiness: Readiness) -> list[KeyFigure]:
@@ -87,19 +89,18 @@ def key_figures(readiness: Readiness) -> list[KeyFigure]:
     old_total, old_open = int(old["chats"].sum()), int(old["open"].sum())
     figures = [
         KeyFigure("Индекс готовности региона к переходу", words.fmt_percent(region["index"]),
-                  everything, region["status"], note=f"целевая платформа: {target}"),
+                  everything, region["status"]),
         KeyFigure("Школы, готовые к переходу", f"{words.fmt_int(region['ready_schools'])} из "
                   f"{words.fmt_int(region['schools'])}", "все школы", readiness.ready_status,
                   note=f"доля: {words.fmt_percent(region['ready_share'])}"),
-        KeyFigure(f"Обязательные чаты школ созданы и активны ({target})",
+        KeyFigure("Обязательные чаты школ созданы и активны",
                   words.fmt_percent(types.loc["all", "active_share"]), everything,
                   types.loc["all", "status"],
                   note=f"созданы: {words.fmt_int(types.loc['all', 'present'])} из "
                        f"{words.fmt_int(types.loc['all', 'required'])}"),
-        KeyFigure(f"Чаты на прежних платформах ({platforms_label(campaign.from_platforms)}) открыты",
-                  words.fmt_int(old_open), "0", readiness.old_status,
-                  note=f"закрыто {words.fmt_int(old_total - old_open)} из {words.fmt_int(old_total)}; "
-                       f"после даты перехода — {words.fmt_int(int(old['closed_late'].sum()))}"),
+        KeyFigure("Открытые чаты на прежних платформах", words.fmt_int(old_open), "0",
+                  readiness.old_status,
+                  note=f"закрыто {words.fmt_int(old_total - old_open)} из {words.fmt_int(old_total)}"),
     ]
     for _, chat in readiness.department.iterrows():
         figures.append(KeyFigure(
@@ -263,7 +264,7 @@ def old_platforms_note_html(readiness: Readiness) -> str:
 
 # --- municipalities --------------------------------------------------------------------------
 
-MUNICIPALITY_FORMATS = {"Место": "int", "Школ": "int", "Готовы": "int", "Требуется чатов": "int",
+MUNICIPALITY_FORMATS = {"Место": "int", "Школ": "int", "Готовы": "int", "Требуется": "int",
                         "Активны": "int", "Открыто на прежних": "int", "Индекс": "percent"}
 
 
@@ -275,7 +276,7 @@ def municipality_table(readiness: Readiness) -> pd.DataFrame:
         "Муниципальное образование": rows["municipality"].map(words.short_municipality),
         "Школ": rows["schools"],
         "Готовы": rows["ready_schools"],
-        "Требуется чатов": rows["required"],
+        "Требуется": rows["required"],
         "Активны": rows["active"],
         "Открыто на прежних": rows["old_open"],
         "Индекс": rows["index"],
@@ -284,7 +285,9 @@ def municipality_table(readiness: Readiness) -> pd.DataFrame:
 
 
 def municipality_title(readiness: Readiness) -> str:
-    return "Муниципальные образования по индексу готовности к переходу"
+    return ("Муниципальные образования по индексу готовности к переходу: школы и готовые из них, "
+            "обязательные чаты школ (требуется, активны), чаты, открытые на прежних платформах "
+            "(диаграмма индекса — на листе «Графики» книги Excel)")
 
 
 def municipality_chart(readiness: Readiness) -> Figure:
@@ -391,3 +394,228 @@ def provenance_html(readiness: Readiness) -> str:
                f"кампания {readiness.campaign.id}"]
     return fragments.render("provenance_inline.html.j2", sources=sources,
                             data_hash=readiness.data_hash)
+
+
+# --- page one: the summary and what changed ---------------------------------------------------
+
+TOP_SCHOOLS = 15
+"""The least ready schools shown in the body; all of them are on the Excel sheet."""
+
+LOWEST_MUNICIPALITIES = 3
+"""The least ready municipalities named in the summary."""
+
+NAMED_SCHOOLS = 2
+"""Schools named in a line of «Что изменилось»; the rest are counted (all on the Excel sheet)."""
+
+CHANGES_SHEET = "Изменения"
+NOT_READY_SHEET = "Школы не готовы"
+
+CHAT_TYPE_GENITIVE = {"school": "общешкольных чатов", "staff": "чатов сотрудников",
+                      "class": "чатов классов", "parents": "чатов родителей классов"}
+CHAT_LABELS = {"school": "общешкольный чат", "staff": "чат сотрудников", "class": "чат класса",
+               "parents": "чат родителей класса", "dept_directors": "чат департамента с директорами",
+               "dept_omsu": "чат департамента с ОМСУ"}
+SCHOOL_MOVE_LABELS = {"reached": "Школа стала готовой", "lost": "Школа перестала быть готовой",
+                      "added": "Школа появилась в реестре", "removed": "Школа выбыла из реестра"}
+OLD_MOVE_LABELS = {"closed_on_time": "Чат на прежней платформе закрыт в срок",
+                   "closed_late": "Чат на прежней платформе закрыт после даты перехода",
+                   "gone": "Чат на прежней платформе исчез из выгрузки",
+                   "opened": "Чат на прежней платформе открыт (новый или вновь открытый)"}
+CHANGES_COLUMNS = ["Что изменилось", "МО", "Школа или чат", "Было", "Стало", "Изменение"]
+
+
+def _line(template: str, part: str, **context: object) -> Markup:
+    """One sentence of a page-one template, as trusted markup (its names are escaped there)."""
+    text = _fragment(template, part=part, **context)
+    return fragments.markup(re.sub(r"[ \t\n]+", " ", text).strip())
+
+
+def _short(name: object) -> str:
+    return words.short_municipality(str(name)) if isinstance(name, str) and name else ""
+
+
+def lowest_municipalities(readiness: Readiness, count: int = LOWEST_MUNICIPALITIES
+                          ) -> list[tuple[str, float]]:
+    """The least ready municipalities (short name, index), the least ready first."""
+    rows = readiness.municipalities.sort_values(["index", "municipality"]).head(count)
+    return [(_short(name), float(index)) for name, index in zip(rows["municipality"], rows["index"],
+                                                                strict=True)]
+
+
+def open_by_platform(readiness: Readiness) -> list[tuple[str, int]]:
+    """The campaign's old platforms with chats still open (label, open), the most first."""
+    old = readiness.old_in_campaign
+    old = old[old["open"] > 0].sort_values(["open", "platform"], ascending=[False, True])
+    return [(platform_label(p), int(n)) for p, n in zip(old["platform"], old["open"], strict=True)]
+
+
+def weakest_chat_type(readiness: Readiness) -> tuple[str, float]:
+    """The required chat type with the smallest share created (its genitive label, the share)."""
+    types = readiness.chat_types[readiness.chat_types["chat_type"] != "all"]
+    row = types.sort_values(["present_share", "chat_type"]).iloc[0]
+    return CHAT_TYPE_GENITIVE.get(row["chat_type"], str(row["chat_type"])), float(row["present_share"])
+
+
+def findings(readiness: Readiness) -> list[Markup]:
+    """The three findings of page one: the least ready municipalities and the municipalities and
+    schools behind (lowest), the old chats still open (late), the required chats not created
+    (missing). The ready schools and the department's chats are on the cards, K1 on the target
+    platform in the roles' section."""
+    old, towns, schools = readiness.old_in_campaign, readiness.municipalities, readiness.schools
+    types = readiness.chat_types.set_index("chat_type")
+    weakest, weakest_share = weakest_chat_type(readiness)
+    return [
+        _line("summary_parts", "lowest", lowest=lowest_municipalities(readiness),
+              behind=int((towns["status"] == "behind").sum()), municipalities=len(towns),
+              schools_behind=int((schools["status"] == "behind").sum()), schools=len(schools),
+              near=readiness.targets.near),
+        _line("summary_parts", "late", days_after_cutover=readiness.days_after_cutover,
+              cutover=readiness.campaign.cutover, open_chats=int(old["open"].sum()),
+              open_schools=int((schools["old_open"] > 0).sum()), schools=len(schools),
+              chats=int(old["chats"].sum()), by_platform=open_by_platform(readiness),
+              closed_late=int(old["closed_late"].sum())),
+        _line("summary_parts", "missing", required=int(types.loc["all", "required"]),
+              present=int(types.loc["all", "present"]),
+              inactive=int(types.loc["all", "present"] - types.loc["all", "active"]),
+              weakest=weakest, weakest_share=weakest_share),
+    ]
+
+
+def summary_html(readiness: Readiness) -> str:
+    """Page one's «Главное»: the findings and where the details are (what the briefing is about
+    is :func:`lead_html`, above the cards)."""
+    return fragments.summary_html(
+        about="", findings=findings(readiness),
+        details=_line("summary_parts", "details", not_ready=len(readiness.not_ready)))
+
+
+def _named_schools(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    rows = rows.head(NAMED_SCHOOLS)
+    return [(str(s), _short(m)) for s, m in zip(rows["school_name"], rows["municipality"], strict=True)]
+
+
+def change_items(readiness: Readiness) -> list[Markup]:
+    """The lines of «Что изменилось» (none without a comparison base): the region's index and
+    ready schools, schools that became or stopped being ready, old chats closed, the department's
+    chats, the municipalities' biggest moves in the ranking."""
+    changes = readiness.changes
+    if not changes.has_base or changes.region_before is None:
+        return []
+    region, before = readiness.region, changes.region_before
+    reached, lost = changes.schools_moved("reached"), changes.schools_moved("lost")
+    closed = changes.old_closed
+    by_platform = closed.groupby("platform").size().sort_values(ascending=False)
+    open_now = int(readiness.old_in_campaign["open"].sum())
+    items = [
+        _line("change_items", "region", index=region["index"],
+              index_change=words.fmt_pp(region["index"] - before["index"]),
+              ready=int(region["ready_schools"]),
+              ready_change=words.fmt_signed_int(int(region["ready_schools"]) - int(before["ready_schools"]))),
+        _line("change_items", "schools", reached=_named_schools(reached), lost=_named_schools(lost),
+              reached_count=len(reached), lost_count=len(lost),
+              added=len(changes.schools_moved("added")), removed=len(changes.schools_moved("removed"))),
+        _line("change_items", "old", closed=len(closed),
+              late=int((closed["move"] == "closed_late").sum()),
+              gone=int((closed["move"] == "gone").sum()),
+              by_platform=[(platform_label(p), int(n)) for p, n in by_platform.items()],
+              open_now=open_now, open_change=words.fmt_signed_int(open_now - (changes.old_open_before or 0)),
+              opened=len(changes.old_opened)),
+    ]
+    dept = changes.department
+    if len(dept):
+        items.append(_line("change_items", "department", chats=[
+            (row["title"], row["present_before"], row["present_after"], row["entered"], row["left"],
+             row["joined_after"], row["expected"]) for _, row in dept.iterrows()]))
+    moved = changes.municipalities.dropna(subset=["move"])
+    moved = moved[moved["move"] != 0].sort_values(["move", "municipality"])
+    if len(moved):
+        up, down = moved.iloc[-1], moved.iloc[0]
+        items.append(_line("change_items", "municipalities",
+                           up=_moved(up) if up["move"] > 0 else None,
+                           down=_moved(down) if down["move"] < 0 else None))
+    return items
+
+
+def _moved(town: pd.Series) -> tuple[str, str]:
+    return _short(town["municipality"]), words.fmt_places(town["move"])
+
+
+def changes_html(readiness: Readiness) -> str:
+    """Page one's «Что изменилось с <дата>» (or that there is no snapshot to compare with)."""
+    changes = readiness.changes
+    return fragments.changes_html(changes.base_date, change_items(readiness), min_days=changes.min_days)
+
+
+def _old_chat_label(row: pd.Series) -> str:
+    where = str(row["school_name"]) if isinstance(row["school_name"], str) else "департамент"
+    kind = CHAT_LABELS.get(row["chat_type"], str(row["chat_type"]))
+    if isinstance(row["class_name"], str) and row["class_name"]:
+        kind = f"{kind} {row['class_name']}"
+    return f"{where}: {platform_label(row['platform'])}, {kind}"
+
+
+def changes_table(readiness: Readiness) -> pd.DataFrame:
+    """The full lists behind «Что изменилось», one row per change (the Excel sheet «Изменения»):
+    the region, schools, old-platform chats, the department's chats, the municipalities' ranks."""
+    changes = readiness.changes
+    if not changes.has_base or changes.region_before is None:
+        return pd.DataFrame(columns=CHANGES_COLUMNS)
+    region, before = readiness.region, changes.region_before
+    rows: list[list[object]] = [
+        ["Индекс готовности региона", "", readiness.region_name, words.fmt_percent(before["index"]),
+         words.fmt_percent(region["index"]), words.fmt_pp(region["index"] - before["index"])],
+        ["Готовые к переходу школы", "", readiness.region_name, words.fmt_int(before["ready_schools"]),
+         words.fmt_int(region["ready_schools"]),
+         words.fmt_signed_int(int(region["ready_schools"]) - int(before["ready_schools"]))],
+    ]
+    for _, school in changes.schools.iterrows():
+        rows.append([SCHOOL_MOVE_LABELS[school["move"]], _short(school["municipality"]),
+                     school["school_name"], words.fmt_percent(school["index_before"]),
+                     words.fmt_percent(school["index_after"]),
+                     words.fmt_pp(school["index_after"] - school["index_before"])])
+    for _, chat in changes.old_chats.iterrows():
+        now = {"gone": "нет в выгрузке", "opened": "открыт"}.get(
+            chat["move"], f"закрыт {words.fmt_date_short(chat['closed'])}" if chat["closed"] else "закрыт")
+        rows.append([OLD_MOVE_LABELS[chat["move"]], _short(chat["municipality"]), _old_chat_label(chat),
+                     "не открыт" if chat["move"] == "opened" else "открыт", now, ""])
+    for _, chat in changes.department.iterrows():
+        rows.append(["Чат департамента: участники ожидаемых ролей", "", f"«{chat['title']}»",
+                     f"{words.fmt_int(chat['joined_before'])} из {words.fmt_int(chat['expected'])}",
+                     f"{words.fmt_int(chat['joined_after'])} из {words.fmt_int(chat['expected'])}",
+                     f"{words.fmt_signed_int(chat['joined_after'] - chat['joined_before'])} (вступили — "
+                     f"{words.fmt_int(chat['entered'])}, вышли — {words.fmt_int(chat['left'])})"])
+    for _, town in changes.municipalities.iterrows():
+        rows.append(["Место МО по индексу готовности", _short(town["municipality"]), "",
+                     _place(town["rank_before"], town["index_before"]),
+                     _place(town["rank_after"], town["index_after"]), words.fmt_places(town["move"])])
+    return pd.DataFrame(rows, columns=CHANGES_COLUMNS)
+
+
+def _place(rank: float | None, index: float) -> str:
+    if rank is None or pd.isna(rank):
+        return "нет в выгрузке"
+    return f"{int(rank)} ({words.fmt_percent(index)})"
+
+
+def changes_title(readiness: Readiness) -> str:
+    changes = readiness.changes
+    if not changes.has_base:
+        return (f"Изменения: выгрузки чатов, сделанной не позднее чем за "
+                f"{_days(changes.min_days)} до {words.fmt_date_short(readiness.snapshot_date)} в "
+                "рамках кампании, нет — сравнивать не с чем")
+    return (f"Изменения с {words.fmt_date_short(changes.base_date)} по "
+            f"{words.fmt_date_short(readiness.snapshot_date)}: регион, школы, чаты на прежних платформах, "
+            "чаты департамента, места муниципальных образований")
+
+
+def not_ready_top_table(readiness: Readiness, count: int = TOP_SCHOOLS) -> pd.DataFrame:
+    """The ``count`` least ready schools: the head of :func:`not_ready_table` (all of them are the
+    Excel sheet «Школы не готовы»)."""
+    return not_ready_table(readiness).head(count)
+
+
+def not_ready_top_title(readiness: Readiness, count: int = TOP_SCHOOLS) -> str:
+    shown = min(count, len(readiness.not_ready))
+    return (f"{words.fmt_int(shown)} наименее готовых школ из {words.fmt_int(len(readiness.not_ready))} "
+            f"не готовых (все — на листе «{NOT_READY_SHEET}» книги Excel): число не созданных обязательных "
+            "чатов, созданных, но неактивных, и открытых на прежних платформах")

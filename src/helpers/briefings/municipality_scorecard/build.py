@@ -9,6 +9,10 @@ Indicators K1, K2, K4, K5 are computed from the schools' activity counts as rati
 (the definitions of :mod:`helpers.indicators.kpis`); the region's value is that of all its schools.
 Task deadlines come from ``params/tasks.yml`` and a task's status from
 :func:`helpers.indicators.campaigns.task_status`, judged on the tasks export's date (or on ``period``).
+What changed since last week (:class:`WeekChanges`) is measured against the latest activity
+snapshot and tasks export at least ``changes.base_min_days`` days older than the ones shown
+(:mod:`helpers.indicators.changes`): the municipality's place by K1, the schools that reached or
+lost K1's target, the tasks done since.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import pandas as pd
 
 from helpers.briefings.municipality_scorecard import READS
 from helpers.config import settings
-from helpers.indicators import campaigns
+from helpers.indicators import campaigns, changes
 from helpers.indicators import kpis as ind
 from helpers.warehouse import slices
 from helpers.warehouse.reference import region_names
@@ -77,6 +81,7 @@ class Scorecard:
     trend: pd.DataFrame  # snapshot_date, k1 of the region
     municipality_trend: pd.DataFrame  # snapshot_date, k1 of the municipality
     data_hash: str
+    changes: WeekChanges  # what moved since last week's snapshot and tasks export
 
     @property
     def municipality(self) -> pd.Series:
@@ -443,6 +448,29 @@ def schools_below_k1(card: Scorecard) -> int:
     return int(card.schools["k1_status"].isin(["near", "behind"]).sum())
 
 
+def lowest_k1(card: Scorecard, n: int = 3) -> pd.DataFrame:
+    """The ``n`` schools lowest on K1 among those below its target (``school_id, school_name,
+    k1``), lowest first."""
+    below = card.schools[card.schools["k1_status"].isin(["near", "behind"])]
+    return below.sort_values(["k1", "school_name"])[["school_id", "school_name", "k1"]] \
+        .head(n).reset_index(drop=True)
+
+
+def missing_schools(card: Scorecard) -> tuple[list[str], list[str]]:
+    """(names of the schools missing from the activity snapshot, of those without a row in the
+    tasks export — none when there is no export at all)."""
+    schools = card.schools
+    activity = schools.loc[~schools["in_activity"], "school_name"].tolist()
+    tasks = schools.loc[~schools["in_tasks"], "school_name"].tolist() if card.tasks_date else []
+    return activity, tasks
+
+
+def municipality_gaps(card: Scorecard) -> dict[str, int]:
+    """For each KPI of the municipality below its target, how many more people its schools need
+    (:func:`kpi_gaps` on the municipality's sums)."""
+    return kpi_gaps(card.municipality, card.targets)
+
+
 @dataclass(frozen=True)
 class Change:
     """K1 of the municipality and of the region since the first snapshot, in shares."""
@@ -466,6 +494,204 @@ def k1_change(card: Scorecard) -> Change | None:
 def snapshot_date(card: Scorecard) -> dt.date:
     """The briefing's data date: the later of the activity snapshot and the tasks export."""
     return max(d for d in (card.activity_date, card.tasks_date) if d is not None)
+
+
+# --- what changed since the comparison base ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """The municipality's K1 and place by K1 among the region's municipalities (1 = highest;
+    tied ones share the higher place), at the base and now; None where it has no school in that
+    snapshot (or there is no base)."""
+
+    k1_before: float | None
+    k1_after: float | None
+    rank_before: int | None
+    rank_after: int | None
+    municipalities_before: int  # how many municipalities were ranked
+    municipalities_after: int
+
+    @property
+    def rank_move(self) -> int | None:
+        """Places gained (positive) or lost (negative) since the base; None without both."""
+        if self.rank_before is None or self.rank_after is None:
+            return None
+        return self.rank_before - self.rank_after
+
+    @property
+    def k1_delta(self) -> float | None:
+        """K1 now minus K1 at the base, as a share; None without both."""
+        if self.k1_before is None or self.k1_after is None:
+            return None
+        return self.k1_after - self.k1_before
+
+
+@dataclass(frozen=True)
+class WeekChanges:
+    """What moved since the comparison base: last week's activity snapshot and tasks export.
+
+    Each source has its own base: the latest snapshot (export) at least ``min_days`` days before
+    the one the scorecard shows (:func:`helpers.indicators.changes.comparison_base`); None when
+    there is none, and then nothing of that source is compared.
+
+    ``k1_crossings``: the municipality's schools whose K1 reached or lost its target
+    (``CROSSING_COLUMNS``); a school in one snapshot only is no crossing: it is in
+    ``schools_entered`` (in the monitoring now, not at the base) or ``schools_left``
+    (``school_id, school_name``). ``tasks_moved``: tasks done or undone since the tasks base
+    (``TASK_MOVE_COLUMNS``, see :func:`tasks_moved`); ``open_before``/``open_after``: the
+    schools' own tasks not done then and now (None without a tasks base).
+    """
+
+    min_days: int
+    activity_base: dt.date | None
+    tasks_base: dt.date | None
+    standing: Standing
+    k1_crossings: pd.DataFrame
+    schools_entered: pd.DataFrame
+    schools_left: pd.DataFrame
+    tasks_moved: pd.DataFrame
+    open_before: int | None
+    open_after: int | None
+
+    @property
+    def base_date(self) -> dt.date | None:
+        """The date the block compares with: the activity base, else the tasks base."""
+        return self.activity_base or self.tasks_base
+
+    def tasks(self, level: str, direction: str = "done") -> pd.DataFrame:
+        """The rows of ``tasks_moved`` of one level (``school``, ``municipality``) and direction."""
+        moved = self.tasks_moved
+        return moved[(moved["level"] == level) & (moved["direction"] == direction)]
+
+
+CROSSING_COLUMNS = ["school_id", "school_name", "k1_before", "k1_after", "direction"]
+TASK_MOVE_COLUMNS = ["level", "school_id", "school_name", "task_id", "label", "before", "after",
+                     "direction"]
+DONE_STATES = ("done", "late")
+NO_STANDING = Standing(None, None, None, None, 0, 0)
+
+
+def _names(registry: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
+    """``school_id, school_name`` of ``ids``, in the registry's order."""
+    rows = registry[registry["school_id"].isin(list(ids))]
+    return rows[["school_id", "school_name"]].reset_index(drop=True)
+
+
+def k1_crossings(before: pd.DataFrame, after: pd.DataFrame, registry: pd.DataFrame,
+                 targets: ind.Targets) -> pd.DataFrame:
+    """The municipality's schools whose K1 reached or lost its target between two snapshots.
+
+    Args:
+        before, after: the activity rows of the municipality's schools at the base and now.
+        registry: the municipality's schools (``school_id``, ``school_name``).
+        targets: the 2024–2025 targets (K1's, with its strictness).
+
+    Returns:
+        ``CROSSING_COLUMNS`` (``direction``: ``reached`` or ``lost``), reached first, then by
+        school name. A school missing from one snapshot is not a crossing.
+    """
+    old, new = school_kpis(before, targets), school_kpis(after, targets)
+    moved = changes.crossings(old.assign(met=old["k1_status"] == "met"),
+                              new.assign(met=new["k1_status"] == "met"), key="school_id", met="met")
+    out = moved.merge(registry[["school_id", "school_name"]], on="school_id", how="left")
+    out = out.merge(old[["school_id", "k1"]].rename(columns={"k1": "k1_before"}), on="school_id")
+    out = out.merge(new[["school_id", "k1"]].rename(columns={"k1": "k1_after"}), on="school_id")
+    out["order"] = out["direction"].map({"reached": 0, "lost": 1})
+    return out.sort_values(["order", "school_name"])[CROSSING_COLUMNS].reset_index(drop=True)
+
+
+def monitoring_changes(before: pd.DataFrame, after: pd.DataFrame, registry: pd.DataFrame
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(entered, left): the municipality's schools in the activity now but not at the base, and
+    at the base but not now (``school_id, school_name``)."""
+    entered, left = changes.set_changes(before["school_id"].astype(str),
+                                        after["school_id"].astype(str))
+    return _names(registry, entered), _names(registry, left)
+
+
+def standing(before: pd.DataFrame, after: pd.DataFrame, schools: pd.DataFrame, oktmo: str
+             ) -> Standing:
+    """The municipality's K1 and place in the region at the base and now.
+
+    Args:
+        before, after: every school's activity of the region at the base and now.
+        schools: the region's school registry (``school_id, oktmo``).
+        oktmo: the municipality.
+    """
+    old, new = municipality_ranking(before, schools), municipality_ranking(after, schools)
+    moves = changes.rank_moves(old, new, key="oktmo")
+    own = moves[moves["oktmo"] == oktmo]
+
+    def place(frame: pd.DataFrame, column: str) -> int | None:
+        rows = frame.loc[frame["oktmo"] == oktmo, column]
+        return int(rows.iloc[0]) if len(rows) and pd.notna(rows.iloc[0]) else None
+
+    def k1(frame: pd.DataFrame) -> float | None:
+        rows = frame.loc[frame["oktmo"] == oktmo, "k1"]
+        return float(rows.iloc[0]) if len(rows) and pd.notna(rows.iloc[0]) else None
+
+    return Standing(k1_before=k1(old), k1_after=k1(new), rank_before=place(own, "rank_before"),
+                    rank_after=place(new, "rank"), municipalities_before=len(old),
+                    municipalities_after=len(new))
+
+
+def tasks_moved(before: pd.DataFrame, after: pd.DataFrame, omsu_before: pd.DataFrame,
+                omsu_after: pd.DataFrame, task_specs: Sequence[campaigns.Task],
+                registry: pd.DataFrame, municipality_name: str) -> pd.DataFrame:
+    """Tasks done — or undone, a mark withdrawn — between two tasks exports.
+
+    Args:
+        before, after: :func:`school_task_states` of the municipality's schools in the base
+            export and now (a school without a row in an export has done nothing in it).
+        omsu_before, omsu_after: :func:`municipality_tasks` of both exports (the ОМСУ's status
+            of each task: a school task is the ОМСУ's once the last of its schools did it).
+        task_specs: the tasks of ``params/tasks.yml``; only school-level ones count per school.
+        registry: the municipality's schools (``school_id, school_name``).
+        municipality_name: the ОМСУ's name, for its own rows.
+
+    Returns:
+        ``TASK_MOVE_COLUMNS``: ``level`` (``municipality``: the ОМСУ's status of the task;
+        ``school``: one school's task), ``school_id`` (None for the ОМСУ), ``school_name``,
+        ``task_id``, ``label``, ``before``/``after`` (task states) and ``direction`` (``done``:
+        not done then, done — on time or late — now; ``undone``: the other way). The ОМСУ's
+        rows first, then the schools', by task and school name.
+    """
+    labels = {task.id: task.label for task in task_specs}
+    order = {task.id: i for i, task in enumerate(task_specs)}
+    records: list[dict[str, object]] = []
+
+    def compare(level: str, school: str | None, name: str, task_id: str, old: str, new: str
+                ) -> None:
+        was, now = old in DONE_STATES, new in DONE_STATES
+        if was != now:
+            records.append({"level": level, "school_id": school, "school_name": name,
+                            "task_id": task_id, "label": labels[task_id], "before": old,
+                            "after": new, "direction": "done" if now else "undone"})
+
+    old_omsu = dict(zip(omsu_before["task_id"], omsu_before["status"], strict=True))
+    for task_id, new in zip(omsu_after["task_id"], omsu_after["status"], strict=True):
+        compare("municipality", None, municipality_name, task_id, old_omsu.get(task_id, "unknown"),
+                new)
+    names = dict(zip(registry["school_id"], registry["school_name"], strict=True))
+    old_states = before.set_index("school_id")
+    for _, row in after.iterrows():
+        school = row["school_id"]
+        for task in task_specs:
+            if task.level != "school":
+                continue
+            old = old_states.at[school, task.id] if school in old_states.index else "unknown"
+            compare("school", school, names.get(school, school), task.id, old, row[task.id])
+    out = pd.DataFrame.from_records(records, columns=TASK_MOVE_COLUMNS)
+    out["school_id"] = pd.Series([r["school_id"] for r in records], dtype=object)  # None stays
+    keys = pd.DataFrame({"school": out["level"] == "school", "task": out["task_id"].map(order),
+                         "name": out["school_name"]})
+    return out.loc[keys.sort_values(["school", "task", "name"]).index].reset_index(drop=True)
+
+
+def open_school_tasks(states: pd.DataFrame, task_specs: Sequence[campaigns.Task]) -> int:
+    """The schools' own tasks not done (overdue or pending) in one export."""
+    school_tasks = [task.id for task in task_specs if task.level == "school"]
+    return int(states[school_tasks].isin(["overdue", "pending"]).sum().sum())
 
 
 # --- the briefing ----------------------------------------------------------------------------
@@ -537,25 +763,26 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = 
 
     tasks_day = _on_or_before(tasks, period)
     as_of = dt.date.fromisoformat(period) if period else (tasks_day or day)
-    if tasks_day is None:  # no export on or before the period, or none at all
-        task_slice = tasks.iloc[0:0]
-        own_rows = task_slice
-        omsu_row = None
-        states = pd.DataFrame({"school_id": registry["school_id"], "in_tasks": True,
-                               **{t.id: "unknown" for t in task_specs}})
-    else:
-        task_slice = tasks[pd.to_datetime(tasks["snapshot_date"]) == pd.Timestamp(tasks_day)]
-        own_rows = task_slice[(task_slice["level"] == "school")
-                              & task_slice["school_id"].isin(registry["school_id"])]
-        omsu = task_slice[(task_slice["level"] == "municipality") & (task_slice["oktmo"] == oktmo)]
-        omsu_row = omsu.iloc[-1] if len(omsu) else None
-        states = school_task_states(registry["school_id"].tolist(), own_rows, task_specs, as_of)
+    export = _task_export(tasks, tasks_day, registry, oktmo, task_specs, as_of)
+    task_table = municipality_tasks(task_specs, export.omsu_row, export.own_rows, export.states,
+                                    as_of)
+
+    min_days = targets.changes_base_days
+    activity_base = changes.comparison_base(used["snapshot_date"].unique(), day, min_days)
+    tasks_base = (changes.comparison_base(pd.to_datetime(tasks["snapshot_date"]).unique(),
+                                          tasks_day, min_days) if tasks_day else None)
+    base = _task_export(tasks, tasks_base, registry, oktmo, task_specs, tasks_base) \
+        if tasks_base else None
+    week = _week_changes(
+        used, schools, registry, oktmo, name, day, activity_base, targets, min_days,
+        tasks_base, base, export, task_table, task_specs)
 
     kpis = pd.DataFrame({
         "municipality": with_statuses(territory_kpis(own), targets),
         "region": with_statuses(territory_kpis(current), targets),
     }).T
     own_history = used[used["school_id"].isin(registry["school_id"])]
+    task_rows_read = pd.concat([export.rows, *([base.rows] if base else [])])
     return Scorecard(
         region_code=region_code,
         region_name=region_name or region_names().get(region_code, region_code),
@@ -569,12 +796,70 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = 
         task_specs=task_specs,
         kpis=kpis,
         municipalities_ranked=municipality_ranking(current, schools),
-        tasks=municipality_tasks(task_specs, omsu_row, own_rows, states, as_of),
-        schools=school_rows(registry, own, states, own_rows, task_specs, targets),
+        tasks=task_table,
+        schools=school_rows(registry, own, export.states, export.own_rows, task_specs, targets),
         trend=k1_trend(used),
         municipality_trend=k1_trend(own_history),
-        data_hash=slices.frames_hash(schools, used, task_slice, municipalities),
+        data_hash=slices.frames_hash(schools, used, task_rows_read, municipalities),
+        changes=week,
     )
+
+
+@dataclass(frozen=True)
+class _TaskExport:
+    """One tasks export as the scorecard reads it."""
+
+    rows: pd.DataFrame  # every row of the export (the region's)
+    own_rows: pd.DataFrame  # the rows of the municipality's schools
+    omsu_row: pd.Series | None  # the ОМСУ's own row
+    states: pd.DataFrame  # school_task_states of the municipality's schools
+
+
+def _task_export(tasks: pd.DataFrame, day: dt.date | None, registry: pd.DataFrame, oktmo: str,
+                 task_specs: Sequence[campaigns.Task], as_of: dt.date) -> _TaskExport:
+    """The municipality's rows of the export of ``day``, its schools' task states judged on
+    ``as_of``; without an export (``day`` None) every state is unknown."""
+    if day is None:  # no export on or before the period, or none at all
+        empty = tasks.iloc[0:0]
+        states = pd.DataFrame({"school_id": registry["school_id"], "in_tasks": True,
+                               **{t.id: "unknown" for t in task_specs}})
+        return _TaskExport(empty, empty, None, states)
+    rows = tasks[pd.to_datetime(tasks["snapshot_date"]) == pd.Timestamp(day)]
+    own_rows = rows[(rows["level"] == "school") & rows["school_id"].isin(registry["school_id"])]
+    omsu = rows[(rows["level"] == "municipality") & (rows["oktmo"] == oktmo)]
+    states = school_task_states(registry["school_id"].tolist(), own_rows, task_specs, as_of)
+    return _TaskExport(rows, own_rows, omsu.iloc[-1] if len(omsu) else None, states)
+
+
+def _week_changes(used: pd.DataFrame, schools: pd.DataFrame, registry: pd.DataFrame, oktmo: str,
+                  name: str, day: dt.date, activity_base: dt.date | None, targets: ind.Targets,
+                  min_days: int, tasks_base: dt.date | None, base: _TaskExport | None,
+                  export: _TaskExport, task_table: pd.DataFrame,
+                  task_specs: Sequence[campaigns.Task]) -> WeekChanges:
+    """:class:`WeekChanges` of the municipality against both bases (either may be None)."""
+    empty = pd.DataFrame(columns=["school_id", "school_name"])
+    crossings, entered, left, place = (pd.DataFrame(columns=CROSSING_COLUMNS), empty, empty,
+                                       NO_STANDING)
+    if activity_base is not None:
+        before = used[used["snapshot_date"] == pd.Timestamp(activity_base)]
+        after = used[used["snapshot_date"] == pd.Timestamp(day)]
+        ids = registry["school_id"]
+        own_before, own_after = before[before["school_id"].isin(ids)], after[after["school_id"].isin(ids)]
+        crossings = k1_crossings(own_before, own_after, registry, targets)
+        entered, left = monitoring_changes(own_before, own_after, registry)
+        place = standing(before, after, schools, oktmo)
+    moved, open_before, open_after = pd.DataFrame(columns=TASK_MOVE_COLUMNS), None, None
+    if base is not None and tasks_base is not None:
+        omsu_before = municipality_tasks(task_specs, base.omsu_row, base.own_rows, base.states,
+                                         tasks_base)
+        moved = tasks_moved(base.states, export.states, omsu_before, task_table, task_specs,
+                            registry, name)
+        open_before = open_school_tasks(base.states, task_specs)
+        open_after = open_school_tasks(export.states, task_specs)
+    return WeekChanges(min_days=min_days, activity_base=activity_base, tasks_base=tasks_base,
+                       standing=place, k1_crossings=crossings, schools_entered=entered,
+                       schools_left=left, tasks_moved=moved, open_before=open_before,
+                       open_after=open_after)
 
 
 def load(region_code: str = "35", oktmo: str = "", period: str = "",

@@ -1,4 +1,5 @@
-"""What the reader of the municipality scorecard sees: cards, tables, the chart and its sentences.
+"""What the reader of the municipality scorecard sees: page one (cards, the findings, the week's
+changes), tables, the chart and its sentences.
 
 Every function takes the :class:`~.build.Scorecard`; the HTML fragments are the templates of
 ``templates/briefing/fragments/municipality_scorecard/``. Words shared by every briefing
@@ -8,9 +9,12 @@ kind — short names of the known tasks, what a school must still do — are her
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from helpers import vocabulary as words
@@ -18,7 +22,7 @@ from helpers.briefings.municipality_scorecard import build
 from helpers.briefings.municipality_scorecard.build import SHARE_KPIS, Scorecard, Todo
 from helpers.indicators import campaigns
 from helpers.indicators import kpis as ind
-from helpers.presentation import charts, fragments
+from helpers.presentation import charts, fragments, tables
 from helpers.presentation.fragments import KeyFigure
 
 KIND = "municipality_scorecard"
@@ -66,6 +70,15 @@ def task_name(task_id: str, label: str) -> str:
 
 def _render(fragment: str, **data: Any) -> str:
     return fragments.render(f"{KIND}/{fragment}.html.j2", **data)
+
+
+_SPACES = re.compile(r"[ \t\r\n]+")  # the template's line breaks; never the no-break spaces
+
+
+def _sentence(fragment: str, **data: Any) -> Markup:
+    """One sentence of a fragment, as markup a shared fragment (the summary, the changes block)
+    takes without escaping it again (names in it are escaped once, here)."""
+    return fragments.markup(_SPACES.sub(" ", _render(fragment, **data)).strip())
 
 
 # --- what a school must still do -------------------------------------------------------------
@@ -137,14 +150,176 @@ def key_figures(card: Scorecard) -> list[KeyFigure]:
 
 
 def lead_html(card: Scorecard) -> str:
-    """The line under the title: territory, size, place by K1 in the region, dates."""
+    """The line under the title: territory, size, dates (its place by K1 is on the K1 card and
+    in the changes block)."""
     own = card.municipality
     return _render("lead", territory=card.municipality_name, oktmo=card.oktmo,
                    schools=own["schools"], teachers=own["teachers_total"],
-                   pupils=own["pupils_total"], rank=card.rank,
-                   municipalities=len(card.municipalities_ranked),
-                   activity_date=card.activity_date, tasks_date=card.tasks_date,
-                   as_of=card.as_of)
+                   pupils=own["pupils_total"], activity_date=card.activity_date,
+                   tasks_date=card.tasks_date, as_of=card.as_of)
+
+
+# --- the first page: the summary and the week's changes ----------------------------------------
+
+LOWEST_SHOWN = 3
+"""How many of the schools lowest on K1 the findings name."""
+NAMES_IN_CHANGES = 2
+"""How many schools a line of the changes names before «и ещё N» (the rest: «Изменения» sheet)."""
+
+
+def about_text(card: Scorecard) -> Markup:
+    """What the briefing is about, in one sentence."""
+    return _sentence("page_one", part="about", campaign=card.targets.campaign)
+
+
+def findings(card: Scorecard) -> list[Markup]:
+    """The three or four findings of page one, computed: the schools lowest on K1, the ОМСУ's
+    overdue tasks and the schools with overdue tasks, the schools missing from the exports, and
+    how many people the municipality lacks for each KPI below target."""
+    schools = len(card.schools)
+    lowest = [{"name": row["school_name"], "k1": row["k1"]}
+              for _, row in build.lowest_k1(card, LOWEST_SHOWN).iterrows()]
+    items = [_sentence("page_one", part="k1", below=build.schools_below_k1(card), schools=schools,
+                       k1_target=card.targets.k1, lowest=lowest)]
+    states = card.tasks["status"]
+    has_export = card.tasks_date is not None
+    items.append(_sentence(
+        "page_one", part="tasks", has_export=has_export, as_of=card.as_of,
+        overdue=build.tasks_overdue(card), total=len(states), done=int((states == "done").sum()),
+        late=int((states == "late").sum()), pending=int((states == "pending").sum()),
+        late_schools=build.schools_with_overdue(card),
+        overdue_total=int(card.schools["overdue"].sum()), schools=schools))
+    no_activity, no_tasks = build.missing_schools(card)
+    items.append(_sentence("page_one", part="missing", no_activity=no_activity, no_tasks=no_tasks,
+                           has_export=has_export, schools=schools))
+    gaps = build.municipality_gaps(card)
+    if gaps:
+        items.append(_sentence("page_one", part="gaps", gaps=list(gaps.items())))
+    return items
+
+
+def summary_html(card: Scorecard) -> str:
+    """The page-one «Главное» box: what the briefing is about, the findings, where the details are."""
+    details = _sentence("page_one", part="details", in_body=schools_in_body(card),
+                        schools=len(card.schools))
+    return fragments.summary_html(about=about_text(card), findings=findings(card), details=details)
+
+
+def _school_names(frame: pd.DataFrame) -> list[str]:
+    return [str(name) for name in frame["school_name"]]
+
+
+def changes_items(card: Scorecard) -> list[Markup]:
+    """The lines of the «Что изменилось» block: the municipality's place and K1, schools that
+    reached or lost K1's target, schools that entered or left the monitoring, tasks done since
+    the tasks base — or, for a source without a base, that there is nothing to compare with."""
+    week, items = card.changes, []
+    if week.base_date is None:
+        return []
+    place = week.standing
+    if week.activity_base is None:
+        items.append(_sentence("changes_item", item="activity_no_base",
+                               latest=card.activity_date - dt.timedelta(days=week.min_days)))
+    else:
+        if place.rank_after is not None:
+            items.append(_sentence(
+                "changes_item", item="standing", rank_after=place.rank_after,
+                municipalities=place.municipalities_after, move=words.fmt_places(place.rank_move),
+                rank_before=place.rank_before, base=week.activity_base,
+                k1_after=place.k1_after,
+                k1_delta=words.fmt_pp(place.k1_delta) if place.k1_delta is not None else ""))
+        crossings = week.k1_crossings
+        items.append(_sentence(
+            "changes_item", item="k1",
+            reached=_school_names(crossings[crossings["direction"] == "reached"]),
+            lost=_school_names(crossings[crossings["direction"] == "lost"]),
+            limit=NAMES_IN_CHANGES))
+        if len(week.schools_entered) or len(week.schools_left):
+            items.append(_sentence("changes_item", item="monitoring",
+                                   entered=_school_names(week.schools_entered),
+                                   left=_school_names(week.schools_left),
+                                   limit=NAMES_IN_CHANGES))
+    if card.tasks_date is not None and week.tasks_base is None:
+        items.append(_sentence("changes_item", item="tasks_no_base",
+                               latest=card.tasks_date - dt.timedelta(days=week.min_days)))
+    elif week.tasks_base is not None:
+        names = {task.id: task_name(task.id, task.label) for task in card.task_specs}
+        items.append(_sentence(
+            "changes_item", item="tasks", base=week.tasks_base, done=len(week.tasks("school")),
+            omsu_done=[names[t] for t in week.tasks("municipality")["task_id"]],
+            undone=len(week.tasks_moved[week.tasks_moved["direction"] == "undone"]),
+            open_before=week.open_before, open_after=week.open_after))
+    return items
+
+
+def changes_html(card: Scorecard) -> str:
+    """The «Что изменилось с <дата>» block of page one (or that there is no base)."""
+    week = card.changes
+    named = max(len(week.schools_entered), len(week.schools_left),
+                *week.k1_crossings["direction"].value_counts().tolist(), 0)
+    more = _sentence("changes_item", item="more") \
+        if named > NAMES_IN_CHANGES or len(week.tasks_moved) else ""
+    return fragments.changes_html(week.base_date, changes_items(card), min_days=week.min_days,
+                                  more=more)
+
+
+CHANGE_WORDS = {
+    "standing": "Место по K1 в области",
+    "reached": "Достигла цели по K1",
+    "lost": "Опустилась ниже цели по K1",
+    "entered": "Впервые в мониторинге активности",
+    "left": "Выпала из мониторинга активности",
+    "done": "Задача выполнена",
+    "undone": "Отметка о выполнении снята",
+    "none": "Сравнивать не с чем",
+}
+"""The «Что изменилось» column of the «Изменения» sheet."""
+CHANGES_FORMATS = {"Что изменилось": "text", "Школа или ОМСУ": "text", "Задача": "text",
+                   "С какого дня": "date", "Было": "text", "Стало": "text"}
+
+
+def changes_table(card: Scorecard) -> pd.DataFrame:
+    """Every move behind the «Что изменилось» block, for the workbook's «Изменения» sheet: the
+    place, each school that reached or lost K1's target, entered or left the monitoring, each
+    task done or undone, with the base date and the value then and now."""
+    week, rows = card.changes, []
+    place = week.standing
+    names = {task.id: task_name(task.id, task.label) for task in card.task_specs}
+
+    def add(change: str, who: str, task: str, since: object, before: str, after: str) -> None:
+        rows.append({"Что изменилось": CHANGE_WORDS[change], "Школа или ОМСУ": who,
+                     "Задача": task, "С какого дня": since, "Было": before, "Стало": after})
+
+    def standing_text(rank: int | None, total: int, k1: float | None) -> str:
+        return "—" if rank is None else f"{rank} из {total}; K1 {words.fmt_percent(k1)}"
+
+    since = pd.Timestamp(week.activity_base) if week.activity_base else None
+    if week.activity_base is not None:
+        add("standing", card.municipality_name, "", since,
+            standing_text(place.rank_before, place.municipalities_before, place.k1_before),
+            standing_text(place.rank_after, place.municipalities_after, place.k1_after))
+        for _, row in week.k1_crossings.iterrows():
+            add(row["direction"], row["school_name"], "", since,
+                words.fmt_percent(row["k1_before"]), words.fmt_percent(row["k1_after"]))
+        for change, frame in (("entered", week.schools_entered), ("left", week.schools_left)):
+            for name in _school_names(frame):
+                add(change, name, "", since, "есть" if change == "left" else "нет",
+                    "нет" if change == "left" else "есть")
+    if week.tasks_base is not None:
+        for _, row in week.tasks_moved.iterrows():
+            add(row["direction"], row["school_name"], names[row["task_id"]],
+                pd.Timestamp(week.tasks_base), words.task_label(row["before"]),
+                words.task_label(row["after"]))
+    if not rows:
+        add("none", card.municipality_name, "", None, "—", "—")
+    return pd.DataFrame(rows, columns=list(CHANGES_FORMATS))
+
+
+def changes_title(card: Scorecard) -> str:
+    """The «Изменения» sheet's title: the bases compared with."""
+    return _sentence("changes_title", activity_base=card.changes.activity_base,
+                     tasks_base=card.changes.tasks_base, has_export=card.tasks_date is not None,
+                     min_days=card.changes.min_days).unescape()
 
 
 # --- the ОМСУ's tasks and KPIs -----------------------------------------------------------------
@@ -214,11 +389,27 @@ SCHOOL_FORMATS = {"№": "int", "K1": "percent", "Просрочено зада�
 SCHOOL_STATUS_COLUMNS = ["Статус K1"]
 
 
+SCHOOLS_IN_BODY = 10
+"""A long list of schools: how many (most to do first) the body shows; the rest go to the
+appendix (and every school to the workbook)."""
+SHORT_LIST = 15
+"""A list of at most this many schools is short enough to stay whole in the body."""
+SCHOOLS_TITLE = "Школы муниципального образования: что осталось сделать"
+
+
+def schools_in_body(card: Scorecard) -> int:
+    """How many schools the body's table shows: all of a short list, else the first
+    :data:`SCHOOLS_IN_BODY`."""
+    schools = len(card.schools)
+    return schools if schools <= SHORT_LIST else SCHOOLS_IN_BODY
+
+
 def schools_note_html(card: Scorecard) -> str:
-    """One paragraph over the schools table: how many are late, how many below the K1 target."""
+    """One paragraph over the schools table: how many are late, how many below the K1 target,
+    and how much of the list the body shows."""
     return _render("schools_note", overdue=build.schools_with_overdue(card),
                    schools=len(card.schools), behind_k1=build.schools_below_k1(card),
-                   k1_target=card.targets.k1)
+                   k1_target=card.targets.k1, in_body=schools_in_body(card))
 
 
 def schools_table(card: Scorecard) -> pd.DataFrame:
@@ -233,6 +424,25 @@ def schools_table(card: Scorecard) -> pd.DataFrame:
         "Что сделать": [
             "; ".join(school_todo(school)) or "всё выполнено" for _, school in schools.iterrows()],
     })
+
+
+def schools_body_html(card: Scorecard) -> str:
+    """The body's view of :func:`schools_table`: its first :func:`schools_in_body` rows (the
+    workbook's sheet gets every row)."""
+    table = schools_table(card).head(schools_in_body(card))
+    return tables.html_view(table, SCHOOL_FORMATS, SCHOOL_STATUS_COLUMNS)
+
+
+def schools_appendix_html(card: Scorecard) -> str:
+    """The appendix of a long list: the schools the body leaves out, under their own heading
+    ('' when the body shows them all)."""
+    shown, schools = schools_in_body(card), len(card.schools)
+    if shown >= schools:
+        return ""
+    rest = tables.html_view(schools_table(card).iloc[shown:], SCHOOL_FORMATS,
+                            SCHOOL_STATUS_COLUMNS)
+    return _render("schools_appendix", first=shown + 1, last=schools, schools=schools,
+                   title=SCHOOLS_TITLE, table=fragments.markup(rest))
 
 
 SCHOOL_TASKS_FORMATS = {"K1": "percent", "K2": "percent", "K4": "percent", "K5": "percent",
@@ -300,7 +510,9 @@ def methodology_html(card: Scorecard) -> str:
               "start": task.start, "deadline": task.deadline} for task in card.task_specs]
     return _render("methodology", targets=card.targets, kpis=SHARE_KPIS, near=card.targets.near,
                    campaign=card.tasks_campaign, tasks=tasks, as_of=card.as_of,
-                   activity_date=card.activity_date, tasks_date=card.tasks_date)
+                   activity_date=card.activity_date, tasks_date=card.tasks_date,
+                   min_days=card.changes.min_days, activity_base=card.changes.activity_base,
+                   tasks_base=card.changes.tasks_base)
 
 
 def provenance(card: Scorecard) -> dict[str, str]:
@@ -310,5 +522,6 @@ def provenance(card: Scorecard) -> dict[str, str]:
 
 def provenance_html(card: Scorecard) -> str:
     return _render("provenance", activity_date=card.activity_date, tasks_date=card.tasks_date,
+                   activity_base=card.changes.activity_base, tasks_base=card.changes.tasks_base,
                    data_hash=card.data_hash)
 

@@ -8,6 +8,7 @@ charts, key figures, the HTML fragments — is made from the result in ``present
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +16,66 @@ import pandas as pd
 
 from helpers.briefings.regional_ranking import READS
 from helpers.config import settings
+from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.vocabulary import fmt_date
 from helpers.warehouse import slices, store
 
 HISTORY = "federal_snapshots"
+LIST_SIZE = 5  # the ТОП-5 lists: the five lowest by K1, the five best by ΔK1
+STATUS_ORDER = {"behind": 0, "near": 1, "met": 2}  # «unknown» is no step on this ladder
+CHANGE_KPIS = ("k1", "k2", "k3", "k4", "k5")
+
+
+@dataclass(frozen=True)
+class WeeklyChanges:
+    """What moved between the comparison base (last week's snapshot) and the briefing's snapshot.
+
+    ``regions`` has one row per region of either snapshot: ``region_code``, ``region_name``,
+    ``federal_district``; for each KPI ``<kpi>_before``, ``<kpi>`` (now), ``<kpi>_change`` and
+    ``<kpi>_status_before``, ``<kpi>_status`` (``k5`` is the count of teachers, ``k5_share`` its
+    share; ``k3`` a bool); ``rank_before``, ``rank``, ``move`` (places up, NaN where the region is
+    missing from one snapshot); ``lowest_before``/``lowest`` and ``dynamics_before``/``dynamics``
+    (membership of the two ТОП-5 lists). Before-columns are NaN when there is no base.
+    ``national``: one row per KPI, ``kpi``, ``before``, ``after``, ``change`` (the KPI's value
+    column: shares; ``k3`` the share of integrated regions) and ``count_before``/``count_after``
+    (``k3``: integrated regions; ``k5``: teachers bound to ЕСИА; else NaN).
+    ``statuses``: one row per region and KPI whose status changed — ``region_code``,
+    ``region_name``, ``kpi``, ``before``, ``after``, ``direction`` (``up``, ``down``, ``new`` —
+    region not in the base, ``gone`` — not in the snapshot).
+    """
+
+    base_date: dt.date | None
+    min_days: int
+    regions: pd.DataFrame
+    national: pd.DataFrame
+    statuses: pd.DataFrame
+    lowest_entered: tuple[str, ...] = ()
+    lowest_left: tuple[str, ...] = ()
+    dynamics_entered: tuple[str, ...] = ()
+    dynamics_left: tuple[str, ...] = ()
+    integrated: tuple[str, ...] = ()  # finished base integration since the base
+    integration_lost: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()  # regions in the snapshot, not in the base
+    missing: tuple[str, ...] = ()  # regions in the base, not in the snapshot
+
+    @property
+    def has_base(self) -> bool:
+        return self.base_date is not None
+
+    def movers(self, n: int = 3, *, up: bool = True) -> pd.DataFrame:
+        """The ``n`` regions that rose (``up``) or fell most in the ranking by K1, biggest first
+        (ties by region code); only regions that moved and are in both snapshots."""
+        moved = self.regions.dropna(subset=["move"])
+        moved = moved[moved["move"] > 0] if up else moved[moved["move"] < 0]
+        order = moved.assign(_size=moved["move"].abs()).sort_values(
+            ["_size", "region_code"], ascending=[False, True])
+        return order.drop(columns="_size").head(n).reset_index(drop=True)
+
+    def region(self, code: str) -> pd.Series | None:
+        """One region's row of ``regions`` (None when the region is in neither snapshot)."""
+        rows = self.regions[self.regions["region_code"] == code]
+        return None if rows.empty else rows.iloc[0]
 
 
 @dataclass(frozen=True)
@@ -37,6 +93,7 @@ class Ranking:
     region_trend: pd.DataFrame  # K1 over the window of the highlighted region (may be empty)
     highlight_region: str
     data_hash: str
+    changes: WeeklyChanges
 
     @property
     def lagging(self) -> pd.DataFrame:
@@ -49,6 +106,13 @@ class Ranking:
     @property
     def not_integrated(self) -> pd.DataFrame:
         return self.regions[~self.regions["k3"]].sort_values("region_code")
+
+    @property
+    def national_k1_gap(self) -> int:
+        """The active directors and teachers the country lacks for K1's target."""
+        n = self.national
+        return k1_gap(float(n["directors_active"] + n["teachers_active"]),
+                      float(n["directors_total"] + n["teachers_total"]), self.targets.k1)
 
     @property
     def highlight_position(self) -> int | None:
@@ -80,7 +144,9 @@ def build(frames: slices.Frames, *, period: str = "", window_weeks: int = 0,
           highlight_region: str = "", targets: ind.Targets | None = None) -> Ranking:
     """All figures of the briefing for the latest snapshot on or before ``period``.
 
-    ``window_weeks`` 0 takes the ΔK1 window of ``params/targets.yml`` (``delta_k1.window_weeks``).
+    ``window_weeks`` 0 takes the ΔK1 window of ``params/targets.yml`` (``delta_k1.window_weeks``);
+    the week's changes are against the latest snapshot at least ``changes.base_min_days`` days
+    older (:func:`helpers.indicators.changes.comparison_base`).
     """
     targets = targets or ind.load_targets()
     weeks = window_weeks or targets.delta_window_weeks
@@ -89,24 +155,201 @@ def build(frames: slices.Frames, *, period: str = "", window_weeks: int = 0,
     day = ind.latest_snapshot_date(history, period or None)
     used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
     snapshot = ind.select_snapshot(used, day)
-    regions = ind.add_status(ind.region_indicators(snapshot), targets)
-    deltas = ind.delta_k1(used, day, weeks)[["region_code", "start_date", "k1_start", "delta_k1"]]
-    regions = regions.merge(deltas, on="region_code", how="left")
-    regions["rank"] = regions["k1"].rank(ascending=False, method="min").astype("int64")
-    regions["delta_rank"] = regions["delta_k1"].rank(ascending=False, method="min").astype("Int64")
+    regions = ranked_regions(used, day, weeks, targets)
+    national = ind.add_status(ind.national_indicators(snapshot), targets)
     return Ranking(
         snapshot_date=day,
         window_weeks=weeks,
         window_start=day - dt.timedelta(weeks=weeks),
         targets=targets,
-        national=ind.add_status(ind.national_indicators(snapshot), targets),
-        regions=regions.sort_values(["rank", "region_code"]).reset_index(drop=True),
+        national=national,
+        regions=regions,
         districts=ind.add_status(ind.district_indicators(snapshot), targets),
         trend=ind.national_trend(used, weeks, day),
         region_trend=_region_trend(used, highlight_region, day, weeks),
         highlight_region=highlight_region,
         data_hash=store.frame_hash(used.drop(columns=["source_file"], errors="ignore")),
+        changes=weekly_changes(used, day, weeks, targets, regions=regions, national=national),
     )
+
+
+def ranked_regions(history: pd.DataFrame, day: dt.date, weeks: int, targets: ind.Targets
+                   ) -> pd.DataFrame:
+    """Every region of the snapshot ``day``: KPIs, statuses, ΔK1 over ``weeks``, its rank by K1
+    (1 = best; ties share the best place) and by ΔK1, and ``k1_gap`` — the active directors and
+    teachers it lacks for K1's target — in the ranking's order."""
+    used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
+    snapshot = ind.select_snapshot(used, day)
+    regions = ind.add_status(ind.region_indicators(snapshot), targets)
+    people = snapshot.assign(k1_active=snapshot["directors_active"] + snapshot["teachers_active"],
+                             k1_total=snapshot["directors_total"] + snapshot["teachers_total"])
+    people["k1_gap"] = [k1_gap(active, total, targets.k1) for active, total
+                        in zip(people["k1_active"], people["k1_total"], strict=True)]
+    regions = regions.merge(people[["region_code", "k1_active", "k1_total", "k1_gap"]],
+                            on="region_code", how="left")
+    deltas = ind.delta_k1(used, day, weeks)[["region_code", "start_date", "k1_start", "delta_k1"]]
+    regions = regions.merge(deltas, on="region_code", how="left")
+    regions["rank"] = regions["k1"].rank(ascending=False, method="min").astype("int64")
+    regions["delta_rank"] = regions["delta_k1"].rank(ascending=False, method="min").astype("Int64")
+    return regions.sort_values(["rank", "region_code"]).reset_index(drop=True)
+
+
+def k1_gap(active: float, total: float, target: ind.Target) -> int:
+    """How many more active people K1 needs to reach its target: the fewest ``n`` with
+    (active + n) / total at the target (strictly above it when the target is strict); 0 when
+    it is reached or there is nobody to count."""
+    if not total or pd.isna(total) or pd.isna(active):
+        return 0
+    need = (math.floor(target.value * total + 1e-9) + 1 if target.strict
+            else math.ceil(target.value * total - 1e-9))
+    return max(0, int(need) - int(active))
+
+
+# --- what changed since the comparison base -----------------------------------------------------
+
+def weekly_changes(history: pd.DataFrame, day: dt.date, weeks: int, targets: ind.Targets, *,
+                   regions: pd.DataFrame | None = None, national: pd.Series | None = None
+                   ) -> WeeklyChanges:
+    """The week's movements of the ranking: snapshot ``day`` against the comparison base.
+
+    ``regions``/``national``: the figures of ``day`` when already computed (:func:`ranked_regions`
+    and the national indicators with statuses); the base's are computed the same way.
+    """
+    used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
+    if regions is None:
+        regions = ranked_regions(used, day, weeks, targets)
+    if national is None:
+        national = ind.add_status(ind.national_indicators(ind.select_snapshot(used, day)), targets)
+    dates = pd.to_datetime(used["snapshot_date"]).unique()
+    base = moves.comparison_base(dates, day, targets.changes_base_days)
+    if base is None:
+        return WeeklyChanges(
+            base_date=None, min_days=targets.changes_base_days,
+            regions=_region_changes(None, regions), national=_national_changes(None, national),
+            statuses=_status_changes(None, regions))
+    before = ranked_regions(used, base, weeks, targets)
+    national_before = ind.add_status(
+        ind.national_indicators(ind.select_snapshot(used, base)), targets)
+    lowest = moves.set_changes(_lowest(before), _lowest(regions))
+    dynamics = moves.set_changes(_dynamics(before), _dynamics(regions))
+    integration = moves.crossings(before, regions, key="region_code", met="k3")
+    codes_before, codes_now = set(before["region_code"]), set(regions["region_code"])
+    return WeeklyChanges(
+        base_date=base,
+        min_days=targets.changes_base_days,
+        regions=_region_changes(before, regions),
+        national=_national_changes(national_before, national),
+        statuses=_status_changes(before, regions),
+        lowest_entered=tuple(lowest[0]), lowest_left=tuple(lowest[1]),
+        dynamics_entered=tuple(dynamics[0]), dynamics_left=tuple(dynamics[1]),
+        integrated=_codes(integration, "reached"),
+        integration_lost=_codes(integration, "lost"),
+        added=tuple(sorted(codes_now - codes_before)),
+        missing=tuple(sorted(codes_before - codes_now)),
+    )
+
+
+def _lowest(regions: pd.DataFrame) -> list[str]:
+    return ind.lagging_regions(regions, LIST_SIZE)["region_code"].tolist()
+
+
+def _dynamics(regions: pd.DataFrame) -> list[str]:
+    return ind.best_dynamics(regions, LIST_SIZE)["region_code"].tolist()
+
+
+def _codes(crossings: pd.DataFrame, direction: str) -> tuple[str, ...]:
+    return tuple(crossings.loc[crossings["direction"] == direction, "region_code"])
+
+
+def _region_changes(before: pd.DataFrame | None, after: pd.DataFrame) -> pd.DataFrame:
+    """One row per region of either snapshot: values, statuses, ranks and list memberships."""
+    values = ["k1", "k2", "k3", "k4", "k5", "k5_share"]
+    statuses = [f"{kpi}_status" for kpi in CHANGE_KPIS]
+    names = ["region_code", "region_name", "federal_district"]
+
+    def columns(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[[*names, *values, *statuses, "rank"]].copy()
+        out["lowest"] = out["region_code"].isin(_lowest(frame))
+        out["dynamics"] = out["region_code"].isin(_dynamics(frame))
+        return out
+
+    now = columns(after)
+    if before is None:
+        old = now.iloc[0:0]
+    else:
+        old = columns(before)
+    old = old.drop(columns=["region_name", "federal_district"]).rename(
+        columns=lambda c: c if c == "region_code" else f"{c}_before")
+    both = now.merge(old, on="region_code", how="outer")
+    if before is not None:  # a region missing now keeps its name from the base
+        names_before = before.set_index("region_code")[["region_name", "federal_district"]]
+        for column in ("region_name", "federal_district"):
+            both[column] = both[column].fillna(both["region_code"].map(names_before[column]))
+    for kpi in ("k1", "k2", "k4", "k5", "k5_share"):
+        both[f"{kpi}_change"] = both[kpi].astype("float64") - both[f"{kpi}_before"].astype("float64")
+    both["move"] = both["rank_before"].astype("float64") - both["rank"].astype("float64")
+    for flag in ("lowest", "dynamics"):
+        both[flag] = both[flag].astype("boolean")
+        both[f"{flag}_before"] = both[f"{flag}_before"].astype("boolean")
+    both["k3"] = both["k3"].astype("boolean")
+    both["k3_before"] = both["k3_before"].astype("boolean")
+    order = both["rank"].astype("float64").fillna(float("inf"))
+    return both.assign(_order=order).sort_values(["_order", "region_code"]).drop(
+        columns="_order").reset_index(drop=True)
+
+
+def _national_changes(before: pd.Series | None, after: pd.Series) -> pd.DataFrame:
+    """The country's K1–K5 then, now and the change (shares; K3 and K5 also as counts)."""
+    counts = {"k3": "regions_integrated", "k5": "k5"}
+    rows = []
+    for kpi in CHANGE_KPIS:
+        value, count = ind.KPI_VALUE_COLUMN[kpi], counts.get(kpi)
+        now = float(after[value])
+        then = float("nan") if before is None else float(before[value])
+        rows.append({
+            "kpi": kpi, "before": then, "after": now, "change": now - then,
+            "count_before": float("nan") if before is None or count is None
+            else float(before[count]),
+            "count_after": float("nan") if count is None else float(after[count]),
+            "status_before": None if before is None else before[f"{kpi}_status"],
+            "status": after[f"{kpi}_status"],
+        })
+    out = pd.DataFrame(rows)
+    out["count_change"] = out["count_after"] - out["count_before"]
+    return out
+
+
+def _status_changes(before: pd.DataFrame | None, after: pd.DataFrame) -> pd.DataFrame:
+    """Each region's status moves on K1–K5 between the base and the snapshot, with a direction."""
+    columns = ["region_code", "region_name", "kpi", "before", "after", "direction"]
+    if before is None:
+        return pd.DataFrame(columns=columns)
+    names = {**dict(zip(before["region_code"], before["region_name"], strict=True)),
+             **dict(zip(after["region_code"], after["region_name"], strict=True))}
+    frames = []
+    for kpi in CHANGE_KPIS:
+        moved = moves.status_moves(before, after, key="region_code", status=f"{kpi}_status")
+        frames.append(moved.assign(kpi=kpi))
+    rows = pd.concat(frames, ignore_index=True)
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    rows["region_name"] = rows["region_code"].map(names)
+    rows["direction"] = [_direction(b, a) for b, a in zip(rows["before"], rows["after"],
+                                                          strict=True)]
+    rows = rows.dropna(subset=["direction"])
+    return rows[columns].sort_values(["kpi", "region_code"]).reset_index(drop=True)
+
+
+def _direction(before: str | None, after: str | None) -> str | None:
+    """``up``/``down`` on the ladder behind → near → met; ``new``/``gone`` for a region in one
+    snapshot only; None when a status is «unknown» (no step to speak of)."""
+    if before is None:
+        return "new"
+    if after is None:
+        return "gone"
+    if before not in STATUS_ORDER or after not in STATUS_ORDER:
+        return None
+    return "up" if STATUS_ORDER[after] > STATUS_ORDER[before] else "down"
 
 
 def _region_trend(history: pd.DataFrame, region: str, day: dt.date, weeks: int) -> pd.DataFrame:
