@@ -445,6 +445,17 @@ def test_an_empty_workbook_is_an_error_naming_the_file(tmp_path: Path,
     assert problem.file == "regions/35/задачи.xlsx" and problem.rule.startswith("файл пуст")
 
 
+def test_chat_member_exports_keep_the_moment_of_export(tmp_path: Path,
+                                                       tables: dict[str, dict]) -> None:
+    members = "участники_2024-09-16_1405.csv"
+    data = load(tmp_path, subset(tables, "chats.xlsx", members))
+    moments = data.frames["chat_members"]["exported_at"]
+    assert (moments == pd.Timestamp("2024-09-16 14:05")).all()  # from the file name
+    tables["участники.csv"] = {**tables.pop(members), "titles": ["Выгружено 16.09.2024 18:40"]}
+    data = load(tmp_path / "titled", subset(tables, "chats.xlsx", "участники.csv"))
+    assert (data.frames["chat_members"]["exported_at"] == pd.Timestamp("2024-09-16 18:40")).all()
+
+
 def test_a_date_after_the_export(tmp_path: Path, tables: dict[str, dict]) -> None:
     tables["chats.xlsx"]["rows"][1][6] = "17.09.2024"
     problem = one_error(tmp_path, subset(tables, "chats.xlsx"))

@@ -79,6 +79,47 @@ def _rows_per_file(frames: list[pd.DataFrame]) -> dict[str, int]:
     return pd.concat(sizes).groupby(level=0).sum().to_dict() if sizes else {}
 
 
+MAX_SUM_DATES_SHOWN = 3
+
+
+def sums_against_federal(code: str, sums: pd.DataFrame | None, federal: pd.DataFrame
+                         ) -> list[Problem]:
+    """Warnings where a region's school sums differ from its federal row of the same date.
+
+    Each says by how much, column by column (at most :data:`MAX_SUM_DATES_SHOWN` dates per
+    region are spelt out; the rest are counted). Not an error: the two forms are sent by
+    different people at slightly different moments.
+    """
+    if sums is None or sums.empty or federal.empty or "region_code" not in federal:
+        return []
+    mine = federal[federal["region_code"] == code]
+    columns = [c for c in sums.columns if c != "snapshot_date" and c in mine]
+    both = sums.merge(mine, on="snapshot_date", suffixes=("_schools", "_federal"))
+    lines = []
+    for row in both.itertuples(index=False):
+        values = row._asdict()
+        parts = []
+        for column in columns:
+            schools, federal_value = values[f"{column}_schools"], values[f"{column}_federal"]
+            if pd.isna(schools) or pd.isna(federal_value) or schools == federal_value:
+                continue
+            difference = int(schools) - int(federal_value)
+            parts.append(f"«{FEDERAL.column(column).header}»: по школам {fmt_int(schools)}, в "
+                         f"федеральной форме {fmt_int(federal_value)} "
+                         f"({'+' if difference > 0 else '−'}{fmt_int(abs(difference))})")
+        if parts:
+            day = pd.Timestamp(values["snapshot_date"])
+            lines.append(f"суммы мониторинга по школам на {day:%d.%m.%Y} не совпадают со "
+                         f"строкой региона {code} в федеральном мониторинге: " + "; ".join(parts))
+    problems = [Problem(file=f"regions/{code}", rule=line, severity="warning")
+                for line in lines[:MAX_SUM_DATES_SHOWN]]
+    if len(lines) > MAX_SUM_DATES_SHOWN:
+        problems.append(Problem(file=f"regions/{code}", severity="warning",
+                                rule=f"и ещё {len(lines) - MAX_SUM_DATES_SHOWN} срезов, где суммы "
+                                     "по школам не совпадают с федеральным мониторингом"))
+    return problems
+
+
 @dataclass
 class IngestResult:
     problems: list[Problem]
@@ -153,6 +194,9 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) 
                              key if result.ok else None, jobs or default_jobs())
         for outcome in outcomes:
             result.problems.extend(outcome.problems)
+            if federal.ok:
+                result.problems.extend(sums_against_federal(outcome.code, outcome.sums,
+                                                            federal.frame))
             if outcome.files:
                 result.regions[outcome.code] = outcome.counts
             files.update(outcome.files)

@@ -314,6 +314,7 @@ class RegionOutcome:
     counts: dict[str, int]
     tables: list[tuple[str, pd.DataFrame]]  # empty unless valid and asked for
     municipalities: pd.DataFrame | None = None  # taken from its school registry (no reference)
+    sums: pd.DataFrame | None = None  # the school activity's counts summed per snapshot date
 
     @property
     def ok(self) -> bool:
@@ -331,7 +332,17 @@ def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.D
     return RegionOutcome(code=code, problems=data.problems, files=data.files,
                          rows={str(k): int(v) for k, v in rows.items()},
                          counts=counts(data) if data.files else {}, tables=tables,
-                         municipalities=data.municipalities if data.derived else None)
+                         municipalities=data.municipalities if data.derived else None,
+                         sums=activity_sums(data.frame(SCHOOL_ACTIVITY)))
+
+
+def activity_sums(activity: pd.DataFrame) -> pd.DataFrame:
+    """The counts of the per-school monitoring summed per snapshot date (its federal row)."""
+    counts = [c for c in SCHOOL_ACTIVITY.count_columns if c in activity]
+    if activity.empty or not counts:
+        return pd.DataFrame(columns=["snapshot_date", *counts])
+    sums = activity.groupby("snapshot_date", sort=True)[counts].sum(min_count=1)
+    return sums.reset_index()
 
 
 def counts(data: RegionData) -> dict[str, int]:

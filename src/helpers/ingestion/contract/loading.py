@@ -78,6 +78,20 @@ def _stamp_date(parsed: ParsedTable, context: Context) -> None:
         parsed.frame[column] = pd.Timestamp(date)
 
 
+EXPORT_MOMENT = "exported_at"
+
+
+def _stamp_export_time(parsed: ParsedTable) -> None:
+    """Keep the moment of the export (title row or file name, with its time of day) in a form
+    that declares ``exported_at`` when the sheet has no such column; a date alone is no moment."""
+    names = {c.name for c in parsed.form.columns}
+    if EXPORT_MOMENT not in names or parsed.frame.empty or EXPORT_MOMENT in parsed.frame:
+        return
+    moment = parsed.export_time if parsed.export_clock else None
+    parsed.frame[EXPORT_MOMENT] = pd.Series(pd.Timestamp(moment) if moment else pd.NaT,
+                                            index=parsed.frame.index, dtype="datetime64[ns]")
+
+
 def _has_cells(table: RawTable) -> bool:
     return len(table.cells) > len(table.rows) or any(
         not is_blank(cell) for row in table.rows for cell in row)
@@ -145,6 +159,7 @@ def validate_form(tables: list[ParsedTable], form: Form, context: Context) -> Lo
     frames = []
     for parsed in tables:
         _stamp_date(parsed, context)
+        _stamp_export_time(parsed)
         if parsed.ok and not parsed.frame.empty:
             valid = validate_table(parsed, context)
             if not valid.empty:
