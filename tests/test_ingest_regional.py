@@ -216,6 +216,20 @@ def test_an_error_in_a_region_keeps_the_previous_warehouse(small: Path, capsys) 
     assert not list(path.parent.glob(".*.tmp"))
 
 
+def test_unchanged_exports_are_not_ingested_again(small: Path, capsys) -> None:
+    assert ingest.main([]) == 0
+    path = small / "store.duckdb"
+    before = path.stat().st_mtime_ns
+    capsys.readouterr()
+    assert ingest.main([]) == 0
+    assert "Данные не изменились с последней загрузки" in capsys.readouterr().out
+    assert path.stat().st_mtime_ns == before
+    assert ingest.main(["--force"]) == 0 and path.stat().st_mtime_ns != before
+    forced = path.stat().st_mtime_ns
+    (small / "data" / "regions" / "35" / "pupils.csv").touch()  # a changed export: ingested
+    assert ingest.main([]) == 0 and path.stat().st_mtime_ns != forced
+
+
 def test_an_error_in_the_federal_files_stops_the_regions_too(small: Path) -> None:
     bad = small / "data" / "federal" / "broken_2024-09-23.csv"
     bad.write_text("Код субъекта;Субъект Российской Федерации\n1;Адыгея\n", encoding="cp1251")

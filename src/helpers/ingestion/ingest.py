@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.config import Settings, settings
-from helpers.ingestion import regional
+from helpers.ingestion import freshness, regional
 from helpers.ingestion.contract.cleaning import name_key
 from helpers.ingestion.contract.forms import FEDERAL
 from helpers.ingestion.contract.loading import FILE_COLUMN, Loaded, load_folder
@@ -250,9 +250,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="validate only, do not ingest")
     parser.add_argument("--jobs", type=int, default=None,
                         help="processes for the regions (default: INGEST_JOBS or the cores, ≤ 4)")
+    parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE") == "1",
+                        help="ingest even when the warehouse is made from these very exports")
     args = parser.parse_args(argv)
     config = settings()
+    fingerprint = "" if args.check else freshness.inputs_fingerprint(config, secret())
+    if fingerprint and not args.force and freshness.is_current(config, fingerprint):
+        message = (f"Данные не изменились с последней загрузки: хранилище {config.warehouse} "
+                   f"актуально (FORCE=1 — загрузить заново).")
+        _log(config, [message])
+        sys.stdout.write(message + "\n")
+        return 0
+    if fingerprint:
+        freshness.forget(config)
     result = run(config, check_only=args.check, jobs=args.jobs)
+    if fingerprint and result.ok:
+        freshness.record(config, fingerprint)
     lines = [str(p) for p in result.problems]
     for line in lines:
         sys.stderr.write(line + "\n")
