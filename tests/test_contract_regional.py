@@ -554,8 +554,21 @@ def test_a_duplicate_chat_in_one_export(tmp_path: Path, tables: dict[str, dict])
 def test_a_task_row_of_a_school_in_another_municipality(tmp_path: Path,
                                                         tables: dict[str, dict]) -> None:
     tables["tasks.xlsx"]["rows"][0][0] = "19605000"
+    tables["tasks.xlsx"]["header"][0] = "Код ОКТМО"
     problem = one_error(tmp_path, subset(tables, "tasks.xlsx"))
-    assert problem.column == "ОКТМО" and "не совпадает с реестром школ" in problem.rule
+    assert problem.column == "Код ОКТМО" and "не совпадает с реестром школ" in problem.rule
+
+
+def test_a_key_repeated_in_another_file_names_both(tmp_path: Path,
+                                                   tables: dict[str, dict]) -> None:
+    tables["chats.xlsx"]["titles"][1] = "по состоянию на 16.09.2024"
+    again = copy.deepcopy(tables["chats.xlsx"])
+    again["header"][0] = "ID чата"
+    again["rows"] = again["rows"][1:2]
+    tables["ещё_чаты.xlsx"] = again
+    problem = one_error(tmp_path, subset(tables, "chats.xlsx", "ещё_чаты.xlsx"))
+    assert (problem.file, problem.row, problem.column) == ("regions/35/ещё_чаты.xlsx", 5, "ID чата")
+    assert problem.rule == "повтор ключа: та же строка уже есть в regions/35/chats.xlsx, строка 6"
 
 
 def test_a_municipality_row_needs_its_oktmo(tmp_path: Path, tables: dict[str, dict]) -> None:
