@@ -37,6 +37,10 @@ def sample(jobs: list[Job], per_kind: int) -> list[Job]:
     return chosen
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} ч" if seconds >= 3600 else f"{seconds / 60:.0f} мин"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python tools/bench_batch.py",
                                      description=__doc__.splitlines()[0])
@@ -74,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += [f"  {kind}: {fmt_int(counts[kind])} × {per_kind[kind]:.2f} с" for kind in counts]
     lines.append(f"выборка: {len(chosen)} справок на {args.workers} процессах за {wall:.0f} с "
                  f"(запуск процесса ≈{start:.0f} с)")
-    lines.append(f"весь пакет: ≈{work / 3600:.1f} ч работы одного процесса; на {args.cores} "
-                 f"ядрах ≈{projected / 60:.0f} мин")
+    lines.append(f"весь пакет: ≈{_duration(work)} работы одного процесса; на {args.cores} "
+                 f"ядрах ≈{_duration(projected)}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
