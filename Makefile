@@ -121,10 +121,11 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
-bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite vs floor; national ingestion time and memory
+bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite vs floor; national ingestion time and memory; the national batch's plan, sample and 16-core projection
 	$(PY) -m helpers.ingestion
 	$(PY) tools/bench.py
-	$(PY) tools/bench_ingest.py --data-dir data/national
+	$(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb
+	DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests tools notebooks

@@ -445,6 +445,17 @@ def test_an_empty_workbook_is_an_error_naming_the_file(tmp_path: Path,
     assert problem.file == "regions/35/задачи.xlsx" and problem.rule.startswith("файл пуст")
 
 
+def test_chat_member_exports_keep_the_moment_of_export(tmp_path: Path,
+                                                       tables: dict[str, dict]) -> None:
+    members = "участники_2024-09-16_1405.csv"
+    data = load(tmp_path, subset(tables, "chats.xlsx", members))
+    moments = data.frames["chat_members"]["exported_at"]
+    assert (moments == pd.Timestamp("2024-09-16 14:05")).all()  # from the file name
+    tables["участники.csv"] = {**tables.pop(members), "titles": ["Выгружено 16.09.2024 18:40"]}
+    data = load(tmp_path / "titled", subset(tables, "chats.xlsx", "участники.csv"))
+    assert (data.frames["chat_members"]["exported_at"] == pd.Timestamp("2024-09-16 18:40")).all()
+
+
 def test_a_date_after_the_export(tmp_path: Path, tables: dict[str, dict]) -> None:
     tables["chats.xlsx"]["rows"][1][6] = "17.09.2024"
     problem = one_error(tmp_path, subset(tables, "chats.xlsx"))
@@ -543,8 +554,21 @@ def test_a_duplicate_chat_in_one_export(tmp_path: Path, tables: dict[str, dict])
 def test_a_task_row_of_a_school_in_another_municipality(tmp_path: Path,
                                                         tables: dict[str, dict]) -> None:
     tables["tasks.xlsx"]["rows"][0][0] = "19605000"
+    tables["tasks.xlsx"]["header"][0] = "Код ОКТМО"
     problem = one_error(tmp_path, subset(tables, "tasks.xlsx"))
-    assert problem.column == "ОКТМО" and "не совпадает с реестром школ" in problem.rule
+    assert problem.column == "Код ОКТМО" and "не совпадает с реестром школ" in problem.rule
+
+
+def test_a_key_repeated_in_another_file_names_both(tmp_path: Path,
+                                                   tables: dict[str, dict]) -> None:
+    tables["chats.xlsx"]["titles"][1] = "по состоянию на 16.09.2024"
+    again = copy.deepcopy(tables["chats.xlsx"])
+    again["header"][0] = "ID чата"
+    again["rows"] = again["rows"][1:2]
+    tables["ещё_чаты.xlsx"] = again
+    problem = one_error(tmp_path, subset(tables, "chats.xlsx", "ещё_чаты.xlsx"))
+    assert (problem.file, problem.row, problem.column) == ("regions/35/ещё_чаты.xlsx", 5, "ID чата")
+    assert problem.rule == "повтор ключа: та же строка уже есть в regions/35/chats.xlsx, строка 6"
 
 
 def test_a_municipality_row_needs_its_oktmo(tmp_path: Path, tables: dict[str, dict]) -> None:

@@ -17,6 +17,7 @@ from helpers.demo.regional import COUNT_COLUMNS
 from helpers.ingestion import ingest
 from helpers.ingestion.contract.forms import FEDERAL
 from helpers.ingestion.contract.snils import normalize
+from helpers.vocabulary import fmt_int
 from helpers.warehouse import store
 
 TABLE_NAMES = {"federal_snapshots", "municipalities", "schools", "school_activity", "chats",
@@ -180,6 +181,29 @@ def test_a_region_without_a_reference_list_brings_its_municipalities(small: Path
                                                 "Тербунский м.о.", "город Липецк"]
 
 
+def test_school_sums_that_differ_from_the_federal_row_are_a_warning(small: Path, capsys,
+                                                                   history: pd.DataFrame) -> None:
+    assert ingest.main(["--check"]) == 0
+    err = capsys.readouterr().err
+    federal = history[(history["region_code"] == "35")
+                      & (history["snapshot_date"] == pd.Timestamp("2024-09-16"))].iloc[0]
+    pupils = int(federal["pupils_total"])
+    assert ("ПРЕДУПРЕЖДЕНИЕ: regions/35: суммы мониторинга по школам на 16.09.2024 не совпадают "
+            "со строкой региона 35 в федеральном мониторинге: ") in err
+    assert (f"«Обучающихся, всего»: по школам 750, в федеральной форме "
+            f"{fmt_int(pupils)} (−{fmt_int(pupils - 750)})") in err
+
+
+def test_equal_school_sums_give_no_warning() -> None:
+    day = pd.Timestamp("2024-09-16")
+    sums = pd.DataFrame({"snapshot_date": [day], "pupils_total": [750], "directors_total": [2]})
+    federal = pd.DataFrame({"snapshot_date": [day, day], "region_code": ["35", "48"],
+                            "pupils_total": [750, 900], "directors_total": [2, 3]})
+    assert ingest.sums_against_federal("35", sums, federal) == []
+    (warning,) = ingest.sums_against_federal("48", sums, federal)
+    assert warning.severity == "warning" and "(−150)" in warning.rule and "(−1)" in warning.rule
+
+
 def test_an_error_in_a_region_keeps_the_previous_warehouse(small: Path, capsys) -> None:
     assert ingest.main([]) == 0
     path = small / "store.duckdb"
@@ -194,6 +218,20 @@ def test_an_error_in_a_region_keeps_the_previous_warehouse(small: Path, capsys) 
     assert "хранилище не изменено" in err
     assert path.read_bytes() == before
     assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_unchanged_exports_are_not_ingested_again(small: Path, capsys) -> None:
+    assert ingest.main([]) == 0
+    path = small / "store.duckdb"
+    before = path.stat().st_mtime_ns
+    capsys.readouterr()
+    assert ingest.main([]) == 0
+    assert "Данные не изменились с последней загрузки" in capsys.readouterr().out
+    assert path.stat().st_mtime_ns == before
+    assert ingest.main(["--force"]) == 0 and path.stat().st_mtime_ns != before
+    forced = path.stat().st_mtime_ns
+    (small / "data" / "regions" / "35" / "pupils.csv").touch()  # a changed export: ingested
+    assert ingest.main([]) == 0 and path.stat().st_mtime_ns != forced
 
 
 def test_an_error_in_the_federal_files_stops_the_regions_too(small: Path) -> None:

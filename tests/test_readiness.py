@@ -175,6 +175,8 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if "last_seen" in frame:
         frame["last_seen"] = pd.to_datetime(frame["last_seen"])
+        if "exported_at" not in frame:  # exports that state no moment of their own
+            frame["exported_at"] = pd.NaT
     return frame
 
 
@@ -281,6 +283,15 @@ def test_export_moment_is_the_latest_visit_of_the_day_else_its_end() -> None:
     assert rd.export_moment(members, D24) == T24
     nobody_today = members.assign(last_seen=T24 - pd.Timedelta(days=2))
     assert rd.export_moment(nobody_today, D24) == pd.Timestamp("2024-09-16 23:59")
+
+
+def test_export_moment_is_the_one_the_member_exports_state() -> None:
+    members = _frame(_members_24())
+    stated = pd.Timestamp("2024-09-16 18:30")
+    members["exported_at"] = stated  # later than anyone's visit: activity counts from it
+    assert rd.export_moment(members, D24) == stated
+    members["exported_at"] = pd.NaT
+    assert rd.export_moment(members, D24) == T24
 
 
 def test_active_means_seen_less_than_the_window_ago() -> None:

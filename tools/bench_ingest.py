@@ -1,6 +1,6 @@
 """Ingestion time and peak memory at the country's scale (the figure ``make bench`` prints).
 
-``python tools/bench_ingest.py [--data-dir data/national] [--generate] [--jobs 2]``
+``python tools/bench_ingest.py [--data-dir data/national] [--generate] [--jobs 2] [--keep W]``
 
 Generates the demo's national load mode into ``--data-dir`` when it has no regions yet (or with
 ``--generate``), then validates and ingests it into a temporary warehouse in a fresh process,
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generate", action="store_true",
                         help="regenerate the national demo data even if present")
     parser.add_argument("--jobs", type=int, default=2, help="processes for the generation")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the warehouse there (for tools/bench_batch.py)")
     args = parser.parse_args(argv)
     data_dir = args.data_dir.resolve()
     if args.generate or not (data_dir / "regions").is_dir():
@@ -74,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             seconds, peak, sizes, ok = pool.submit(_ingest, str(data_dir), str(warehouse)).result()
         stored = warehouse.stat().st_size if warehouse.exists() else 0
+        if args.keep is not None and ok:
+            args.keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(warehouse), args.keep)
     if not ok:
         sys.stderr.write("загрузка не удалась (см. ошибки выше)\n")
         return 2

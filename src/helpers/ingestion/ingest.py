@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.config import Settings, settings
-from helpers.ingestion import regional
+from helpers.ingestion import freshness, regional
 from helpers.ingestion.contract.cleaning import name_key
 from helpers.ingestion.contract.forms import FEDERAL
 from helpers.ingestion.contract.loading import FILE_COLUMN, Loaded, load_folder
@@ -77,6 +77,47 @@ def sources_table(files: dict[str, str], rows: dict[str, int]) -> pd.DataFrame:
 def _rows_per_file(frames: list[pd.DataFrame]) -> dict[str, int]:
     sizes = [f.groupby(FILE_COLUMN).size() for f in frames if not f.empty and FILE_COLUMN in f]
     return pd.concat(sizes).groupby(level=0).sum().to_dict() if sizes else {}
+
+
+MAX_SUM_DATES_SHOWN = 3
+
+
+def sums_against_federal(code: str, sums: pd.DataFrame | None, federal: pd.DataFrame
+                         ) -> list[Problem]:
+    """Warnings where a region's school sums differ from its federal row of the same date.
+
+    Each says by how much, column by column (at most :data:`MAX_SUM_DATES_SHOWN` dates per
+    region are spelt out; the rest are counted). Not an error: the two forms are sent by
+    different people at slightly different moments.
+    """
+    if sums is None or sums.empty or federal.empty or "region_code" not in federal:
+        return []
+    mine = federal[federal["region_code"] == code]
+    columns = [c for c in sums.columns if c != "snapshot_date" and c in mine]
+    both = sums.merge(mine, on="snapshot_date", suffixes=("_schools", "_federal"))
+    lines = []
+    for row in both.itertuples(index=False):
+        values = row._asdict()
+        parts = []
+        for column in columns:
+            schools, federal_value = values[f"{column}_schools"], values[f"{column}_federal"]
+            if pd.isna(schools) or pd.isna(federal_value) or schools == federal_value:
+                continue
+            difference = int(schools) - int(federal_value)
+            parts.append(f"«{FEDERAL.column(column).header}»: по школам {fmt_int(schools)}, в "
+                         f"федеральной форме {fmt_int(federal_value)} "
+                         f"({'+' if difference > 0 else '−'}{fmt_int(abs(difference))})")
+        if parts:
+            day = pd.Timestamp(values["snapshot_date"])
+            lines.append(f"суммы мониторинга по школам на {day:%d.%m.%Y} не совпадают со "
+                         f"строкой региона {code} в федеральном мониторинге: " + "; ".join(parts))
+    problems = [Problem(file=f"regions/{code}", rule=line, severity="warning")
+                for line in lines[:MAX_SUM_DATES_SHOWN]]
+    if len(lines) > MAX_SUM_DATES_SHOWN:
+        problems.append(Problem(file=f"regions/{code}", severity="warning",
+                                rule=f"и ещё {len(lines) - MAX_SUM_DATES_SHOWN} срезов, где суммы "
+                                     "по школам не совпадают с федеральным мониторингом"))
+    return problems
 
 
 @dataclass
@@ -153,6 +194,9 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) 
                              key if result.ok else None, jobs or default_jobs())
         for outcome in outcomes:
             result.problems.extend(outcome.problems)
+            if federal.ok:
+                result.problems.extend(sums_against_federal(outcome.code, outcome.sums,
+                                                            federal.frame))
             if outcome.files:
                 result.regions[outcome.code] = outcome.counts
             files.update(outcome.files)
@@ -244,9 +288,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="validate only, do not ingest")
     parser.add_argument("--jobs", type=int, default=None,
                         help="processes for the regions (default: INGEST_JOBS or the cores, ≤ 4)")
+    parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE") == "1",
+                        help="ingest even when the warehouse is made from these very exports")
     args = parser.parse_args(argv)
     config = settings()
+    fingerprint = "" if args.check else freshness.inputs_fingerprint(config, secret())
+    if fingerprint and not args.force and freshness.is_current(config, fingerprint):
+        message = (f"Данные не изменились с последней загрузки: хранилище {config.warehouse} "
+                   f"актуально (FORCE=1 — загрузить заново).")
+        _log(config, [message])
+        sys.stdout.write(message + "\n")
+        return 0
+    if fingerprint:
+        freshness.forget(config)
     result = run(config, check_only=args.check, jobs=args.jobs)
+    if fingerprint and result.ok:
+        freshness.record(config, fingerprint)
     lines = [str(p) for p in result.problems]
     for line in lines:
         sys.stderr.write(line + "\n")

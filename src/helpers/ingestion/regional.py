@@ -67,6 +67,7 @@ class RegionData:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # form name → valid rows
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # file (relative to DATA_DIR) → sha256
+    headers: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # as Loaded's
     municipalities: pd.DataFrame = field(default_factory=pd.DataFrame)  # the region's, as used
     derived: bool = False  # municipalities taken from the school registry (no reference list)
 
@@ -158,6 +159,7 @@ def load_region(folder: Path, code: str, municipalities: pd.DataFrame,
         loaded = validate_form(parsed.tables[form.name], form, context)
         data.problems.extend(loaded.problems)
         data.frames[form.name] = loaded.frame
+        data.headers.update(loaded.headers)
         return loaded
 
     schools = validate(SCHOOLS, context)
@@ -169,11 +171,13 @@ def load_region(folder: Path, code: str, municipalities: pd.DataFrame,
     if parsed.tables[CHATS.name] and chats.ok:
         context = _with(context, "chat", chats.frame["chat_id"])
     validate(CHAT_MEMBERS, context)
-    data.problems.extend(_tasks_in_their_municipality(data.frame(TASKS), data.frame(SCHOOLS)))
+    data.problems.extend(_tasks_in_their_municipality(data.frame(TASKS), data.frame(SCHOOLS),
+                                                      data.headers))
     return data
 
 
-def _tasks_in_their_municipality(tasks: pd.DataFrame, schools: pd.DataFrame) -> list[Problem]:
+def _tasks_in_their_municipality(tasks: pd.DataFrame, schools: pd.DataFrame,
+                                 headers: dict[tuple[str, str], dict[str, str]]) -> list[Problem]:
     """A school's row of the task report must name the school's own municipality."""
     if tasks.empty or schools.empty or "oktmo" not in tasks or "school_id" not in tasks:
         return []
@@ -182,7 +186,8 @@ def _tasks_in_their_municipality(tasks: pd.DataFrame, schools: pd.DataFrame) -> 
     wrong = tasks[tasks["oktmo"].notna() & expected.notna() & (tasks["oktmo"] != expected)]
     return [
         Problem(file=row[FILE_COLUMN], sheet=row[SHEET_COLUMN], row=int(row[ROW_COLUMN]),
-                column=TASKS.column("oktmo").header, value=row["oktmo"],
+                column=headers.get((row[FILE_COLUMN], row[SHEET_COLUMN]), {}).get("oktmo")
+                or TASKS.column("oktmo").header, value=row["oktmo"],
                 rule=f"ОКТМО не совпадает с реестром школ (у ОО {row['school_id']} — "
                      f"{registry[row['school_id']]})")
         for _, row in wrong.head(50).iterrows()
@@ -315,6 +320,7 @@ class RegionOutcome:
     counts: dict[str, int]
     tables: list[tuple[str, pd.DataFrame]]  # empty unless valid and asked for
     municipalities: pd.DataFrame | None = None  # taken from its school registry (no reference)
+    sums: pd.DataFrame | None = None  # the school activity's counts summed per snapshot date
 
     @property
     def ok(self) -> bool:
@@ -332,7 +338,17 @@ def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.D
     return RegionOutcome(code=code, problems=data.problems, files=data.files,
                          rows={str(k): int(v) for k, v in rows.items()},
                          counts=counts(data) if data.files else {}, tables=tables,
-                         municipalities=data.municipalities if data.derived else None)
+                         municipalities=data.municipalities if data.derived else None,
+                         sums=activity_sums(data.frame(SCHOOL_ACTIVITY)))
+
+
+def activity_sums(activity: pd.DataFrame) -> pd.DataFrame:
+    """The counts of the per-school monitoring summed per snapshot date (its federal row)."""
+    counts = [c for c in SCHOOL_ACTIVITY.count_columns if c in activity]
+    if activity.empty or not counts:
+        return pd.DataFrame(columns=["snapshot_date", *counts])
+    sums = activity.groupby("snapshot_date", sort=True)[counts].sum(min_count=1)
+    return sums.reset_index()
 
 
 def counts(data: RegionData) -> dict[str, int]:

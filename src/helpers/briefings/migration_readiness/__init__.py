@@ -8,7 +8,8 @@ READS = Reads((
     TableRead("municipalities", optional=True,
               columns=("region_code", "oktmo", "name", "name_alt", "kind")),
     TableRead("chats"),
-    TableRead("chat_members", columns=("snapshot_date", "chat_id", "member_id", "role", "last_seen")),
+    TableRead("chat_members", columns=("snapshot_date", "chat_id", "member_id", "role", "last_seen",
+                                       "exported_at")),
     TableRead("school_activity"),
     TableRead("parents", columns=("snapshot_date",)),
 ))

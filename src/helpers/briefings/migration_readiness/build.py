@@ -18,9 +18,10 @@ region the briefing shows:
 
 Definitions (the methodology appendix prints them from the same constants):
 
-- *export moment*: the chats export has a date only; the moment is the latest «last seen» of the
-  export on that day (a member «в сети» when the list was taken), else the end of the day
-  (23:59, as the data contract counts «last seen» texts);
+- *export moment*: the time the member exports state (``exported_at``: their title row, file name
+  or column); without one, the latest «last seen» of the export on that day (a member «в сети»
+  when the list was taken), else the end of the day (23:59, as the data contract counts «last
+  seen» texts);
 - *active member*: seen less than ``active_days`` × 24 h before the export moment;
 - *present chat*: on the target platform and not closed at the export;
 - *active chat*: a present chat with at least :data:`ACTIVE_MEMBERS_MIN` active member;
@@ -72,7 +73,7 @@ MODEL_ROLES = ("director", "teacher", "pupil", "parent")
 
 OLD_STATES = ("closed_on_time", "closed_late", "open")
 
-MEMBER_COLUMNS = ["chat_id", "member_id", "role", "last_seen"]
+MEMBER_COLUMNS = ["chat_id", "member_id", "role", "last_seen", "exported_at"]
 """The member lists' columns the briefing uses (and hashes)."""
 
 
@@ -130,8 +131,11 @@ def parents_per_date(parents: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_moment(members: pd.DataFrame, day: dt.date) -> pd.Timestamp:
-    """When the member lists were taken: their latest «last seen» on ``day``, else 23:59 of it."""
+    """When the member lists were taken: the moment the exports state (``exported_at``: the
+    latest of that day's files); without one, their latest «last seen» on ``day``, else 23:59."""
     end = pd.Timestamp(day) + pd.Timedelta(hours=23, minutes=59)
+    if "exported_at" in members and members["exported_at"].notna().any():
+        return pd.Timestamp(pd.to_datetime(members["exported_at"]).max())
     seen = pd.to_datetime(members["last_seen"]) if len(members) else pd.Series(dtype="datetime64[ns]")
     seen = seen[(seen >= pd.Timestamp(day)) & (seen <= end)]
     return seen.max() if len(seen) else end

@@ -296,6 +296,9 @@ CHAT_MEMBERS = Form(
         Column("role", "Роль", "choice", aliases=("Роль участника",), choices=ROLES),
         Column("last_seen", "Последний визит", "last_seen",
                aliases=("Был(а) в сети", "Заходил(а)", "Последняя активность"), nullable=True),
+        # the moment of the export: a column, else the title row's or the file name's time
+        Column("exported_at", "Время выгрузки", "datetime",
+               aliases=("Дата и время выгрузки", "Выгружено"), required=False, nullable=True),
         SNAPSHOT_DATE,
     ),
     key=("snapshot_date", "chat_id", "member_id"),

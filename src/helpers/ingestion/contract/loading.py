@@ -40,10 +40,16 @@ class Loaded:
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # file name → sha256 of its bytes
+    headers: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    """(file, sheet) → canonical column name → the header as that sheet writes it."""
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    def header(self, file: str, sheet: str, name: str, form: Form) -> str:
+        """How the sheet ``file``/``sheet`` heads the column ``name`` (else the form's header)."""
+        return self.headers.get((file, sheet), {}).get(name) or form.column(name).header
 
 
 @dataclass
@@ -82,6 +88,20 @@ def _stamp_date(parsed: ParsedTable, context: Context) -> None:
                        value=f"{date:%d.%m.%Y}")
     else:
         parsed.frame[column] = pd.Timestamp(date)
+
+
+EXPORT_MOMENT = "exported_at"
+
+
+def _stamp_export_time(parsed: ParsedTable) -> None:
+    """Keep the moment of the export (title row or file name, with its time of day) in a form
+    that declares ``exported_at`` when the sheet has no such column; a date alone is no moment."""
+    names = {c.name for c in parsed.form.columns}
+    if EXPORT_MOMENT not in names or parsed.frame.empty or EXPORT_MOMENT in parsed.frame:
+        return
+    moment = parsed.export_time if parsed.export_clock else None
+    parsed.frame[EXPORT_MOMENT] = pd.Series(pd.Timestamp(moment) if moment else pd.NaT,
+                                            index=parsed.frame.index, dtype="datetime64[ns]")
 
 
 def _has_cells(table: RawTable) -> bool:
@@ -155,6 +175,8 @@ def validate_form(tables: list[ParsedTable], form: Form, context: Context) -> Lo
     frames = []
     for parsed in tables:
         _stamp_date(parsed, context)
+        _stamp_export_time(parsed)
+        loaded.headers[(parsed.file, parsed.table.sheet)] = dict(parsed.headers)
         if parsed.ok and not parsed.frame.empty:
             valid = validate_table(parsed, context)
             if not valid.empty:
@@ -167,7 +189,7 @@ def validate_form(tables: list[ParsedTable], form: Form, context: Context) -> Lo
         parsed.frame = pd.DataFrame()  # the valid rows live on in ``frames``
     if frames:
         loaded.frame = pd.concat(frames, ignore_index=True)
-        loaded.problems.extend(_duplicates_across_files(loaded.frame, form))
+        loaded.problems.extend(_duplicates_across_files(loaded, form))
     return loaded
 
 
@@ -212,7 +234,8 @@ def load_folder(folder: Path, form: Form, context: Context) -> Loaded:
 MAX_DUPLICATES_SHOWN = 50
 
 
-def _duplicates_across_files(frame: pd.DataFrame, form: Form) -> list[Problem]:
+def _duplicates_across_files(loaded: Loaded, form: Form) -> list[Problem]:
+    frame = loaded.frame
     key = [k for k in form.key if k in frame]
     repeated = frame.duplicated(key, keep=False)
     if not repeated.any():
@@ -228,7 +251,7 @@ def _duplicates_across_files(frame: pd.DataFrame, form: Form) -> list[Problem]:
         value = ", ".join(_key_text(row[k]) for k in key)
         problems.append(Problem(
             file=row[FILE_COLUMN], sheet=row[SHEET_COLUMN], row=int(row[ROW_COLUMN]),
-            column=form.column(key[-1]).header, value=value,
+            column=loaded.header(row[FILE_COLUMN], row[SHEET_COLUMN], key[-1], form), value=value,
             masked=any(form.is_personal(k) for k in key),
             rule=f"повтор ключа: та же строка уже есть в {where}",
         ))
