@@ -26,7 +26,9 @@ CARDS = """<html><body><div class="key-figures">
 <div class="key-figure status-bad"><div class="kf-label">Родители в чатах</div>
 <div class="kf-fact">41,0 %</div><div class="kf-plan">план: 60 %</div>
 <div class="kf-status">✗ не выполнено</div></div>
-</div><p>…</p></body></html>"""
+</div><section class="changes"><h3 class="changes-title">Что изменилось с 9 сентября 2024 г.</h3>
+<ul><li>Место по K1: 26 из 89 (+3 места)</li><li>K1: 22,6 % (+1,2 п.п.)</li></ul></section>
+<p>…</p></body></html>"""
 
 
 class Inbox:
@@ -103,6 +105,9 @@ def test_a_recipient_gets_one_message_with_subject_figures_and_the_pdf(tmp_path:
     assert attachment.get_content() == pdf
     text = message.get_body(("plain",)).get_content()
     assert "Учителя в «Сферуме»: 82,4 % (план: 80 %) — ✓ выполнено" in text
+    changes = text.index("Что изменилось с 9 сентября 2024 г.:")
+    assert changes < text.index("– Место по K1") < text.index("Учителя в «Сферуме»")
+    assert "Место по K1: 26 из 89 (+3 места)" in message.get_body(("html",)).get_content()
     assert "https://reports.example.org/briefings/index.html" in text
     assert "82,4 %" in message.get_body(("html",)).get_content()
 

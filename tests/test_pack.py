@@ -135,3 +135,19 @@ def test_a_bad_meeting_file_names_every_problem(tmp_path: Path) -> None:
     with pytest.raises(pack.PackError) as refused:
         pack.load_meeting(bad)
     assert "someday" in str(refused.value) and "briefings" in str(refused.value)
+
+
+def test_the_cover_leads_with_the_first_briefing_s_changes() -> None:
+    from markupsafe import Markup
+
+    from helpers.render.digest import PageChanges
+
+    meeting = pack.Meeting("Совещание", 0, (pack.PackItem("k", "all"),))
+    item = {"number": 1, "ok": True, "title": "Рейтинг", "territory_name": "Российская Федерация",
+            "snapshot": dt.date(2024, 9, 16), "running_title": "Рейтинг", "body": Markup("<p>тело</p>"),
+            "error": "", "changes": PageChanges("Что изменилось с 9 сентября 2024 г.", [
+                "K1: 20,5 % (+1,5 п.п.)", "Курганская <область> вошла в пятёрку"])}
+    html = pack.pack_html(meeting, dt.date(2024, 9, 23), [item], {1: 3}, "сейчас")
+    cover = html[html.index('class="pack-cover"'):html.index('class="pack-contents"')]
+    assert "Что изменилось с 9 сентября 2024 г. — Российская Федерация" in cover
+    assert "K1: 20,5 % (+1,5 п.п.)" in cover and "&lt;область&gt;" in cover

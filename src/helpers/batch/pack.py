@@ -43,6 +43,7 @@ from helpers import vocabulary as words
 from helpers.batch.fingerprint import code_hash
 from helpers.config import PARAMS_DIR, TEMPLATES_DIR, settings
 from helpers.render import catalog
+from helpers.render.digest import PageChanges, page_changes
 from helpers.render.html import BriefingHead, running_title, status_css
 from helpers.render.pdf import ClippedLayout, PdfPrinter, pdf_metadata, stamp_metadata
 from helpers.render.provenance import format_moment, parse_date, render_moment
@@ -212,14 +213,14 @@ def _item(number: int, entry: Mapping[str, Any], output_dir: Path) -> dict[str, 
     snapshot = parse_date(entry.get("snapshot_date"))
     ok = entry.get("status") == "ok" and bool((entry.get("outputs") or {}).get("html"))
     head = BriefingHead(entry.get("title", ""), entry.get("territory_name", ""), snapshot)
-    body = ""
+    body, changes = "", PageChanges()
     if ok:
         page = (output_dir / entry["outputs"]["html"]).read_text(encoding="utf-8")
-        body = briefing_body(page, f"b{number}")
+        body, changes = briefing_body(page, f"b{number}"), page_changes(page)
     error = str(entry.get("error") or "нет файла справки").splitlines()[0][:200]
     return {"number": number, "ok": ok, "title": entry.get("title", entry["kind"]),
             "territory_name": entry.get("territory_name", entry["territory"]), "snapshot": snapshot,
-            "running_title": running_title(head), "body": Markup(body),
+            "running_title": running_title(head), "body": Markup(body), "changes": changes,
             "error": error}
 
 
@@ -228,8 +229,9 @@ def pack_html(meeting: Meeting, day: dt.date, items: Sequence[Mapping[str, Any]]
     """The pack as one HTML document (``pages``: briefing number → its first page)."""
     ready = [i for i in items if i["ok"]]
     data_day = max((i["snapshot"] for i in ready if i["snapshot"]), default=None)
+    lead = next((i for i in ready if i["changes"].items), None)  # the first briefing's, the country's
     return _environment().get_template("index.html.j2").render(
-        title=meeting.title, meeting_day=day, data_day=data_day, items=items, pages=pages,
+        title=meeting.title, meeting_day=day, data_day=data_day, items=items, pages=pages, lead=lead,
         ready=len(ready), failed=len(items) - len(ready), rendered_at=rendered_at,
         briefing_css=_stylesheet("briefing", "briefing.css"), status_css=Markup(status_css()),
         pack_css=_stylesheet("pack", "pack.css"))

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup
 
+from helpers.render.digest import PageChanges, page_changes
 from helpers.render.provenance import parse_date
 from helpers.vocabulary import counted, fmt_date
 
@@ -51,6 +52,7 @@ class Item:
     figures: tuple[Figure, ...]
     pdf: Path | None
     xlsx: Path | None
+    changes: PageChanges = PageChanges()
 
     @property
     def title(self) -> str:
@@ -92,7 +94,8 @@ def item_for(entry: Mapping[str, Any], output_dir: Path) -> Item:
         return path if path and path.exists() else None
 
     page = file("html")
-    return Item(entry, key_figures(page) if page else (), file("pdf"), file("xlsx"))
+    changes = page_changes(page.read_text(encoding="utf-8")) if page else PageChanges()
+    return Item(entry, key_figures(page) if page else (), file("pdf"), file("xlsx"), changes)
 
 
 def _date_text(day: dt.date | None) -> str:
@@ -117,6 +120,9 @@ def _plain(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
     lines = ["Здравствуйте!", "", "Новые справки мониторинга «Сферума»:", ""]
     for item in items:
         lines.append(f"• {item.title} — {item.territory}, данные на {_date_text(item.data_date)}")
+        if item.changes.items:  # the week's most important changes lead, then the key figures
+            lines.append(f"    {item.changes.title or 'Что изменилось'}:")
+            lines.extend(f"    – {change}" for change in item.changes.items)
         lines.extend(f"    {f.label}: {f.fact} (план: {f.plan}) — {f.status}" for f in item.figures)
         outputs = item.entry.get("outputs") or {}
         if not attached and outputs.get("pdf"):
@@ -135,6 +141,9 @@ def _html(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
                 if outputs.get("html") else "")
         parts.append(f"<h3>{e(item.title)} — {e(item.territory)}</h3>"
                      f"<p>Данные на {e(_date_text(item.data_date))}{page}</p>")
+        if item.changes.items:  # the week's most important changes lead, then the key figures
+            changes = "".join(f"<li>{e(change)}</li>" for change in item.changes.items)
+            parts.append(f"<p><b>{e(item.changes.title or 'Что изменилось')}</b></p><ul>{changes}</ul>")
         if item.figures:
             rows = "".join(f"<tr><td>{e(f.label)}</td><td><b>{e(f.fact)}</b></td><td>план: {e(f.plan)}</td>"
                            f"<td>{e(f.status)}</td></tr>" for f in item.figures)
