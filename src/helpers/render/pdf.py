@@ -7,11 +7,12 @@ Launching a browser costs seconds; printing a page with a running browser well u
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -251,14 +252,22 @@ class PdfPrinter:
         assert self._browser is not None  # noqa: S101 -- narrows a type for mypy
         return self._browser
 
-    def render(self, html_path: Path, *, running_title: str) -> bytes:
-        """The PDF of ``html_path``: A4, ГОСТ margins, running header, «стр. X из Y» footer."""
+    @contextlib.contextmanager
+    def _checked_page(self, html_path: Path) -> Iterator[Page]:
+        """A fresh tab with ``html_path`` loaded, its fonts ready and its layout checked."""
         page = self._live_browser().new_page()
         try:
             page.set_default_timeout(self.timeout_ms)
             page.goto(html_path.resolve().as_uri(), wait_until="load")
             page.evaluate("document.fonts.ready.then(() => true)")
             check_layout(page)
+            yield page
+        finally:
+            page.close()
+
+    def render(self, html_path: Path, *, running_title: str) -> bytes:
+        """The PDF of ``html_path``: A4, ГОСТ margins, running header, «стр. X из Y» footer."""
+        with self._checked_page(html_path) as page:
             return page.pdf(
                 format="A4",
                 margin=PAGE_MARGINS,
@@ -269,23 +278,14 @@ class PdfPrinter:
                 tagged=True,
                 outline=True,
             )
-        finally:
-            page.close()
 
     def render_document(self, html_path: Path) -> bytes:
         """The PDF of a document that sets its own pages in CSS (``@page`` size, margins and
         margin boxes for running headers and page numbers), e.g. the meeting pack: tagged, with an
         outline, after the same layout check."""
-        page = self._live_browser().new_page()
-        try:
-            page.set_default_timeout(self.timeout_ms)
-            page.goto(html_path.resolve().as_uri(), wait_until="load")
-            page.evaluate("document.fonts.ready.then(() => true)")
-            check_layout(page)
+        with self._checked_page(html_path) as page:
             return page.pdf(prefer_css_page_size=True, print_background=True, tagged=True,
                             outline=True)
-        finally:
-            page.close()
 
     def print_pdf(
         self,
