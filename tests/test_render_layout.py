@@ -114,3 +114,23 @@ def test_a_briefing_that_would_print_clipped_is_recorded_failed(tmp_path: Path,
     assert not result.ok and result.status == "failed"
     assert "не помещается по ширине страницы" in (result.error or "")
     assert "table.briefing-table" in (result.error or "")
+
+
+def _page_one_state(printer: PdfPrinter, path: Path) -> tuple[bool, float]:
+    from helpers.render.pdf import PAGE_ONE_END, TIGHT_PAGE_ONE
+
+    with printer._checked_page(path) as opened:  # noqa: SLF001 — the laid-out page itself
+        tight = opened.evaluate(f"document.body.classList.contains('{TIGHT_PAGE_ONE}')")
+        return bool(tight), float(opened.evaluate(PAGE_ONE_END))
+
+
+def test_a_page_one_that_would_run_over_is_set_tighter_to_fit(tmp_path: Path, printer: PdfPrinter) -> None:
+    from helpers.render.pdf import PRINTABLE_HEIGHT_PX
+
+    findings = [f"Находка номер {n}: короткая строка" for n in range(50)]
+    breaks = fragments.page_break_html()
+    long = page(tmp_path, fragments.summary_html(about="", findings=findings) + breaks)
+    tight, end = _page_one_state(printer, long)
+    assert tight and end <= PRINTABLE_HEIGHT_PX
+    short = page(tmp_path, fragments.summary_html(about="", findings=findings[:5]) + breaks)
+    assert not _page_one_state(printer, short)[0]  # a page one that fits keeps the house type

@@ -179,6 +179,26 @@ def stamp_metadata(pdf: bytes, metadata: Mapping[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+# The printable height of A4 with the house margins (297 − 20 − 20 mm) in CSS pixels.
+PRINTABLE_HEIGHT_PX = round((297 - 20 - 20) / 25.4 * 96)
+# Where page one ends: the first page break of a briefing (fragments/page_break.html.j2), if any.
+PAGE_ONE_END = """() => {
+  const mark = document.querySelector("main .page-break");
+  return mark ? mark.getBoundingClientRect().top + window.scrollY : 0;
+}"""
+TIGHT_PAGE_ONE = "tight-page-one"
+
+
+def fit_page_one(page: Page) -> bool:
+    """Keep a briefing's page one (everything before its first page break) on one page: when it
+    runs over, set the page-one boxes in the tighter type of ``body.tight-page-one`` (the
+    stylesheet's). Returns whether page one fits now."""
+    if page.evaluate(PAGE_ONE_END) <= PRINTABLE_HEIGHT_PX:
+        return True
+    page.evaluate(f"document.body.classList.add('{TIGHT_PAGE_ONE}')")
+    return bool(page.evaluate(PAGE_ONE_END) <= PRINTABLE_HEIGHT_PX)
+
+
 def check_layout(page: Page) -> None:
     """Lay the page out as it prints and refuse it if any element reaches past the right margin.
 
@@ -190,6 +210,7 @@ def check_layout(page: Page) -> None:
     """
     page.emulate_media(media="print")
     page.set_viewport_size({"width": PRINTABLE_WIDTH_PX, "height": 1123})
+    fit_page_one(page)
     clipped = page.evaluate(LAYOUT_CHECK, [PRINTABLE_WIDTH_PX, LAYOUT_TOLERANCE_PX])
     if clipped:
         raise ClippedLayout(list(clipped))
