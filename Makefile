@@ -74,21 +74,21 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
-	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" $(if $(EXCLUDE),--exclude "$$EXCLUDE")
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo when its generator, params/ or data/reference changed (FORCE=1: always; SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" $(if $(EXCLUDE),--exclude "$$EXCLUDE") $(if $(FORCE),,--if-changed)
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingestion --check
 
-ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the warehouse (atomic)
-	$(PY) -m helpers.ingestion
+ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the warehouse (atomic; skipped when no file changed, FORCE=1 rebuilds)
+	$(PY) -m helpers.ingestion $(if $(FORCE),--force)
 
 # The demo data is generated only when DATA_DIR is the demo folder: real exports are never overwritten.
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
 briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
 	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= render one briefing: make briefing KIND=… TERRITORY=… (make briefings renders BATCH=)" >&2; exit 2; }
-	$(PY) -m helpers.ingestion
+	$(PY) -m helpers.ingestion $(if $(FORCE),--force)
 	$(PY) -m helpers.batch
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35

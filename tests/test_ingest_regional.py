@@ -20,7 +20,8 @@ from helpers.ingestion.contract.snils import normalize
 from helpers.warehouse import store
 
 TABLE_NAMES = {"federal_snapshots", "municipalities", "schools", "school_activity", "chats",
-               "chat_members", "tasks", "pupils", "parents", "parent_children", "source_files"}
+               "chat_members", "tasks", "pupils", "parents", "parent_children", "source_files",
+               "ingest_inputs"}
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:
