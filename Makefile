@@ -1,6 +1,6 @@
 # Sferum monitoring briefings. `make help` lists the targets; knobs are Make variables or
 # environment variables: DATA_DIR, OUTPUT_DIR, PERIOD, CHROMIUM, BATCH, REGION, KIND, TERRITORY,
-# FORCE, JOBS, TIMEOUT, EXECUTOR.
+# FORCE, JOBS, TIMEOUT, EXECUTOR, BENCH_KINDS, BENCH_N, BENCH_NATIONAL.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
@@ -121,10 +121,11 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
-bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite vs floor; national ingestion time and memory
+bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion
 	$(PY) -m helpers.ingestion
 	$(PY) tools/bench.py
-	$(PY) tools/bench_ingest.py --data-dir data/national
+	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national; \
+	else echo "Загрузка национальных данных пропущена (≈15 мин, 8 ГБ): BENCH_NATIONAL=1 make bench — national ingestion skipped"; fi
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests tools notebooks
