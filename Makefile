@@ -1,6 +1,6 @@
 # Sferum monitoring briefings. `make help` lists the targets; knobs are Make variables or
 # environment variables: DATA_DIR, OUTPUT_DIR, PERIOD, CHROMIUM, BATCH, REGION, KIND, TERRITORY,
-# FORCE, JOBS, TIMEOUT, EXECUTOR.
+# FORCE, JOBS, TIMEOUT, EXECUTOR, BENCH_KINDS, BENCH_N, BENCH_NATIONAL.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
@@ -74,21 +74,21 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo (SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
-	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" $(if $(EXCLUDE),--exclude "$$EXCLUDE")
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo when its generator, params/ or data/reference changed (FORCE=1: always; SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" $(if $(EXCLUDE),--exclude "$$EXCLUDE") $(if $(FORCE),,--if-changed)
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingestion --check
 
-ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the warehouse (atomic)
-	$(PY) -m helpers.ingestion
+ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the warehouse (atomic; skipped when no file changed, FORCE=1 rebuilds)
+	$(PY) -m helpers.ingestion $(if $(FORCE),--force)
 
 # The demo data is generated only when DATA_DIR is the demo folder: real exports are never overwritten.
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
 briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
 	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= render one briefing: make briefing KIND=… TERRITORY=… (make briefings renders BATCH=)" >&2; exit 2; }
-	$(PY) -m helpers.ingestion
+	$(PY) -m helpers.ingestion $(if $(FORCE),--force)
 	$(PY) -m helpers.batch
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
@@ -121,11 +121,12 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
-bench: setup $(BRIEFING_INPUTS) ## Time N briefings (BENCH_N=20) naive vs suite vs floor; national ingestion time and memory; the national batch's plan, sample and 16-core projection
+bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion and the national batch projection
 	$(PY) -m helpers.ingestion
 	$(PY) tools/bench.py
-	$(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb
-	DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16
+	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb && \
+	  DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16; \
+	else echo "Национальные данные пропущены (≈15 мин, 8 ГБ): BENCH_NATIONAL=1 make bench — national ingestion and batch projection skipped"; fi
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests tools notebooks

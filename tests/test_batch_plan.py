@@ -184,3 +184,18 @@ def test_a_period_that_is_not_a_date_is_refused_before_any_query(period: str) ->
 def test_an_iso_period_or_none_is_accepted() -> None:
     assert plan_single("regional_ranking", "48", common={"period": "2024-09-16"})
     assert plan_single("regional_ranking", "48", common={"period": ""})
+
+
+def test_declared_parameters_are_read_as_papermill_reads_them() -> None:
+    import papermill
+
+    from helpers.batch.plan import declared_parameters
+    from helpers.config import NOTEBOOKS_DIR
+
+    for notebook in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+        theirs = papermill.inspect_notebook(str(notebook))
+        ours = declared_parameters(notebook)
+        assert list(ours) == list(theirs), notebook.name
+        for name, spec in theirs.items():
+            assert ours[name]["inferred_type_name"] == spec["inferred_type_name"], (notebook.name, name)
+            assert ours[name]["default"] == spec["default"], (notebook.name, name)

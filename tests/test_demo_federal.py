@@ -220,3 +220,23 @@ def test_the_one_demo_cli_writes_the_federal_snapshots(tmp_path: Path,
     assert not (tmp_path / "regions").exists()
     out = capsys.readouterr().out
     assert "84 регионов" in out and "готово за" in out
+
+
+def test_demo_is_regenerated_only_when_changed(tmp_path: Path, capsys) -> None:
+    from helpers.demo.__main__ import main as generate
+
+    out = tmp_path / "demo"
+    arguments = ["--out", str(out), "--school-regions", "", "--if-changed"]
+    assert generate(arguments) == 0
+    files = {p: p.stat().st_mtime_ns for p in (out / "federal").iterdir()}
+    capsys.readouterr()
+    assert generate(arguments) == 0
+    assert "Демо-данные актуальны" in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in (out / "federal").iterdir()} == files
+    edited = sorted(files)[0]
+    edited.write_bytes(b"edited by hand")
+    assert generate(arguments) == 0  # a file touched in the demo folder: generated again
+    assert "Демо-данные актуальны" not in capsys.readouterr().out
+    assert edited.read_bytes() != b"edited by hand"
+    assert generate([*arguments[:-1], "--exclude", "is_added_2022=1", "--if-changed"]) == 0
+    assert "Демо-данные актуальны" not in capsys.readouterr().out  # other arguments

@@ -89,3 +89,53 @@ def test_no_exports_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "out"))
     assert ingest.main([]) == ingest.EXIT_INVALID
+
+
+def test_unchanged_exports_are_not_ingested_again(project: Path, capsys) -> None:
+    assert ingest.main([]) == 0
+    path = settings().warehouse
+    built = path.stat()
+    capsys.readouterr()
+    assert ingest.main([]) == 0
+    assert "Хранилище актуально" in capsys.readouterr().out
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (built.st_ino, built.st_mtime_ns)
+    assert ingest.main(["--force"]) == 0  # a rebuild on request
+    assert "Данные загружены" in capsys.readouterr().out
+    assert path.stat().st_ino != built.st_ino
+
+
+def test_one_changed_export_is_ingested_again(project: Path, demo_history: pd.DataFrame,
+                                              capsys) -> None:
+    assert ingest.main([]) == 0
+    latest = demo_history["snapshot_date"].max()
+    changed = demo_history.copy()
+    row = changed.index[(changed["snapshot_date"] == latest)][0]
+    changed.loc[row, ["teachers_total", "directors_total"]] += 7
+    written = write_federal_exports(changed, project / "other")  # same names as the originals
+    name = written[-1].name  # the latest snapshot's file
+    (project / "other" / name).replace(project / "data" / "federal" / name)
+    capsys.readouterr()
+    assert ingest.main([]) == 0
+    out = capsys.readouterr().out
+    assert "Данные загружены" in out and f"изменён federal/{name}" in out
+    stored = store.read_federal(settings().warehouse)
+    region = changed.loc[row, "region_code"]
+    mine = stored[(stored["snapshot_date"] == pd.Timestamp(latest)) & (stored["region_code"] == region)]
+    assert int(mine["teachers_total"].iloc[0]) == int(changed.loc[row, "teachers_total"])
+    capsys.readouterr()
+    assert ingest.main([]) == 0
+    assert "Хранилище актуально" in capsys.readouterr().out
+
+
+def test_a_new_export_is_ingested_and_a_bad_one_keeps_the_current_warehouse(project: Path,
+                                                                          capsys) -> None:
+    assert ingest.main([]) == 0
+    path = settings().warehouse
+    before = path.read_bytes()
+    (project / "data" / "federal" / "broken_2024-09-23.csv").write_text("x;y\n1;2\n", encoding="utf-8")
+    assert ingest.main([]) == ingest.EXIT_INVALID  # new file noticed, and refused
+    assert path.read_bytes() == before
+    (project / "data" / "federal" / "broken_2024-09-23.csv").unlink()
+    capsys.readouterr()
+    assert ingest.main([]) == 0
+    assert "Хранилище актуально" in capsys.readouterr().out

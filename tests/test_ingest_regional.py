@@ -21,7 +21,8 @@ from helpers.vocabulary import fmt_int
 from helpers.warehouse import store
 
 TABLE_NAMES = {"federal_snapshots", "municipalities", "schools", "school_activity", "chats",
-               "chat_members", "tasks", "pupils", "parents", "parent_children", "source_files"}
+               "chat_members", "tasks", "pupils", "parents", "parent_children", "source_files",
+               "ingest_inputs"}
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:

@@ -85,32 +85,6 @@ def test_a_run_while_make_briefings_holds_the_lock_is_skipped(output: Path) -> N
     assert "make briefings" in lines[0]
 
 
-def test_unchanged_exports_are_not_ingested_again_until_the_warehouse_is_rebuilt(output: Path) -> None:
-    warehouse = output.parent / "warehouse.duckdb"
-    (output.parent / "data").mkdir()
-    (output.parent / "data" / "federal.csv").write_text("a\n")
-    ingested: list[int] = []
-
-    def ingest() -> tuple[int, str]:
-        warehouse.write_text("db")
-        ingested.append(1)
-        return 0, ""
-
-    for _ in range(2):
-        run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
-    assert len(ingested) == 1
-    (output.parent / "data" / "federal.csv").write_text("a\nb\n")
-    run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
-    assert len(ingested) == 2
-    import os
-    import time
-
-    later = time.time() + 5
-    os.utime(warehouse, (later, later))  # rebuilt by someone else (make briefings, another DATA_DIR)
-    run_job(JOB, RunRequest(), ingest_=ingest, render_=rendered(), say=lambda _: None)
-    assert len(ingested) == 3
-
-
 def test_status_shows_next_and_last_runs_and_undelivered_mail(output: Path) -> None:
     from helpers.delivery import ledger as deliveries
     from helpers.schedule.status import status_text

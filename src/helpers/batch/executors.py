@@ -56,10 +56,14 @@ def failed_entry(job: Job, error: str, duration: float) -> dict[str, Any]:
     }
 
 
+TIMINGS = "timings"  # seconds per stage of an outcome (taken off before the manifest; make bench)
+
+
 # --- the worker side --------------------------------------------------------------------------
 
 _printer: Any = None
 _kernel: Any = None
+_start_s = 0.0  # this worker's start-up (imports, Chromium, kernel), reported with its first job
 
 
 def _kill_children_and_exit(signum: int, _frame: object) -> None:
@@ -73,31 +77,39 @@ def _kill_children_and_exit(signum: int, _frame: object) -> None:
 
 def _start_worker() -> None:
     """Pay the imports once per worker, not once per briefing."""
+    global _start_s
+    started = time.perf_counter()
     signal.signal(signal.SIGTERM, _kill_children_and_exit)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what an interrupt stops
     import helpers.render.pipeline  # noqa: F401
     from helpers.render.html import briefing_exporter
 
     briefing_exporter()
+    _start_s = time.perf_counter() - started
 
 
 def render_job(job: Job, output_dir: str, cell_timeout: int | None) -> dict[str, Any]:
     """Render one briefing in this worker (its Chromium and kernel started on the first call)."""
-    global _printer, _kernel
+    global _printer, _kernel, _start_s
     from helpers.render.execute import WarmKernel
     from helpers.render.pdf import PdfPrinter
     from helpers.render.pipeline import render_briefing
 
     if _printer is None:
+        started = time.perf_counter()
         _printer = PdfPrinter()
         _printer.__enter__()
         _kernel = WarmKernel()
+        _start_s += time.perf_counter() - started
     result = render_briefing(
         job.kind.notebook, job.parameters, kind=job.kind.name, territory=job.territory.code,
         territory_name=job.territory.name, title=job.kind.title, printer=_printer,
         output_dir=Path(output_dir), update_catalog=False, timeout=cell_timeout, kernel=_kernel,
     )
-    return result.entry()
+    timings = dict(result.timings)
+    if _start_s:
+        timings["worker_start"], _start_s = round(_start_s, 3), 0.0
+    return {**result.entry(), TIMINGS: timings}
 
 
 # --- the driver side --------------------------------------------------------------------------

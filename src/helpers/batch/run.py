@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.batch.executors import Executor, Outcome
+from helpers.batch.executors import TIMINGS, Executor, Outcome
 from helpers.batch.fingerprint import DataHasher, changes, fingerprint
 from helpers.batch.plan import Job
 from helpers.batch.progress import BatchProgress
@@ -44,6 +44,9 @@ class Summary:
     interrupted: bool = False
     started_at: str = field(default_factory=lambda: render_moment().isoformat())
     elapsed_s: float = 0.0
+    # for make bench, not logged: seconds by stage per rendered briefing, and in the catalog
+    timings: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    catalog_s: float = 0.0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -209,11 +212,15 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
                 executor.submit(job)  # type: ignore[union-attr]
             last_flush = time.monotonic()
             for outcome in executor.outcomes() if executor else []:
-                pending.append({**outcome.entry, "fingerprint": prints[outcome.job.key]})
+                entry = {k: v for k, v in outcome.entry.items() if k != TIMINGS}
+                summary.timings.append({"kind": outcome.job.kind.name, **outcome.entry.get(TIMINGS, {})})
+                pending.append({**entry, "fingerprint": prints[outcome.job.key]})
                 _count(summary, outcome)
                 progress.advance(outcome)
                 if time.monotonic() - last_flush > FLUSH_SECONDS:
+                    flushed = time.monotonic()
                     catalog.record_many(output_dir, pending)
+                    summary.catalog_s += time.monotonic() - flushed
                     pending, last_flush = [], time.monotonic()
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -224,7 +231,9 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
             unrecorded: OSError | None = None
             if pending:
                 try:
+                    flushed = time.monotonic()
                     catalog.record_many(output_dir, pending)
+                    summary.catalog_s += time.monotonic() - flushed
                 except OSError as exc:  # a full disk: the run is still logged, then reported
                     unrecorded = exc
             summary.elapsed_s = round(time.monotonic() - clock, 2)
@@ -254,6 +263,7 @@ def _count(summary: Summary, outcome: Outcome) -> None:
 def _log_run(output_dir: Path, summary: Summary) -> None:
     """Append the run to ``runs.jsonl`` in one write (a full disk loses the line, not the log)."""
     record = {**asdict(summary), "finished_at": render_moment().isoformat()}
+    del record["timings"], record["catalog_s"]  # make bench's measurements, not the run's record
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     try:
         descriptor = os.open(output_dir / RUNS_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

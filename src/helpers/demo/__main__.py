@@ -29,6 +29,7 @@ from helpers.demo.federal import (
 from helpers.demo.national import other_plans
 from helpers.demo.regional import build_region, federal_rows, vologda_plan
 from helpers.demo.regional_exports import write_region
+from helpers.demo.stamp import STAMP, is_current, record, source_hash
 from helpers.warehouse.reference import load_regions
 
 MARKER = ".sferum-demo"  # a folder holding this file was written by this generator
@@ -61,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="регионы с данными по школам через запятую (по умолчанию 35; "
                              "пусто — только федеральный мониторинг); муниципалитеты регионов, "
                              "кроме 35, берутся из их реестров школ, справочник не пишется")
+    parser.add_argument("--if-changed", action="store_true",
+                        help="ничего не делать, если код генератора, params/, data/reference и "
+                             "аргументы не менялись с прошлой генерации в эту папку")
     parser.add_argument("--jobs", type=int, default=2,
                         help="процессов для нагрузочного режима (по умолчанию 2)")
     args = parser.parse_args(argv)
@@ -70,7 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     out = (args.out or settings().data_dir).resolve()
+    if args.scale == "national":
+        import helpers.demo.national  # noqa: F401 -- its code is part of what the demo is made from
+    sources = source_hash({"scale": args.scale, "exclude": exclude,
+                           "school_regions": args.school_regions})
+    if args.if_changed and is_current(out, sources):
+        sys.stdout.write(f"Демо-данные актуальны ({out}): генератор, params/ и data/reference "
+                         f"не менялись — не пересоздаю\n")
+        return 0
     started = time.perf_counter()
+    (out / STAMP).unlink(missing_ok=True)  # an interrupted generation is never taken as current
     out.mkdir(parents=True, exist_ok=True)
     _clean(out)
     (out / MARKER).write_text("written by python -m helpers.demo\n", encoding="utf-8")
@@ -108,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         totals = write_national(out, history, excluded | set(schooled), jobs=args.jobs)
         lines.append(f"нагрузочный режим: регионов {totals['regions']}, школ "
                      f"{totals['schools']}, учеников {totals['pupils']} → {out / 'regions'}")
+    record(out, sources)
     seconds = time.perf_counter() - started
     sys.stdout.write("\n".join(lines) + f"\nготово за {seconds:.0f} с\n")
     return 0

@@ -1,84 +1,102 @@
-"""Whether the warehouse is already made from the exports as they are (``make briefings`` then
-skips the ingestion instead of re-reading gigabytes).
+"""Whether the warehouse was already built from exactly these exports by this ingestion code.
 
-The inputs are stated the way ``make`` states them: the path, size and modification time of
-every file under ``DATA_DIR`` (exports and ``DATA_DIR/reference``), plus the content of what
-turns them into tables — the ingestion code, the warehouse layer, ``data/reference`` — and a
-hash of the pseudonymisation key. After each successful ingestion this statement is written
-next to the warehouse (``<warehouse>.inputs.json``, with the warehouse's own size and time);
-the next run compares. ``FORCE=1`` (``--force``) ingests anyway.
+A rebuild of the demo warehouse takes about ten seconds, a national one a quarter of an hour; a
+``make briefings`` or a scheduled job on unchanged exports need not pay it. Every rebuild keeps
+what it was built from in the warehouse itself (table ``ingest_inputs``, swapped in atomically
+with the data): the SHA-256 of each file under ``DATA_DIR`` (by content, not by modification
+time — a regenerated or copied-in file with the same bytes is the same export), of the ingestion
+code and of the shipped reference data. When all of them, and the pseudonymisation key, match,
+ingestion is skipped; any difference (a changed, new or removed file, an edited rule) rebuilds the
+whole warehouse as before — the rebuild stays one atomic swap, so partial re-ingestion cannot leave
+a mixed warehouse.
+
+Hidden files (``.sferum-demo`` and the like) are not exports and are left out.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from helpers.config import PACKAGE_DIR, REFERENCE_DIR, Settings
+import pandas as pd
 
-CODE_DIRS = ("ingestion", "warehouse")
+from helpers.config import PACKAGE_DIR, REFERENCE_DIR
+from helpers.warehouse import store
 
-
-def _stat_lines(root: Path) -> list[str]:
-    if not root.is_dir():
-        return []
-    lines = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        stat = path.stat()
-        lines.append(f"{path.relative_to(root).as_posix()}\t{stat.st_size}\t{stat.st_mtime_ns}")
-    return lines
+CODE_DIRS = (PACKAGE_DIR / "ingestion", PACKAGE_DIR / "warehouse")
+"""The code whose change can change the warehouse built from the same exports."""
+CODE_FILES = (PACKAGE_DIR / "config.py",)
+CHUNK = 1 << 20
 
 
-def _content_lines(paths: list[Path], root: Path) -> list[str]:
-    return [f"{p.relative_to(root).as_posix()}\t{hashlib.sha256(p.read_bytes()).hexdigest()}"
-            for p in sorted(paths) if p.is_file()]
+def file_hash(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB chunks (bounded memory on large exports)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
-def inputs_fingerprint(config: Settings, key: bytes) -> str:
-    """One hash of everything an ingestion's result depends on (see the module docstring)."""
-    code = [p for name in CODE_DIRS for p in (PACKAGE_DIR / name).rglob("*.py")]
-    code.append(PACKAGE_DIR / "config.py")
-    parts = [
-        *_stat_lines(config.data_dir),
-        *_content_lines(code, PACKAGE_DIR),
-        *_content_lines(list(REFERENCE_DIR.glob("*")), REFERENCE_DIR),
-        hashlib.sha256(b"key:" + key).hexdigest(),
-    ]
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+def _files(folder: Path, skip: Path | None = None) -> Iterator[Path]:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts) \
+                and (skip is None or not path.name.startswith(skip.name)):
+            yield path
 
 
-def _state_path(config: Settings) -> Path:
-    return config.warehouse.with_name(config.warehouse.name + ".inputs.json")
+def code_hash() -> str:
+    """One hash of the ingestion and warehouse code and of ``data/reference``."""
+    digest = hashlib.sha256()
+    sources = [p for d in CODE_DIRS for p in _files(d) if p.suffix == ".py"] + list(CODE_FILES)
+    for path in [*sources, *_files(REFERENCE_DIR)]:
+        digest.update(f"{path.relative_to(PACKAGE_DIR.parents[1])}\0{file_hash(path)}\n".encode())
+    return digest.hexdigest()
 
 
-def _warehouse_stamp(config: Settings) -> list[int]:
-    stat = config.warehouse.stat()
-    return [stat.st_size, stat.st_mtime_ns]
+def current_inputs(data_dir: Path, warehouse: Path | None = None) -> dict[str, str]:
+    """What a rebuild now would be built from: ``data/<file>`` → SHA-256 for every file under
+    ``data_dir`` (the warehouse itself left out, should it live there), and ``code`` →
+    :func:`code_hash`."""
+    inputs = {f"data/{p.relative_to(data_dir).as_posix()}": file_hash(p)
+              for p in _files(data_dir, skip=warehouse)}
+    inputs["code"] = code_hash()
+    return inputs
 
 
-def is_current(config: Settings, fingerprint: str) -> bool:
-    """Was the warehouse in place made from exactly these inputs?"""
-    path = _state_path(config)
-    if not config.warehouse.exists() or not path.exists():
-        return False
+def inputs_table(inputs: dict[str, str]) -> pd.DataFrame:
+    """The ``ingest_inputs`` table of a rebuild."""
+    return pd.DataFrame({"item": pd.array(list(inputs), dtype="str"),
+                         "sha256": pd.array(list(inputs.values()), dtype="str")})
+
+
+def stored_inputs(warehouse: Path) -> dict[str, str] | None:
+    """What the warehouse was built from; ``None`` when it is missing, unreadable or older than
+    this record."""
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return state.get("inputs") == fingerprint and state.get("warehouse") == _warehouse_stamp(config)
+        with store.connect(warehouse) as con:
+            present = {name for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables()").fetchall()}
+            if store.INPUTS_TABLE not in present:
+                return None
+            rows = con.execute(f"SELECT item, sha256 FROM {store.INPUTS_TABLE}").fetchall()  # noqa: S608 -- identifiers checked (store.identifier), values bound
+    except (store.WarehouseMissing, store.WarehouseUnreadable):
+        return None
+    return {str(item): str(sha) for item, sha in rows}
 
 
-def record(config: Settings, fingerprint: str) -> None:
-    """State, after a successful ingestion, what the warehouse was made from (atomically)."""
-    path = _state_path(config)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"inputs": fingerprint, "warehouse": _warehouse_stamp(config)}),
-                         encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def forget(config: Settings) -> None:
-    """Drop the statement (an ingestion failed or is under way)."""
-    _state_path(config).unlink(missing_ok=True)
+def changes(stored: dict[str, str] | None, current: dict[str, str]) -> list[str]:
+    """What differs, for the log: changed, new and removed files, the code; empty when current."""
+    if stored is None:
+        return ["хранилища нет или оно собрано до учёта входных файлов"]
+    found = [f"изменён {k.removeprefix('data/')}" for k in sorted(current)
+             if k in stored and stored[k] != current[k] and k != "code"]
+    found += [f"новый {k.removeprefix('data/')}" for k in sorted(set(current) - set(stored))]
+    found += [f"удалён {k.removeprefix('data/')}" for k in sorted(set(stored) - set(current))]
+    if stored.get("code") != current.get("code") and "code" in stored:
+        found.append("изменён код загрузки или справочник data/reference")
+    return found

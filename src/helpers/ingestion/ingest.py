@@ -126,6 +126,8 @@ class IngestResult:
     rows: int = 0
     snapshots: int = 0
     regions: dict[str, dict[str, int]] = field(default_factory=dict)  # code → regional.counts
+    unchanged: bool = False  # the warehouse was already built from these exports: not rebuilt
+    changes: list[str] = field(default_factory=list)  # why it was rebuilt (freshness.changes)
 
     @property
     def ok(self) -> bool:
@@ -137,7 +139,7 @@ class _Invalid(Exception):
 
 
 KEYS: dict[str, tuple[str, ...]] = {
-    store.FEDERAL_TABLE: FEDERAL.key, store.SOURCES_TABLE: ("file",),
+    store.FEDERAL_TABLE: FEDERAL.key, store.SOURCES_TABLE: ("file",), store.INPUTS_TABLE: ("item",),
     **regional.TABLE_KEYS,
 }
 
@@ -165,15 +167,27 @@ def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: p
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) -> IngestResult:
+def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
+        force: bool = False) -> IngestResult:
     """Validate every export; unless ``check_only``, rebuild the warehouse when all are valid.
 
+    Nothing is read or rebuilt when the warehouse was built from the same files by the same
+    code with the same key (:mod:`helpers.ingestion.freshness`), unless ``force``.
     Regions are validated (and their tables derived) in ``jobs`` processes, one region at a
     time each; the tables are written as they come, and abandoned with the new file at the
     first invalid export.
     """
+    inputs: dict[str, str] = {}
+    if not check_only:
+        inputs = freshness.current_inputs(config.data_dir, config.warehouse)
+        stored = freshness.stored_inputs(config.warehouse)
+        changes = freshness.changes(stored, inputs)
+        if not changes and not force and _same_key(config):
+            return IngestResult(problems=[], unchanged=True)
+        if force and not changes:
+            changes = ["принудительно (--force)"]
     federal = load_folder(config.federal_dir, FEDERAL, federal_context())
-    result = IngestResult(problems=list(federal.problems))
+    result = IngestResult(problems=list(federal.problems), changes=[] if check_only else changes)
     regions = load_regions()
     folders, problems = regional.region_folders(config.data_dir,
                                                    frozenset(regions["region_code"]))
@@ -209,6 +223,7 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) 
             raise _Invalid
         if key is not None:
             yield store.SOURCES_TABLE, sources_table(files, rows)
+            yield store.INPUTS_TABLE, freshness.inputs_table(inputs)
 
     if key is not None:
         changed = key_change(config, key)
@@ -227,6 +242,15 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None) 
 
 
 NEW_KEY_VARIABLE = "SFERUM_NEW_KEY"
+
+
+def _same_key(config: Settings) -> bool:
+    """The warehouse's pseudonyms were made with the key in force now (no key → not the same)."""
+    try:
+        stored = store.key_id(config.warehouse)
+        return stored is not None and stored == key_fingerprint(secret())
+    except (store.WarehouseUnreadable, store.WarehouseMissing):
+        return False
 
 
 def key_change(config: Settings, key: bytes) -> Problem | None:
@@ -289,21 +313,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None,
                         help="processes for the regions (default: INGEST_JOBS or the cores, ≤ 4)")
     parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE") == "1",
-                        help="ingest even when the warehouse is made from these very exports")
+                        help="rebuild even when the exports and the code have not changed (FORCE=1)")
     args = parser.parse_args(argv)
     config = settings()
-    fingerprint = "" if args.check else freshness.inputs_fingerprint(config, secret())
-    if fingerprint and not args.force and freshness.is_current(config, fingerprint):
-        message = (f"Данные не изменились с последней загрузки: хранилище {config.warehouse} "
-                   f"актуально (FORCE=1 — загрузить заново).")
+    result = run(config, check_only=args.check, jobs=args.jobs, force=args.force)
+    if result.unchanged:
+        message = (f"Хранилище актуально: выгрузки в {config.data_dir} и код загрузки не "
+                   f"менялись с последней сборки — загрузка пропущена ({config.warehouse}).")
         _log(config, [message])
         sys.stdout.write(message + "\n")
         return 0
-    if fingerprint:
-        freshness.forget(config)
-    result = run(config, check_only=args.check, jobs=args.jobs)
-    if fingerprint and result.ok:
-        freshness.record(config, fingerprint)
     lines = [str(p) for p in result.problems]
     for line in lines:
         sys.stderr.write(line + "\n")
@@ -314,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         action = "проверены" if args.check else f"загружены в {config.warehouse}"
         message = f"Данные {action}: {summary(result)}; предупреждений {len(lines)}."
+        if result.changes:
+            shown = "; ".join(result.changes[:5]) + ("; …" if len(result.changes) > 5 else "")
+            message += f" Причина сборки: {shown}."
     _log(config, [*lines, message])
     (sys.stdout if result.ok else sys.stderr).write(message + "\n")
     return 0 if result.ok else EXIT_INVALID

@@ -51,7 +51,8 @@ class BriefingResult:
     code_version: str
     rendered_at: str
     duration_s: float
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (not recorded)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for make bench;
+    # not in the manifest)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +176,7 @@ def _publish_outputs(
                        figures=find_figures(nb))
         clock.lap("xlsx")
         staging.adopt(executed, final["notebook"])
+    clock.lap("publish")  # the files renamed into place together
     return final
 
 

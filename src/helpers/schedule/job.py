@@ -59,22 +59,6 @@ def ingest() -> tuple[int, str]:
     return done.returncode, done.stderr
 
 
-def warehouse_is_current(output_dir: Path, warehouse: Path, signature: str) -> bool:
-    """The warehouse was built from exactly these exports by a successful run and not rebuilt since.
-
-    Ingesting a region's exports takes a minute or more; a job due every few minutes on
-    unchanged exports need not pay it. Any later rebuild (``make briefings``, another
-    ``DATA_DIR``) makes the warehouse newer than that run, and ingestion happens again.
-    """
-    if not warehouse.exists():
-        return False
-    for record in reversed(ledger.records(output_dir)):
-        if record.get("outcome") in ledger.SUCCESS and record.get("finished_at"):
-            finished = dt.datetime.fromisoformat(record["finished_at"]).timestamp()
-            return record.get("data_signature") == signature and warehouse.stat().st_mtime <= finished
-    return False
-
-
 def render(job: ScheduledJob, output_dir: Path, warehouse: Path, note: Callable[[str], None]) -> Summary:
     """Plan the job's batch (narrowed to its region and kinds) and render what is stale."""
     config = settings()
@@ -120,11 +104,9 @@ def run_job(job: ScheduledJob, request: RunRequest, *,
         with batch_lock(output_dir, what=f"задание «{job.name}»") as lock:
             if stale_lock_note(lock):
                 say(stale_lock_note(lock))
-            if warehouse_is_current(output_dir, config.warehouse, record["data_signature"]):
-                say("Выгрузки не менялись с последнего успешного запуска — загрузка пропущена")
-                ingested, errors = 0, ""
-            else:
-                ingested, errors = ingest_()
+            # unchanged exports are not re-read: ingestion itself compares them with what the
+            # warehouse was built from (helpers.ingestion.freshness) and says «Хранилище актуально»
+            ingested, errors = ingest_()
             if ingested != 0:
                 code = EXIT_BAD_INPUT if ingested == 2 else EXIT_FAILED
                 record["errors"] = [f"Проверка и загрузка выгрузок: {first_lines(errors)}"]

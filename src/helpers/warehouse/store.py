@@ -13,7 +13,9 @@ Tables (keys in brackets; every regional table starts with ``region_code``):
   snapshot_date, chat_id, member_id); ``tasks`` (region_code, snapshot_date, level, unit_id);
   ``pupils`` (region_code, snapshot_date, pupil_id); ``parents`` (region_code, snapshot_date,
   parent_id); ``parent_children`` (region_code, snapshot_date, parent_id, pupil_id);
-- ``source_files`` (file) — each ingested file with its SHA-256 and row count.
+- ``source_files`` (file) — each ingested file with its SHA-256 and row count;
+- ``ingest_inputs`` (item) — the SHA-256 of every file under ``DATA_DIR`` and of the ingestion
+  code the warehouse was built from (see :mod:`helpers.ingestion.freshness`).
 
 Person identifiers are pseudonyms and no table holds a name, SNILS, login or birth date
 (see :mod:`helpers.ingestion.privacy`).
@@ -34,6 +36,7 @@ import pandas as pd
 
 FEDERAL_TABLE = "federal_snapshots"
 SOURCES_TABLE = "source_files"
+INPUTS_TABLE = "ingest_inputs"
 MUNICIPALITIES_TABLE = "municipalities"
 
 Chunks = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
