@@ -171,26 +171,9 @@ def ods_with_trailing_empty_runs(path: Path) -> None:
 
 
 def ods_repeat_bomb(path: Path) -> None:
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="Свод">'
-        '<table:table-row table:number-rows-repeated="1048576">'
-        '<table:table-cell table:number-columns-repeated="16384" office:value-type="string">'
-        "<text:p>x</text:p></table:table-cell></table:table-row>"
-        "</table:table></office:spreadsheet></office:body></office:document-content>")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml",
-                         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
-                         '<manifest:file-entry manifest:full-path="/" manifest:media-type='
-                         '"application/vnd.oasis.opendocument.spreadsheet"/>'
-                         '<manifest:file-entry manifest:full-path="content.xml" '
-                         'manifest:media-type="text/xml"/></manifest:manifest>')
+    _ods(path, '<table:table-row table:number-rows-repeated="1048576">'
+         '<table:table-cell table:number-columns-repeated="16384" office:value-type="string">'
+         "<text:p>x</text:p></table:table-cell></table:table-row>")
 
 
 CORPUS: dict[str, Callable[[Path], None]] = {
