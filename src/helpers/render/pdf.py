@@ -70,9 +70,10 @@ LAYOUT_CHECK = """([width, tolerance]) => {
       }
       continue;
     }
-    const style = getComputedStyle(el);
-    const spills = el.scrollWidth > el.clientWidth + tolerance && style.overflowX === "visible";
-    if (spills && el.children.length === 0 && el.clientWidth > 0) {
+    // text boxes only, and the computed style last: it is the costly part, on every element
+    const spills = el.children.length === 0 && el.clientWidth > 0
+      && el.scrollWidth > el.clientWidth + tolerance;
+    if (spills && getComputedStyle(el).overflowX === "visible") {
       found.push(`${describe(el)}: текст шире своего блока на ${el.scrollWidth - el.clientWidth} px`);
     }
   }
