@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup
 
-from helpers.render.digest import PageChanges, page_changes
+from helpers.render.digest import PageChanges, page_changes, parse_page, text_of
 from helpers.render.provenance import parse_date
 from helpers.vocabulary import counted, fmt_date
 
@@ -67,22 +67,19 @@ class Item:
         return parse_date(self.entry.get("snapshot_date"))
 
 
-def _text(node: Any) -> str:
-    return " ".join(node.get_text(" ", strip=True).split()) if node else ""
-
-
-def key_figures(page: Path) -> tuple[Figure, ...]:
+def key_figures(page: Path | BeautifulSoup) -> tuple[Figure, ...]:
     """The first page's key-figure cards of a published HTML briefing (none if it has no cards)."""
-    if not page.exists():
-        return ()
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    cards = soup.select_one(".key-figures")
+    if isinstance(page, Path):
+        if not page.exists():
+            return ()
+        page = parse_page(page.read_text(encoding="utf-8"))
+    cards = page.select_one(".key-figures")
     if cards is None:
         return ()
     return tuple(
-        Figure(_text(card.select_one(".kf-label")), _text(card.select_one(".kf-fact")),
-               _text(card.select_one(".kf-plan")).removeprefix("план:").strip(),
-               _text(card.select_one(".kf-status")))
+        Figure(text_of(card.select_one(".kf-label")), text_of(card.select_one(".kf-fact")),
+               text_of(card.select_one(".kf-plan")).removeprefix("план:").strip(),
+               text_of(card.select_one(".kf-status")))
         for card in cards.select(".key-figure"))
 
 
@@ -94,8 +91,10 @@ def item_for(entry: Mapping[str, Any], output_dir: Path) -> Item:
         return path if path and path.exists() else None
 
     page = file("html")
-    changes = page_changes(page.read_text(encoding="utf-8")) if page else PageChanges()
-    return Item(entry, key_figures(page) if page else (), file("pdf"), file("xlsx"), changes)
+    if page is None:
+        return Item(entry, (), file("pdf"), file("xlsx"))
+    soup = parse_page(page.read_text(encoding="utf-8"))  # read and parsed once for both
+    return Item(entry, key_figures(soup), file("pdf"), file("xlsx"), page_changes(soup))
 
 
 def _date_text(day: dt.date | None) -> str:

@@ -19,17 +19,24 @@ class PageChanges:
     items: list[str] = field(default_factory=list)
 
 
-def _text(node: object) -> str:
-    return " ".join(node.get_text(" ", strip=True).split())  # type: ignore[attr-defined]
+def text_of(node: object) -> str:
+    """A node's text with its whitespace collapsed ('' for no node)."""
+    return " ".join(node.get_text(" ", strip=True).split()) if node else ""  # type: ignore[attr-defined]
 
 
-def page_changes(page: str, limit: int = LEAD_CHANGES) -> PageChanges:
+def parse_page(page: str) -> BeautifulSoup:
+    """A published page, parsed once for everything read from it."""
+    return BeautifulSoup(page, "html.parser")
+
+
+def page_changes(page: str | BeautifulSoup, limit: int = LEAD_CHANGES) -> PageChanges:
     """The first ``limit`` items of the page's changes block (empty when it has none)."""
-    block = BeautifulSoup(page, "html.parser").select_one("section.changes")
+    soup = parse_page(page) if isinstance(page, str) else page
+    block = soup.select_one("section.changes")
     if block is None:
         return PageChanges()
     title = block.select_one(".changes-title")
-    items = [_text(item) for item in block.select("li")][:limit]
+    items = [text_of(item) for item in block.select("li")][:limit]
     if not items:  # no base, or nothing moved: the block's own sentence says which
-        items = [_text(p) for p in block.select("p")][:1]
-    return PageChanges(_text(title) if title else "", items)
+        items = [text_of(p) for p in block.select("p")][:1]
+    return PageChanges(text_of(title) if title else "", items)
