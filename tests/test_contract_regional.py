@@ -611,6 +611,24 @@ def test_large_csv_goes_through_pyarrow_with_the_same_result(tmp_path: Path,
     pd.testing.assert_frame_equal(slow.fillna(""), fast.fillna(""), check_dtype=False)
 
 
+@pytest.mark.parametrize("body", ["Школа № 1;Вологда\r\n", "\"Школа\r\n№ 1\";Вологда\r\n"])
+def test_a_large_csv_in_cp1251_after_an_ascii_head_is_read_as_cp1251(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """The encoding of a large file is guessed from its head; a body that is not UTF-8 after
+    all (arrow's reader refuses it) is read again as Windows-1251, with or without line breaks
+    inside quoted cells."""
+    from helpers.ingestion.contract import reading
+
+    monkeypatch.setattr(reading, "HEAD_BYTES", 64)
+    monkeypatch.setattr(reading, "FAST_CSV_BYTES", 0)
+    head = "".join(f"id{i};name{i}\r\n" for i in range(20))
+    path = tmp_path / "big.csv"
+    path.write_bytes((head + body * 3).encode("cp1251"))
+    cells = read_tables(path)[0].cells
+    assert cells.iloc[-1].tolist() == [body.split(";")[0].strip('"'), "Вологда"]
+    assert len(cells) == 23
+
+
 def test_extra_municipalities_of_the_data_folder(tmp_path: Path) -> None:
     (tmp_path / "reference").mkdir()
     pd.DataFrame({"region_code": ["1"], "oktmo": ["79701000"], "name": ["Город № 1"]}).to_csv(

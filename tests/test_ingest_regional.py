@@ -289,3 +289,55 @@ def test_a_large_table_has_its_key_checked_by_a_query(tmp_path: Path,
     with pytest.raises(store.DuplicateKey, match="1 repeated keys"):
         store.rebuild(path, {"t": pd.DataFrame({"a": [1, 1]})}, keys={"t": ("a",)})
     assert store.read_table(path, "t")["a"].tolist() == [1, 2]
+
+
+def test_chunks_in_key_order_are_written_as_they_come(tmp_path: Path) -> None:
+    """What the ingestion's workers sort is what the warehouse holds, chunk after chunk: the
+    order DuckDB's ORDER BY of the key gives (text by its bytes, missing values last)."""
+    frame = pd.DataFrame({"a": pd.array(["b", "a", "Я", "b"], dtype="str"), "b": [2, 1, 3, 1]})
+    path = tmp_path / "w.duckdb"
+    store.rebuild(path, [("t", store.in_key_order(frame, ("a", "b"))),
+                         ("t", store.in_key_order(frame.head(1), ("a", "b")).assign(b=9))],
+                  keys={"t": ("a", "b")}, ordered=True)
+    assert store.read_table(path, "t")["b"].tolist() == [1, 1, 2, 3, 9]
+    store.rebuild(path, {"t": frame}, keys={"t": ("a", "b")})  # sorted by the database
+    assert store.read_table(path, "t")["b"].tolist() == [1, 1, 2, 3]
+    gaps = pd.DataFrame({"a": pd.array([None, "b", "a"], dtype="str")})
+    assert store.in_key_order(gaps, ("a",))["a"].fillna("").tolist() == ["a", "b", ""]
+
+
+def test_parent_children_links_each_child_once_with_its_school() -> None:
+    """One link per parent and child of a registry export: a child listed twice counts once; a
+    single school in «Коды ОО детей» is every child's; no school list gives no school."""
+    from helpers.ingestion.regional import _parent_children
+
+    day = pd.Timestamp("2024-09-16")
+    parents = pd.DataFrame({
+        "region_code": pd.array(["48"] * 3, dtype="str"),
+        "snapshot_date": pd.array([day] * 3, dtype="datetime64[ns]"),
+        "parent_id": pd.array(["p1", "p2", "p3"], dtype="str"),
+        "children": pd.array(["c1,c2,c1", "c3", "c4,c5"], dtype="str"),
+        "children_schools": pd.array(["s1,s2,s1", None, "s9"], dtype="str"),
+    })
+    links = _parent_children(parents)
+    assert links[["parent_id", "pupil_id"]].values.tolist() == [
+        ["p1", "c1"], ["p1", "c2"], ["p2", "c3"], ["p3", "c4"], ["p3", "c5"]]
+    assert links["school_id"].fillna("").tolist() == ["s1", "s2", "", "s9", "s9"]
+    assert set(links["region_code"]) == {"48"} and (links["snapshot_date"] == day).all()
+
+
+def test_worker_processes_build_the_same_warehouse_and_leave_no_spool(small: Path) -> None:
+    """Regions validated in worker processes (their tables handed over in Arrow files) give
+    the warehouse one process gives, row for row, and the handover files are gone after."""
+    from test_contract_regional import lipetsk_registry
+
+    write_region(small / "data" / "regions" / "48", lipetsk_registry(copy.deepcopy(TABLES)))
+    path = small / "store.duckdb"
+    built = {}
+    for jobs in ("1", "2"):
+        assert ingest.main(["--force", "--jobs", jobs]) == 0
+        built[jobs] = {t: store.read_table(path, t) for t in TABLE_NAMES - {"ingest_inputs"}}
+        assert not [p.name for p in small.iterdir() if p.name.startswith(".ingest-spool-")]
+    for table, frame in built["1"].items():
+        pd.testing.assert_frame_equal(frame, built["2"][table], obj=table)
+    assert set(built["2"]["schools"]["region_code"]) == {"35", "48"}

@@ -17,8 +17,10 @@ import argparse
 import datetime as dt
 import os
 import sys
+import tempfile
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -144,6 +146,12 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _sorted(name: str, frame: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """A chunk made in this process, in its table's key order (the warehouse writes chunks as
+    they come: :func:`helpers.warehouse.store.rebuild` with ``ordered``)."""
+    return name, store.in_key_order(frame, KEYS[name])
+
+
 def default_jobs() -> int:
     """Processes for the regions: ``INGEST_JOBS``, else the machine's cores (at most 4)."""
     configured = os.environ.get("INGEST_JOBS", "").strip()
@@ -151,18 +159,25 @@ def default_jobs() -> int:
 
 
 def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: pd.DataFrame,
-              key: bytes | None, jobs: int) -> Iterator[regional.RegionOutcome]:
-    """Each region processed, in order: in this process, or in ``jobs`` worker processes."""
+              key: bytes | None, jobs: int, spool: Path) -> Iterator[regional.RegionOutcome]:
+    """Each region processed, in order: in this process, or in ``jobs`` worker processes
+    (whose tables come back as Arrow files in ``spool``)."""
     if jobs <= 1 or len(folders) <= 1:
         for code, folder in folders:
             yield regional.process_region(folder, code, data_dir, municipalities, key)
         return
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"))
+    pending: deque[Future[regional.RegionOutcome]] = deque()
     try:
-        codes, paths = [c for c, _ in folders], [f for _, f in folders]
-        n = len(folders)
-        yield from pool.map(regional.process_region, paths, codes, [data_dir] * n,
-                            [municipalities] * n, [key] * n)
+        for code, folder in folders:
+            # at most ``jobs`` regions ahead of the writer: finished regions waiting to be written
+            # are held in memory, and the writer can be slower than the workers
+            if len(pending) > jobs:
+                yield pending.popleft().result()
+            pending.append(pool.submit(regional.spool_region, folder, code, data_dir,
+                                       municipalities, key, spool))
+        while pending:
+            yield pending.popleft().result()
     finally:  # stopped early (an error elsewhere): do not wait for the regions not started
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -195,17 +210,17 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
     municipalities = load_municipalities(config.data_dir)
     key = None if check_only else secret()
 
-    def tables() -> Iterator[tuple[str, pd.DataFrame]]:
+    def tables() -> Iterator[tuple[str, store.Chunk]]:
         files, rows = dict(federal.files), _rows_per_file([federal.frame])
         if result.ok:
             table = federal_table(federal)
             result.rows, result.snapshots = len(table), table["snapshot_date"].nunique()
             if key is not None:
-                yield store.FEDERAL_TABLE, table
-                yield store.MUNICIPALITIES_TABLE, municipalities
+                yield _sorted(store.FEDERAL_TABLE, table)
+                yield _sorted(store.MUNICIPALITIES_TABLE, municipalities)
                 yield from regional.empty_tables(municipalities, Pseudonymizer(key))
         outcomes = _outcomes(folders, config.data_dir, municipalities,
-                             key if result.ok else None, jobs or default_jobs())
+                             key if result.ok else None, jobs or default_jobs(), spool)
         for outcome in outcomes:
             result.problems.extend(outcome.problems)
             if federal.ok:
@@ -216,28 +231,39 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
             files.update(outcome.files)
             rows.update(outcome.rows)
             if result.ok:
-                yield from outcome.tables
+                yield from outcome.tables  # sorted by the worker
+                for name, path in outcome.spooled:
+                    yield name, regional.mapped(path)
+                    path.unlink()
                 if key is not None and outcome.municipalities is not None:
-                    yield store.MUNICIPALITIES_TABLE, outcome.municipalities
+                    yield _sorted(store.MUNICIPALITIES_TABLE, outcome.municipalities)
+            outcome.tables.clear()  # written: not held while the next region is awaited
         if not result.ok:
             raise _Invalid
         if key is not None:
-            yield store.SOURCES_TABLE, sources_table(files, rows)
-            yield store.INPUTS_TABLE, freshness.inputs_table(inputs)
+            yield _sorted(store.SOURCES_TABLE, sources_table(files, rows))
+            yield _sorted(store.INPUTS_TABLE, freshness.inputs_table(inputs))
 
     if key is not None:
         changed = key_change(config, key)
         if changed:
             result.problems.append(changed)
             return result
-    try:
-        if key is not None:
-            store.rebuild(config.warehouse, tables(), keys=KEYS, key_id=key_fingerprint(key))
-        else:
-            for _ in tables():
-                pass
-    except _Invalid:
-        pass
+    if key is not None:
+        config.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # the workers' tables wait in Arrow files next to the warehouse (same disk), removed after
+    with tempfile.TemporaryDirectory(prefix=".ingest-spool-", dir=config.warehouse.parent
+                                     if key is not None else None) as folder:
+        spool = Path(folder)
+        try:
+            if key is not None:
+                store.rebuild(config.warehouse, tables(), keys=KEYS,
+                              key_id=key_fingerprint(key), ordered=True)
+            else:
+                for _ in tables():
+                    pass
+        except _Invalid:
+            pass
     return result
 
 

@@ -70,32 +70,62 @@ def key_fingerprint(key: bytes) -> str:
 
 
 class Pseudonymizer:
-    """Keyed hashes of identifiers; each distinct value of a column is hashed once."""
+    """Keyed hashes of identifiers; each distinct value of a column is hashed once.
+
+    The pseudonyms made are kept (as arrow arrays) so that lists of identifiers met before
+    (a parent's «Идентификаторы детей» are the pupils' ids) are looked up in C, not hashed again.
+    """
 
     def __init__(self, key: bytes):
         self._key = hashlib.blake2b(key, digest_size=32, person=b"sferum-pseudo").digest()
+        self._seen: list[pa.Array] = []
+        self._made: list[pa.Array] = []
 
     def one(self, value: str) -> str:
         return hashlib.blake2b(value.encode("utf-8"), key=self._key,
                                digest_size=DIGEST_BYTES).hexdigest()
 
-    def __call__(self, values: pd.Series) -> pd.Series:
-        """The pseudonym of each identifier (missing stays missing)."""
+    def __call__(self, values: pd.Series, *, seen_before: bool = False) -> pd.Series:
+        """The pseudonym of each identifier (missing stays missing); ``seen_before``: most of
+        them were pseudonymised already by this instance (look them up first)."""
+        return pd.Series(pd.arrays.ArrowStringArray(self._array(values, seen_before)),
+                         index=values.index).astype("str")
+
+    def _array(self, values: pd.Series, seen_before: bool) -> pa.Array:
         codes, uniques = encode(values)
+        made = self._lookup(uniques) if seen_before and self._seen else self._hash(uniques)
+        codes = np.where(codes < 0, len(uniques), codes)  # missing: the null after the last
+        return pa.concat_arrays([made, pa.nulls(1, pa.string())]).take(pa.array(codes))
+
+    def _hash(self, uniques: list[str]) -> pa.Array:
         key, size, blake2b = self._key, DIGEST_BYTES, hashlib.blake2b
-        hashed = [blake2b(v.encode("utf-8"), key=key, digest_size=size).hexdigest()
-                  for v in uniques]
-        table = np.array([*hashed, None], dtype=object)  # code -1 (missing) takes the last
-        return pd.Series(pd.array(table[codes], dtype="str"), index=values.index)
+        made = pa.array([blake2b(v.encode("utf-8"), key=key, digest_size=size).hexdigest()
+                         for v in uniques], type=pa.string())
+        self._seen.append(pa.array(uniques, type=pa.string()))
+        self._made.append(made)
+        return made
+
+    def _lookup(self, uniques: list[str]) -> pa.Array:
+        """Pseudonyms made before, taken from the kept arrays; the others hashed."""
+        seen, made = pa.concat_arrays(self._seen), pa.concat_arrays(self._made)
+        found = made.take(pc.index_in(pa.array(uniques, type=pa.string()), value_set=seen))
+        if found.null_count == 0:
+            return found
+        new = np.flatnonzero(found.is_null().to_numpy(zero_copy_only=False))
+        hashed = self._hash([uniques[i] for i in new]).to_pylist()
+        values = found.to_pylist()
+        for i, value in zip(new, hashed, strict=True):
+            values[i] = value
+        return pa.array(values, type=pa.string())
 
     def lists(self, values: pd.Series) -> pd.Series:
         """Comma-separated lists of identifiers, each element pseudonymised."""
         lists = pc.split_pattern(arrow_strings(values), ",")
-        items = pd.Series(pc.list_flatten(lists).to_numpy(zero_copy_only=False), dtype="str")
-        hashed = pa.array(self(items).to_numpy(dtype=object), type=pa.string())
+        items = pd.Series(pd.arrays.ArrowStringArray(pc.list_flatten(lists)))
+        hashed = self._array(items, seen_before=True)
         joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, hashed,
                                                          mask=lists.is_null()), ",")
-        return pd.Series(joined.to_numpy(zero_copy_only=False), index=values.index, dtype="str")
+        return pd.Series(pd.arrays.ArrowStringArray(joined), index=values.index).astype("str")
 
 
 def ages(birth: pd.Series, at: pd.Series) -> pd.Series:

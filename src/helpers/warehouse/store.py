@@ -30,16 +30,20 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FEDERAL_TABLE = "federal_snapshots"
 SOURCES_TABLE = "source_files"
 INPUTS_TABLE = "ingest_inputs"
 MUNICIPALITIES_TABLE = "municipalities"
 
-Chunks = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
+Chunk: TypeAlias = pd.DataFrame | pa.Table
+Chunks = Mapping[str, Chunk] | Iterable[tuple[str, Chunk]]
 
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -97,15 +101,34 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+BUILD_MEMORY = os.environ.get("WAREHOUSE_BUILD_MEMORY", "1GB")
+"""How much memory DuckDB may use while it builds the warehouse (``WAREHOUSE_BUILD_MEMORY``);
+its default of 80 % of the machine let the key checks of the national data reach 6 GB."""
+
+
+def in_key_order(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` sorted by ``key`` (ascending, missing last), by arrow's multi-column sort: a
+    region's tables are sorted in the ingestion's worker processes, not by the one process
+    that writes the warehouse."""
+    columns = [name for name in key if name in frame]
+    if len(frame) < 2 or not columns:
+        return frame.reset_index(drop=True)
+    table = pa.Table.from_pandas(frame[columns], preserve_index=False)
+    order = pc.sort_indices(table, sort_keys=[(name, "ascending", "at_end") for name in columns])
+    return frame.take(order.to_numpy()).reset_index(drop=True)
+
+
 def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
-            key_id: str = "") -> None:
+            key_id: str = "", ordered: bool = False) -> None:
     """Write ``tables`` into a new database file and rename it over ``path`` in one step.
 
     ``tables`` maps names to frames, or yields ``(name, frame)`` chunks: the first chunk of a
     name creates the table, later ones are appended, so a large ingestion never holds every
-    table in memory. Each chunk is written in key order and the key becomes the primary key
-    (see :func:`_enforce_key`). If the chunks raise (say, an export turned out invalid) or a
-    key repeats, nothing replaces ``path``. ``key_id``, the fingerprint of the pseudonymisation
+    table in memory. Each chunk is written in key order — or, with ``ordered``, as it comes
+    (the caller has ordered it, e.g. with :func:`in_key_order`) — and the key becomes the
+    primary key (see :func:`_enforce_key`). DuckDB works within :data:`BUILD_MEMORY` and spills
+    to a temporary folder beyond it. If the chunks raise (say, an export turned out invalid) or
+    a key repeats, nothing replaces ``path``. ``key_id``, the fingerprint of the pseudonymisation
     key, is kept in the file with the data (see :func:`key_id`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,18 +136,19 @@ def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
     temporary.unlink(missing_ok=True)
     chunks = tables.items() if isinstance(tables, Mapping) else tables
     try:
-        con = duckdb.connect(str(temporary))
+        con = duckdb.connect(str(temporary), config={"memory_limit": BUILD_MEMORY})
         try:
             created: list[str] = []
             for name, frame in chunks:
                 con.register("incoming", frame)
                 name = identifier(name)
-                identifiers(frame.columns)
-                order = identifiers(keys.get(name, ())) or "ALL"
+                identifiers(frame.column_names if isinstance(frame, pa.Table) else frame.columns)
+                order = "" if ordered else \
+                    f" ORDER BY {identifiers(keys.get(name, ())) or 'ALL'}"
                 if name in created:
-                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming ORDER BY {order}")  # noqa: S608 -- identifiers checked (store.identifier), values bound
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming{order}")  # noqa: S608 -- identifiers checked (store.identifier), values bound
                 else:
-                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming ORDER BY {order}")  # noqa: S608 -- identifiers checked (store.identifier), values bound
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming{order}")  # noqa: S608 -- identifiers checked (store.identifier), values bound
                     created.append(name)
                 con.unregister("incoming")
             for name in created:

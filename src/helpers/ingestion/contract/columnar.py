@@ -11,6 +11,7 @@ and the same Russian rule as the scalar cleaner would give it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -63,6 +64,21 @@ def encode(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), encoded.dictionary.to_pylist()
 
 
+@functools.lru_cache(maxsize=8)
+def _value_set(allowed: frozenset[str]) -> pa.Array:
+    """``allowed`` as one arrow array, built once per set (a region's chats run to millions)."""
+    return pa.array(list(allowed), type=pa.string())
+
+
+def is_known(series: pd.Series, allowed: frozenset[str]) -> pd.Series:
+    """``series.isin(allowed)`` for text, in C: pandas' ``isin`` of an arrow string column turns
+    the whole set into a Python list on every call (seconds for a region's millions of chat ids)."""
+    if not is_text(series):
+        return series.isin(allowed)
+    found = pc.is_in(arrow_strings(series), value_set=_value_set(allowed))
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=series.index)
+
+
 def split_lists(series: pd.Series) -> pd.Series:
     """Comma-separated lists → one row per element, labelled with its list's row (no rows for
     a missing list)."""
@@ -75,8 +91,10 @@ def split_lists(series: pd.Series) -> pd.Series:
 
 def blank_mask(series: pd.Series) -> np.ndarray:
     """``True`` for empty cells: missing, or text of spaces only."""
-    if is_text(series):
-        return (series.isna() | series.str.strip().eq("")).to_numpy(dtype=bool)
+    if is_text(series):  # arrow predicates: no stripped copy of the column is made
+        cells = arrow_strings(series)
+        blank = pc.or_kleene(pc.equal(pc.utf8_length(cells), 0), pc.utf8_is_space(cells))
+        return blank.fill_null(True).to_numpy(zero_copy_only=False)
     return series.map(cleaning.is_blank).to_numpy(dtype=bool)
 
 
@@ -164,6 +182,24 @@ ODD_SPACES = "\t\n\r\u00a0\u202f\u2007\u2009\u200b"
 STAMP_FORMATS = ("%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
+def _per_distinct(clean: Callable[[pd.Series], Cleaned], series: pd.Series) -> Cleaned:
+    """``clean`` run on a text column's distinct values once and mapped back (a chat member
+    export repeats the same «last seen» minute thousands of times)."""
+    if not is_text(series):
+        return clean(series)
+    codes, uniques = encode(series)
+    once = clean(pd.Series(uniques, dtype=STRING))
+    missing = codes < 0
+    if missing.any():  # the missing cell's own result, as the column cleaner gives it
+        tail = clean(pd.Series([None], dtype=STRING))
+        once = Cleaned(values=pd.concat([once.values, tail.values], ignore_index=True),
+                       errors=pd.concat([once.errors, tail.errors], ignore_index=True))
+        codes = np.where(missing, len(uniques), codes)
+    return Cleaned(values=pd.Series(once.values.array.take(codes), index=series.index),
+                   errors=pd.Series(once.errors.to_numpy(dtype=object)[codes],
+                                    index=series.index, dtype=object))
+
+
 def _last_seen(series: pd.Series, at: dt.datetime | None) -> Cleaned:
     """«Last seen» cells: timestamps in the usual formats and the chat screen's commonest texts
     parsed for the whole column at once; every other cell by :func:`last_seen.parse`, once per
@@ -212,7 +248,7 @@ def cleaner(column: Column, at: dt.datetime | None = None) -> Callable[[pd.Serie
     if kind in scalar:
         return lambda series: by_unique(series, scalar[kind], dtype)
     if kind == "last_seen":
-        return partial(_last_seen, at=at)
+        return partial(_per_distinct, partial(_last_seen, at=at))
     if kind == "snils":
         return _snils
     # The patterns hold the characters themselves and no \s, \d or \u escapes: pandas then runs

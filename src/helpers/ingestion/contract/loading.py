@@ -188,8 +188,9 @@ def validate_form(tables: list[ParsedTable], form: Form, context: Context) -> Lo
         loaded.problems.extend(parsed.problems)
         parsed.frame = pd.DataFrame()  # the valid rows live on in ``frames``
     if frames:
-        loaded.frame = pd.concat(frames, ignore_index=True)
-        loaded.problems.extend(_duplicates_across_files(loaded, form))
+        loaded.frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if len(frames) > 1:  # within one sheet the schema's unique_key check has done it
+            loaded.problems.extend(_duplicates_across_files(loaded, form))
     return loaded
 
 

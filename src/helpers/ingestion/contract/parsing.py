@@ -9,11 +9,13 @@ and drops the totals row («Итого»/«Всего»).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from helpers.ingestion.contract import cleaning, columnar
 from helpers.ingestion.contract.forms import Form
@@ -209,10 +211,21 @@ def _totals_mask(body: pd.DataFrame, form: Form) -> np.ndarray:
     for name in (k for k in form.key if k in body.columns and k != form.date_column):
         keyless &= columnar.blank_mask(body[name])
     for position, name in enumerate(texts):
-        text = body[name].astype("str").str.lower().str.lstrip(" \u00a0\t*")
-        labelled = text.str.startswith(form.totals_labels).fillna(False).to_numpy(dtype=bool)
-        mask |= labelled if position < 2 else labelled & keyless
+        if position < 2:
+            mask |= _labelled(body[name], form.totals_labels)
+        elif keyless.any():  # a later column counts only on rows without a key
+            mask[keyless] |= _labelled(body[name][keyless], form.totals_labels)
     return mask
+
+
+def _labelled(cells: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+    """Cells starting with one of ``labels`` (any case, after spaces and asterisks)."""
+    if columnar.is_text(cells):  # one pass of RE2 over the column, no lowered copy
+        pattern = "^[ \u00a0\t*]*(" + "|".join(re.escape(label) for label in labels) + ")"
+        found = pc.match_substring_regex(columnar.arrow_strings(cells), pattern, ignore_case=True)
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    text = cells.astype("str").str.lower().str.lstrip(" \u00a0\t*")
+    return text.str.startswith(labels).fillna(False).to_numpy(dtype=bool)
 
 
 def _clean(parsed: ParsedTable, body: pd.DataFrame) -> pd.DataFrame:
@@ -232,10 +245,14 @@ def _clean(parsed: ParsedTable, body: pd.DataFrame) -> pd.DataFrame:
             for row in body.index[empty]:
                 parsed.problem("пустая ячейка: значение обязательно", row=int(row), column=name)
             bad |= empty
-        values = pd.Series(index=body.index, dtype=columnar.DTYPES[column.kind])  # all empty
+        dtype = columnar.DTYPES[column.kind]
+        values = pd.Series(index=body.index, dtype=dtype)  # all empty
         if (~empty).any():
-            cleaned = columnar.cleaner(column, at)(body[name][~empty])
-            values.loc[~empty] = cleaned.values.array
+            cells = body[name] if not empty.any() else body[name][~empty]
+            cleaned = columnar.cleaner(column, at)(cells)
+            # a reindex, not a masked assignment: the latter rebuilds arrow arrays (seconds)
+            values = (cleaned.values.reindex(body.index) if empty.any() else cleaned.values
+                      ).astype(dtype)
             for row, rule in cleaned.errors[cleaned.bad].items():
                 parsed.problem(str(rule), row=int(row), column=name, value=body.at[row, name])
             bad[~empty] |= cleaned.bad

@@ -18,7 +18,6 @@ row and the characters of a CSV cell.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -39,7 +38,8 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 CSV_ENCODINGS = ("utf-8-sig", "cp1251")
 CSV_DELIMITERS = (";", "\t", ",")
 HEAD_ROWS = 60  # rows read by Python's csv module (titles and the header are among them)
-FAST_CSV_BYTES = 4_000_000  # larger CSV files go through pyarrow
+FAST_CSV_BYTES = 256_000  # larger CSV files go through pyarrow
+HEAD_BYTES = 1_000_000  # where a large CSV file's encoding, titles and header are looked for
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Limits:
 LIMITS = Limits()
 csv.field_size_limit(LIMITS.cell_chars)
 ZIPPED_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+_ANY_CELL = re.compile(rb"[^ \t\r\n;,\xef\xbb\xbf]")
 _CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,4})([0-9]{1,8})\"")
 SCAN_CHUNK = 1 << 22
 
@@ -270,14 +271,14 @@ def _read_workbook(path: Path, label: str) -> list[RawTable]:
 
 
 def csv_encoding(data: bytes) -> str:
-    """``utf-8-sig`` when the bytes are valid UTF-8 (checked in chunks), else ``cp1251``."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    step = 1 << 20
+    """``utf-8-sig`` when the bytes are valid UTF-8, else ``cp1251``.
+
+    UTF-8 is checked by arrow's validating cast (vectorised, no Python string is built).
+    """
     try:
-        for start in range(0, len(data), step):
-            decoder.decode(data[start:start + step], final=start + step >= len(data))
+        pa.array([data], type=pa.large_binary()).cast(pa.large_string())
         return "utf-8-sig"
-    except UnicodeDecodeError:
+    except pa.ArrowInvalid:
         pass
     try:
         data.decode("cp1251")
@@ -307,21 +308,30 @@ def _fields(line: str, delimiter: str) -> int:
         return 1
 
 
-def _read_csv(path: Path, data: bytes, label: str) -> pd.DataFrame:
+def _encoding(data: bytes, label: str) -> str:
     try:
-        encoding = csv_encoding(data)
+        return csv_encoding(data)
     except UnicodeDecodeError as exc:
         rule = "кодировка файла не распознана (ожидается UTF-8 или Windows-1251)"
         raise UnreadableFile(Problem(file=label, rule=rule)) from exc
-    if not data.strip(b" \t\r\n;,\xef\xbb\xbf"):
+
+
+def _read_csv(path: Path, data: bytes, label: str) -> pd.DataFrame:
+    big = len(data) > FAST_CSV_BYTES
+    # a large file's encoding is told by its first lines; arrow's reader checks the rest is
+    # valid UTF-8 while it reads, and a file that is not is read again as a whole below
+    head = data[:HEAD_BYTES]
+    encoding = _encoding(head[:head.rfind(b"\n") + 1] or head if big else data, label)
+    if not _ANY_CELL.search(data):  # a search, not a stripped copy of the whole file
         raise _refuse(label, "файл пуст: в нём нет ни одной строки с данными / empty file")
     sample = data[:200_000].decode(encoding, errors="ignore")
     delimiter = sniff_delimiter(sample)
     try:
-        if len(data) > FAST_CSV_BYTES:
+        if big:
             fast = _read_csv_fast(data, encoding, delimiter)
             if fast is not None:
                 return fast
+            encoding = _encoding(data, label)
         reader = csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter)
         return _frame(_bounded_rows(reader))
     except csv.Error as exc:
@@ -365,10 +375,10 @@ def _frame(rows: list[list[str]]) -> pd.DataFrame:
 def _read_csv_fast(data: bytes, encoding: str, delimiter: str) -> pd.DataFrame | None:
     """Head rows by Python's reader, the body by pyarrow; ``None`` when the body is irregular
     (rows of another width, line breaks inside quoted cells, old Mac line ends)."""
-    start = data[:1_000_000]
+    start = data[:HEAD_BYTES]
     if start.count(b"\r") != start.count(b"\r\n"):
         return None
-    text_head = data[:1_000_000].decode(encoding, errors="ignore")
+    text_head = start.decode(encoding, errors="ignore")
     lines = io.StringIO(text_head, newline="")
     reader = csv.reader(lines, delimiter=delimiter)
     head = [row for _, row in zip(range(HEAD_ROWS), reader, strict=False)]
@@ -387,7 +397,7 @@ def _read_csv_fast(data: bytes, encoding: str, delimiter: str) -> pd.DataFrame |
         body = pa_csv.read_csv(
             io.BytesIO(body_bytes),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False,

@@ -20,7 +20,7 @@ import pandera.pandas as pa
 
 from helpers.ingestion.contract.cleaning import name_key
 from helpers.ingestion.contract.columnar import DTYPES as NULLABLE_DTYPES
-from helpers.ingestion.contract.columnar import split_lists
+from helpers.ingestion.contract.columnar import is_known, split_lists
 from helpers.ingestion.contract.forms import BLANK, EARLIEST_DATE, FILLED, Column, Form
 from helpers.ingestion.contract.parsing import ROW_COLUMN, ParsedTable
 
@@ -64,12 +64,12 @@ def _column_checks(form: Form, name: str, context: Context) -> list[pa.Check]:
     if key and column.kind == "id_list":
         allowed = context.known[key]
         checks.append(pa.Check(
-            lambda s, allowed=allowed: split_lists(s).isin(allowed).groupby(level=0).all()
+            lambda s, allowed=allowed: is_known(split_lists(s), allowed).groupby(level=0).all()
             .reindex(s.index, fill_value=True), name="known_code",
         ))
     elif key:
         allowed = context.known[key]
-        checks.append(pa.Check(lambda s, allowed=allowed: s.isin(allowed), name="known_code"))
+        checks.append(pa.Check(lambda s, allowed=allowed: is_known(s, allowed), name="known_code"))
     if column.kind in DATE_KINDS:
         low, high = pd.Timestamp(column.earliest), pd.Timestamp(context.today)
         checks.append(pa.Check(lambda s, low=low, high=high: (s >= low) & (s <= high),
