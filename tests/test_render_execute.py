@@ -128,3 +128,23 @@ def test_running_on_a_warm_kernel_leaves_the_signal_handlers_alone(
     finally:
         signal.signal(signal.SIGTERM, before[0])
         signal.signal(signal.SIGINT, before[1])
+
+
+def test_a_cell_error_without_an_error_output_still_fails_the_notebook(
+        tmp_path: Path, kernel: WarmKernel, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    run_cell = NotebookClient.execute_cell
+
+    def error_reply_only(self: NotebookClient, cell: NotebookNode, index: int, **kw: Any) -> Any:
+        ran = run_cell(self, cell, index, **kw)
+        if "time.sleep" in cell.source:  # the kernel said error, but no error output came
+            raise CellExecutionError("", "KernelSaidError", "no output")
+        return ran
+
+    monkeypatch.setattr(NotebookClient, "execute_cell", error_reply_only)
+    with pytest.raises(NotebookFailed) as failed:
+        execute_notebook(PROBE, tmp_path / "out.ipynb", {"territory": "35"}, kernel=kernel)
+    assert failed.value.ename == "CellExecutionError"
+    assert (tmp_path / "out.ipynb").exists()

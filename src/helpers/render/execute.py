@@ -115,9 +115,14 @@ def _run_cells(client: NotebookClient) -> None:
     if info is not None:
         client.nb.metadata["language_info"] = info["content"]["language_info"]
     for index, cell in enumerate(client.nb.cells):
-        # numbered per notebook from its first cell, as on a fresh kernel (the hidden reset cell
-        # keeps the kernel's own count), not by the warm kernel's running count
-        client.execute_cell(cell, index, execution_count=client.code_cells_executed)
+        try:
+            # numbered per notebook from its first cell, as on a fresh kernel (the hidden reset
+            # cell keeps the kernel's own count), not by the warm kernel's running count
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed)
+        except CellExecutionError:
+            # marked as papermill marks it: a failure with no error output is still one
+            cell.metadata.setdefault("papermill", {})["exception"] = True
+            raise
 
 
 def _run_on_warm_kernel(nb: NotebookNode, output_path: Path, *, kernel: WarmKernel, cwd: Path,
