@@ -148,3 +148,17 @@ def test_a_cell_error_without_an_error_output_still_fails_the_notebook(
         execute_notebook(PROBE, tmp_path / "out.ipynb", {"territory": "35"}, kernel=kernel)
     assert failed.value.ename == "CellExecutionError"
     assert (tmp_path / "out.ipynb").exists()
+
+
+def test_what_a_notebook_left_behind_is_collected_before_the_next_one(
+        tmp_path: Path, kernel: WarmKernel) -> None:
+    leaves = with_cell(tmp_path, "leaves.ipynb", (
+        "import sys, weakref\n"
+        "class Node: pass\n"
+        "a, b = Node(), Node()\n"
+        "a.other, b.other = b, a  # a cycle: only the cycle collector frees it\n"
+        "sys.sferum_probe = weakref.ref(a)"))
+    execute_notebook(leaves, tmp_path / "a.ipynb", {"territory": "35"}, kernel=kernel)
+    checks = with_cell(tmp_path, "checks.ipynb", "import sys; print(sys.sferum_probe() is None)")
+    executed = execute_notebook(checks, tmp_path / "b.ipynb", {"territory": "35"}, kernel=kernel)
+    assert executed.cells[-1].outputs[0]["text"].strip() == "True"

@@ -38,12 +38,19 @@ SHUTDOWN = "immediate"
 # Seconds a new kernel may take to answer its client (papermill's default start timeout).
 STARTUP_TIMEOUT = 60
 
+# After the namespace is cleared and the figures closed, what is left (modules, caches: about
+# 150 000 objects) is frozen out of the cycle collector's reach: every full collection, the two
+# of ``%reset`` included, would otherwise walk all of it (≈0.07 s each, 0.15-0.2 s a notebook).
+# Collected first, so no garbage is frozen; reference counting still frees frozen objects.
 RESET_SOURCE = """%reset -f
+import gc as _gc
 import os as _os
 import matplotlib.pyplot as _plt
 _os.chdir({cwd!r})
 _plt.close("all")
-del _os, _plt"""
+_gc.collect()
+_gc.freeze()
+del _gc, _os, _plt"""
 RESET_TAGS = ["remove_cell", "sferum-reset"]
 
 __all__ = ["KERNEL_NAME", "NotebookFailed", "WarmKernel", "execute_notebook"]
