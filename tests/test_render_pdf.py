@@ -74,3 +74,23 @@ def test_missing_chromium_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CHROMIUM", "/nonexistent/chromium-from-env")
     with pytest.raises(ChromiumNotFound, match="chromium-from-env"):
         PdfPrinter()
+
+
+def test_metadata_is_appended_and_the_printed_bytes_are_kept() -> None:
+    printed = blank_pdf()
+    stamped = stamp_metadata(printed, pdf_metadata("Справка", PROVENANCE))
+    assert stamped.startswith(printed) and len(stamped) - len(printed) < 4096  # an update, not a copy
+    again = stamp_metadata(stamped, {"/Title": "Справка «вторая»"})
+    reader = PdfReader(io.BytesIO(again))
+    assert len(reader.pages) == 1
+    assert reader.metadata is not None and reader.metadata.title == "Справка «вторая»"
+    assert reader.metadata.author == "Сферум: мониторинг"  # the first stamp's entries stay
+    assert json.loads(str(reader.metadata[PROVENANCE_KEY])) == PROVENANCE
+
+
+def test_a_pdf_not_ending_in_a_plain_xref_table_is_rewritten_whole() -> None:
+    odd = blank_pdf() + b"% a comment after the end\n"
+    stamped = stamp_metadata(odd, pdf_metadata("Справка", PROVENANCE))
+    assert not stamped.startswith(odd)
+    info = PdfReader(io.BytesIO(stamped)).metadata
+    assert info is not None and info.title == "Справка"

@@ -9,9 +9,11 @@ planning or publishing. Workers never touch the catalog: the driver records ever
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -75,16 +77,35 @@ def _kill_children_and_exit(signum: int, _frame: object) -> None:
     os._exit(128 + signum)
 
 
+# Optional modules a worker never uses but would import: jsonschema (under nbformat) builds a
+# parser for its «iri» format check when rfc3987_syntax is installed (≈1 s of a worker's ≈2 s
+# start-up); nbformat's notebook checks do not use format checks.
+SKIPPED_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_optional_imports() -> None:
+    """Make the modules of :data:`SKIPPED_OPTIONAL_IMPORTS` look absent to this process's later
+    imports (those already imported stay)."""
+    for name in SKIPPED_OPTIONAL_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: «not installed»
+
+
 def _start_worker() -> None:
     """Pay the imports once per worker, not once per briefing."""
     global _start_s
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, _kill_children_and_exit)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what an interrupt stops
+    skip_optional_imports()
     import helpers.render.pipeline  # noqa: F401
     from helpers.render.html import briefing_exporter
 
     briefing_exporter()
+    # what the imports made lives as long as the worker: out of the cycle collector's reach, the
+    # full collections while rendering (nbconvert's copies, openpyxl) walk only the briefing's
+    # objects (HTML + Excel ≈ 18 % faster, measured on the demo's briefings)
+    gc.collect()
+    gc.freeze()
     _start_s = time.perf_counter() - started
 
 

@@ -1,8 +1,11 @@
 """Print briefing HTML to A4 PDF with one long-lived Chromium, then stamp the PDF's metadata.
 
-Launching a browser costs seconds; printing a page with a running browser well under one. So
-:class:`PdfPrinter` is a context manager that holds one Playwright Chromium (Debian's binary,
-``settings().chromium``) for a whole batch and prints each document in a fresh tab.
+Launching a browser costs seconds, a new tab (browser context) about 0.1-0.2 s, printing on a
+tab already open a few hundredths. So :class:`PdfPrinter` is a context manager that holds one
+Playwright Chromium (Debian's binary, ``settings().chromium``) and one tab for a whole batch, and
+prints each document by navigating that tab to it: a navigation replaces the document, so nothing
+of the previous one (its classes, content, scripts) is left, and the print media and viewport are
+set again before every layout check. A tab or browser that crashed or was closed is replaced.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import contextlib
 import html
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,7 +23,16 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, PdfMargins, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    create_string_object,
+)
 
 from helpers.config import settings
 from helpers.render.provenance import AUTHOR, format_parameters
@@ -171,8 +184,65 @@ def pdf_metadata(title: str, provenance: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+
+
+def _info_dictionary(reader: PdfReader, metadata: Mapping[str, str]) -> DictionaryObject:
+    """The document information of ``reader`` with the entries of ``metadata`` set."""
+    info = DictionaryObject()
+    old = reader.trailer.get("/Info")
+    if old is not None:
+        old = old.get_object()
+        info.update({NameObject(key): old.raw_get(key) for key in old})
+    info.update({NameObject(key): create_string_object(value) for key, value in metadata.items()})
+    return info
+
+
+def _serialised(obj: PdfObject) -> bytes:
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+def _appended_info(pdf: bytes, metadata: Mapping[str, str]) -> bytes | None:
+    """``pdf`` with an incremental update that adds the new document information: one object, a
+    one-entry cross-reference section and a trailer pointing back at the original one (PDF 1.7,
+    7.5.6). ``None`` when ``pdf`` does not end in a plain cross-reference table (e.g. a
+    cross-reference stream): the caller rewrites the file instead."""
+    found = _STARTXREF.search(pdf[-1024:])
+    if found is None or not pdf.startswith(b"xref", int(found[1])):
+        return None
+    reader = PdfReader(io.BytesIO(pdf))
+    trailer = reader.trailer
+    number = trailer.get("/Size")
+    if not isinstance(number, int):
+        return None
+    update = DictionaryObject({
+        NameObject("/Size"): NumberObject(number + 1),
+        NameObject("/Root"): trailer.raw_get("/Root"),
+        NameObject("/Info"): IndirectObject(number, 0, reader),
+        NameObject("/Prev"): NumberObject(int(found[1])),
+    })
+    if "/ID" in trailer:
+        update[NameObject("/ID")] = trailer.raw_get("/ID")
+    info_at = len(pdf) + 1
+    body = b"\n%d 0 obj\n%s\nendobj\n" % (number, _serialised(_info_dictionary(reader, metadata)))
+    xref_at = len(pdf) + len(body)
+    tail = b"xref\n%d 1\n%010d 00000 n \ntrailer\n%s\nstartxref\n%d\n%%%%EOF\n" % (
+        number, info_at, _serialised(update), xref_at)
+    return pdf + body + tail
+
+
 def stamp_metadata(pdf: bytes, metadata: Mapping[str, str]) -> bytes:
-    """The same PDF with its document information replaced by ``metadata``."""
+    """The same PDF with ``metadata`` set in its document information (other entries kept).
+
+    Appended as an incremental update (the printed bytes stay as they are, a few milliseconds);
+    a PDF that does not end in a plain cross-reference table is rewritten whole instead (pypdf,
+    about 0.3 s for a 7-page briefing with charts).
+    """
+    appended = _appended_info(pdf, metadata)
+    if appended is not None:
+        return appended
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.add_metadata(dict(metadata))
     buffer = io.BytesIO()
@@ -230,6 +300,8 @@ class PdfPrinter:
         self.timeout_ms = timeout_ms
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._page: Page | None = None
+        self._crashed = False
 
     def __enter__(self) -> PdfPrinter:
         self._playwright = sync_playwright().start()
@@ -246,6 +318,7 @@ class PdfPrinter:
 
     def close(self) -> None:
         """Stop the browser and Playwright's driver (safe to call twice)."""
+        self._discard_page()
         if self._browser is not None:
             try:
                 self._browser.close()
@@ -274,18 +347,61 @@ class PdfPrinter:
         assert self._browser is not None  # noqa: S101 -- narrows a type for mypy
         return self._browser
 
+    def _discard_page(self) -> None:
+        """Close the reused tab (and its browser context), if any; the next print opens one."""
+        page, self._page, self._crashed = self._page, None, False
+        if page is not None:
+            with contextlib.suppress(PlaywrightError):
+                page.context.close()
+
+    def _on_crash(self, _page: Page) -> None:
+        self._crashed = True
+
+    def _broken(self, page: Page) -> bool:
+        """Whether ``page`` can print no more: closed, crashed, or its browser gone."""
+        browser_alive = self._browser is not None and self._browser.is_connected()
+        return page.is_closed() or self._crashed or not browser_alive
+
+    def _live_page(self) -> Page:
+        """The reused tab: opened on first use, and again after a crash, a close or a relaunch."""
+        if self._page is None or self._broken(self._page):
+            self._discard_page()
+            page = self._live_browser().new_page()
+            page.set_default_timeout(self.timeout_ms)
+            page.on("crash", self._on_crash)
+            self._page = page
+        return self._page
+
+    def _navigate(self, html_path: Path) -> Page:
+        """The reused tab with ``html_path`` loaded. A navigation that fails otherwise than by
+        timing out is tried once more on a new tab: a crash is often seen only when the tab is
+        next used, and an error of the document itself fails again there."""
+        page = self._live_page()
+        try:
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+        except PlaywrightTimeout:
+            raise
+        except PlaywrightError:
+            self._discard_page()
+            page = self._live_page()
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+        return page
+
     @contextlib.contextmanager
     def _checked_page(self, html_path: Path) -> Iterator[Page]:
-        """A fresh tab with ``html_path`` loaded, its fonts ready and its layout checked."""
-        page = self._live_browser().new_page()
+        """The reused tab navigated to ``html_path``, its fonts ready and its layout checked.
+
+        A browser error (a crash, a closed tab, a timeout) discards the tab, so the next document
+        gets a new one; a layout that does not fit (:class:`ClippedLayout`) keeps it.
+        """
         try:
-            page.set_default_timeout(self.timeout_ms)
-            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            page = self._navigate(html_path)
             page.evaluate("document.fonts.ready.then(() => true)")
             check_layout(page)
             yield page
-        finally:
-            page.close()
+        except PlaywrightError:
+            self._discard_page()
+            raise
 
     def render(self, html_path: Path, *, running_title: str) -> bytes:
         """The PDF of ``html_path``: A4, ГОСТ margins, running header, «стр. X из Y» footer."""
