@@ -341,3 +341,15 @@ def test_worker_processes_build_the_same_warehouse_and_leave_no_spool(small: Pat
     for table, frame in built["1"].items():
         pd.testing.assert_frame_equal(frame, built["2"][table], obj=table)
     assert set(built["2"]["schools"]["region_code"]) == {"35", "48"}
+
+
+def test_a_frame_hash_ignores_row_and_column_order_and_sees_any_changed_value() -> None:
+    frame = pd.DataFrame({"a": pd.array(["x", "y", None], dtype="str"), "b": [1, 2, 3],
+                          "c": pd.to_datetime(["2024-09-16"] * 3)})
+    same = frame.iloc[[2, 0, 1]][["c", "a", "b"]]
+    assert store.frame_hash(frame) == store.frame_hash(same)
+    for changed in (frame.assign(b=[1, 2, 4]), frame.assign(a=["x", "y", "z"]),
+                    frame.rename(columns={"b": "d"}), frame.iloc[:2],
+                    frame.assign(c=pd.to_datetime(["2024-09-16", "2024-09-16", "2024-09-17"]))):
+        assert store.frame_hash(changed) != store.frame_hash(frame)
+    assert store.frame_hash(frame.iloc[:0]) != store.frame_hash(frame.iloc[:0, :2])
