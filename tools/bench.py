@@ -290,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     if workers > 1:
         lines.append(f"Масштабирование: 1 исполнитель {n / one.wall:.2f} справки/с, {workers} — "
                      f"{n / ways['suite'].wall:.2f} справки/с (×{one.wall / ways['suite'].wall:.2f}); "
+                     f"один исполнитель (его ядро Python, Chromium, потоки DuckDB и pyarrow) уже "
+                     f"занимает {one.cpu / one.wall:.2f} ядра, {workers} — "
+                     f"{ways['suite'].cpu / ways['suite'].wall:.2f} из {cores}; "
                      f"память на исполнителя (с ядром и Chromium) "
                      f"≈{ways['suite'].peak_rss_mb / workers:.0f} МБ")
     sys.stdout.write("\n".join(lines) + "\n")
