@@ -238,7 +238,9 @@ def stamp_metadata(pdf: bytes, metadata: Mapping[str, str]) -> bytes:
 
     Appended as an incremental update (the printed bytes stay as they are, a few milliseconds);
     a PDF that does not end in a plain cross-reference table is rewritten whole instead (pypdf,
-    about 0.3 s for a 7-page briefing with charts).
+    about 0.3 s for a 7-page briefing with charts). Written by hand because pypdf's own
+    incremental mode (``PdfWriter(..., incremental=True)``, pypdf 7.1) parses the whole file
+    first and costs the same 0.3 s (measured on a region card: 0.30 s against 0.02 s).
     """
     appended = _appended_info(pdf, metadata)
     if appended is not None:
