@@ -153,11 +153,12 @@ def _snils(series: pd.Series) -> Cleaned:
     """SNILS cells as digits when they are a number; an invalid one is a finding, not an error."""
     if not is_text(series):
         return by_unique(series, snils.normalize, STRING)
-    digits = series.str.replace("[ \t\u00a0\u202f\\-\u2010-\u2015.]", "", regex=True)
-    numeric = digits.str.fullmatch("[0-9]{11}").to_numpy(dtype=bool)
-    values = series.str.strip()
-    values[numeric] = digits[numeric]
-    return _no_errors(values)
+    cells = arrow_strings(series)  # arrow kernels throughout: no masked assignment
+    digits = pc.replace_substring_regex(cells, "[ \t\u00a0\u202f\\-\u2010-\u2015.]", "")
+    numeric = pc.match_substring_regex(digits, "^[0-9]{11}$")
+    values = pc.if_else(numeric, digits, pc.utf8_trim_whitespace(cells))
+    return _no_errors(pd.Series(pd.arrays.ArrowStringArray(values), index=series.index
+                                ).astype(STRING))
 
 
 def _id_list(series: pd.Series) -> Cleaned:
