@@ -78,7 +78,7 @@ def test_renders_html_pdf_xlsx_and_keeps_the_executed_notebook(rendered: Briefin
     }
     assert rendered.snapshot_date == "2024-09-16"
     assert rendered.data_hash == "sha256:0123abcd"
-    assert set(rendered.timings) == {"execute", "html", "pdf", "xlsx"}
+    assert set(rendered.timings) == {"execute", "html", "pdf", "xlsx", "publish"}
 
 
 @pytest.mark.slow
