@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -109,6 +110,17 @@ def _start_worker() -> None:
     _start_s = time.perf_counter() - started
 
 
+def _close_worker_resources() -> None:
+    """Stop this worker's kernel and Chromium."""
+    global _printer, _kernel
+    if _kernel is not None:
+        _kernel.close()
+        _kernel = None
+    if _printer is not None:
+        _printer.close()
+        _printer = None
+
+
 def render_job(job: Job, output_dir: str, cell_timeout: int | None) -> dict[str, Any]:
     """Render one briefing in this worker (its Chromium and kernel started on the first call)."""
     global _printer, _kernel, _start_s
@@ -121,6 +133,9 @@ def render_job(job: Job, output_dir: str, cell_timeout: int | None) -> dict[str,
         _printer = PdfPrinter()
         _printer.__enter__()
         _kernel = WarmKernel()
+        # stopped when the worker ends normally (a pool's shutdown), so the kernel does not
+        # outlive it and log «Parent appears to have exited»
+        multiprocessing.util.Finalize(None, _close_worker_resources, exitpriority=10)
         _start_s += time.perf_counter() - started
     result = render_briefing(
         job.kind.notebook, job.parameters, kind=job.kind.name, territory=job.territory.code,
