@@ -469,6 +469,17 @@ def test_key_figures_and_texts(built: rd.Readiness) -> None:
     assert "30,8\u00a0%" in note and "более 25\u00a0%" in note
 
 
+def test_a_department_chat_with_more_members_than_expected(built: rd.Readiness) -> None:
+    """Several ОМСУ staff per municipality: the card says how many joined against «не менее N»,
+    not «40 из 28»."""
+    department = built.department.copy()
+    department.loc[department.index[-1], "joined"] = department["expected"].iloc[-1] + 5
+    figures = present.key_figures(dataclasses.replace(built, department=department))
+    expected = int(department["expected"].iloc[-1])
+    assert figures[5].fact == str(expected + 5) and figures[5].plan == f"не менее {expected}"
+    assert figures[4].fact == "3 из 3" and figures[4].plan == "все"
+
+
 def test_when_the_export_is_on_or_before_the_cutover(built: rd.Readiness) -> None:
     on_day = dataclasses.replace(built, campaign=_campaign(cutover=D24))
     assert "(в день перехода)" in present.lead_html(on_day)

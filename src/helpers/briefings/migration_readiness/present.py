@@ -103,13 +103,20 @@ def key_figures(readiness: Readiness) -> list[KeyFigure]:
                   note=f"закрыто {words.fmt_int(old_total - old_open)} из {words.fmt_int(old_total)}"),
     ]
     for _, chat in readiness.department.iterrows():
-        figures.append(KeyFigure(
-            f"Чат «{chat['title']}»: вступили",
-            f"{words.fmt_int(chat['joined'])} из {words.fmt_int(chat['expected'])}", "все",
-            chat["status"],
-            note=(f"активны за {_days(campaign.active_days)}: {words.fmt_percent(chat['active_share'])}"
-                  if chat["present"] else f"чат на платформе {target} не создан")))
+        figures.append(_department_chat_figure(chat, campaign.active_days, target))
     return figures
+
+
+def _department_chat_figure(chat: pd.Series, active_days: int, target: str) -> KeyFigure:
+    """«вступили X из N»; more members than expected (several ОМСУ staff for one municipality)
+    read «X» against «не менее N», not «40 из 28»."""
+    joined, expected = words.fmt_int(chat["joined"]), words.fmt_int(chat["expected"])
+    over = pd.notna(chat["expected"]) and chat["joined"] > chat["expected"]
+    activity = (f"активны за {_days(active_days)}: {words.fmt_percent(chat['active_share'])}"
+                if chat["present"] else f"чат на платформе {target} не создан")
+    return KeyFigure(f"Чат «{chat['title']}»: вступили",
+                     joined if over else f"{joined} из {expected}",
+                     f"не менее {expected}" if over else "все", chat["status"], note=activity)
 
 
 # --- the department's chats ------------------------------------------------------------------
