@@ -126,7 +126,7 @@ bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers
 	$(PY) tools/bench.py
 	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb && \
 	  DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16; \
-	else echo "Национальные данные пропущены (≈15 мин, 8 ГБ): BENCH_NATIONAL=1 make bench — national ingestion and batch projection skipped"; fi
+	else echo "Национальные данные пропущены (≈7 мин и 8 ГБ на диске: генерация ≈3 мин, загрузка ≈3 мин, выборка справок): BENCH_NATIONAL=1 make bench — national ingestion and batch projection skipped"; fi
 
 lint: $(STAMP) ## Lint the package, the tests and the notebooks (ruff), type-check the package (mypy)
 	$(VENV)/bin/ruff check src tests tools notebooks
