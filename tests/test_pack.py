@@ -95,12 +95,23 @@ def test_numbering_runs_through_the_pack_and_each_briefing_keeps_its_header(buil
 def test_an_outline_entry_per_briefing_tags_and_language(built) -> None:
     _, result = built
     reader = _reader(result.pdf)
-    titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert titles.count("Тестовая справка по Сферуму") == 2  # a bookmark per briefing
+    titles = [item.title.replace("\u00a0", " ") for item in reader.outline
+              if not isinstance(item, list)]
+    # a bookmark per briefing, naming its territory (several briefings share a title)
+    assert titles.count("Тестовая справка по Сферуму — Вологодская область") == 1
+    assert titles.count("Тестовая справка по Сферуму — Липецкая область") == 1
     sections = [item.title for group in reader.outline if isinstance(group, list) for item in group]
     assert "Содержание" in sections and sections.count("Ключевые показатели") == 2  # and per section
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "ru" and "/StructTreeRoot" in root
+
+
+def test_the_territory_added_to_a_title_is_escaped_and_unbreakable() -> None:
+    page = '<main class="briefing"><h1 id="t">Справка</h1><h1>Другая</h1></main>'
+    body = pack.briefing_body(page, "b1", "Город <Б> & Ко")
+    assert body.count("pack-territory") == 1  # the first title only
+    assert "—\u00a0Город\u00a0&lt;Б&gt;\u00a0&amp;\u00a0Ко</span></h1>" in body
+    assert 'id="b1-t"' in body
 
 
 def test_a_failed_briefing_is_named_on_the_contents_page(built) -> None:
@@ -117,6 +128,13 @@ def test_the_pack_is_listed_first_in_the_catalog_and_rebuilt_only_when_needed(bu
     again = pack.build_pack(output, today=dt.date(2024, 9, 20), printer=printer,
                             meeting_file=result.pdf.parent.parent.parent / "meeting.yml", lowest=lambda n: [])
     assert not again.built and again.pdf == result.pdf
+
+
+def test_a_changed_template_rebuilds_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    meeting = pack.Meeting("t", 0, ())
+    before = pack.pack_fingerprint(meeting, dt.date(2024, 9, 16), [])
+    monkeypatch.setattr(pack, "template_hash", lambda: "another stylesheet")
+    assert pack.pack_fingerprint(meeting, dt.date(2024, 9, 16), []) != before
 
 
 def test_meeting_day_and_territory_rules() -> None:

@@ -40,7 +40,7 @@ from markupsafe import Markup
 from pypdf import PdfReader
 
 from helpers import vocabulary as words
-from helpers.batch.fingerprint import code_hash
+from helpers.batch.fingerprint import code_hash, template_hash
 from helpers.config import PARAMS_DIR, TEMPLATES_DIR, settings
 from helpers.render import catalog
 from helpers.render.digest import PageChanges, page_changes
@@ -60,6 +60,7 @@ _REGION = re.compile(r"^region\s+(\d{2})$", re.IGNORECASE)
 _MAIN = re.compile(r'<main class="briefing">(.*)</main>', re.DOTALL)
 _ID = re.compile(r'\b(id|href|xlink:href)="(#?)([^"]+)"')
 _URL_REF = re.compile(r"url\(#([^)]+)\)")
+_H1_END = re.compile(r"</h1>")
 
 
 class PackError(ValueError):
@@ -178,18 +179,27 @@ def lowest_regions_by_k1(count: int) -> list[str]:
 
 
 def pack_fingerprint(meeting: Meeting, day: dt.date, entries: Sequence[Mapping[str, Any]]) -> str:
-    """What the pack depends on: the meeting file, the code, the day and each briefing's version."""
-    parts = [meeting.text, code_hash(), day.isoformat()]
+    """What the pack depends on: the meeting file, the code and templates, the day and each
+    briefing's version."""
+    parts = [meeting.text, code_hash(), template_hash(), day.isoformat()]
     parts += [json.dumps([catalog.entry_key(e), e.get("status"), (e.get("fingerprint") or {}).get("total"),
                           e.get("rendered_at")], ensure_ascii=False) for e in entries]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def briefing_body(page: str, prefix: str) -> str:
-    """The content of a briefing page (inside ``<main>``), its ids and links made unique."""
+def briefing_body(page: str, prefix: str, territory: str = "") -> str:
+    """The content of a briefing page (inside ``<main>``), its ids and links made unique, and
+    ``territory`` added to its title (the first ``<h1>``): the pack's bookmarks are made from
+    the headings, and several briefings of one kind share a title."""
     found = _MAIN.search(page)
     body = found.group(1) if found else page
     body = _ID.sub(lambda m: f'{m[1]}="{m[2]}{prefix}-{m[3]}"' if m[1] == "id" or m[2] else m[0], body)
+    if territory:
+        # on a line of its own, its spaces unbreakable: Chromium builds a bookmark from the
+        # heading's lines and drops the space at a line break (a non-breaking one it keeps)
+        mark = Markup('\u00a0<br><span class="pack-territory">—\u00a0{}</span></h1>').format(
+            Markup(" ".join(map(str, map(Markup.escape, territory.split()))).replace(" ", "\u00a0")))
+        body = _H1_END.sub(lambda _: str(mark), body, count=1)
     return _URL_REF.sub(lambda m: f"url(#{prefix}-{m[1]})", body)
 
 
@@ -216,7 +226,8 @@ def _item(number: int, entry: Mapping[str, Any], output_dir: Path) -> dict[str, 
     body, changes = "", PageChanges()
     if ok:
         page = (output_dir / entry["outputs"]["html"]).read_text(encoding="utf-8")
-        body, changes = briefing_body(page, f"b{number}"), page_changes(page)
+        body = briefing_body(page, f"b{number}", str(entry.get("territory_name") or ""))
+        changes = page_changes(page)
     error = str(entry.get("error") or "нет файла справки").splitlines()[0][:200]
     return {"number": number, "ok": ok, "title": entry.get("title", entry["kind"]),
             "territory_name": entry.get("territory_name", entry["territory"]), "snapshot": snapshot,
