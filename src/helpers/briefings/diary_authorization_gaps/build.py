@@ -637,16 +637,8 @@ def school_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     columns = ["school_id", "step_can_login", "can_login_share", "can_login_status"]
     old = before.loc[before["registry"] > 0, columns].assign(above=lambda f: _above(f))
     new = after.loc[after["registry"] > 0, columns].assign(above=lambda f: _above(f))
-    both = new.merge(old, on="school_id", how="outer", suffixes=("", "_base"))
-    out = pd.DataFrame({
-        "school_id": both["school_id"].astype("str"),
-        "can_login": both["step_can_login"].astype("Int64"),
-        "base_can_login": both["step_can_login_base"].astype("Int64"),
-        "share": both["can_login_share"].astype("float64"),
-        "base_share": both["can_login_share_base"].astype("float64"),
-    })
-    out["change"] = out["can_login"] - out["base_can_login"]
-    out["change_pp"] = out["share"] - out["base_share"]
+    out = _then_and_now(new.merge(old, on="school_id", how="outer", suffixes=("", "_base")),
+                        "school_id")
     move = pd.Series("", index=out.index, dtype="object")
     crossed = moves.crossings(old, new, key="school_id", met="above")
     move[out["school_id"].isin(crossed.loc[crossed["direction"] == "reached", "school_id"])] = "reached"
@@ -658,6 +650,21 @@ def school_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     columns_out = ["school_id", "can_login", "base_can_login", "change", "share", "base_share",
                    "change_pp", "move"]
     return out[columns_out].sort_values("school_id").reset_index(drop=True)
+
+
+def _then_and_now(both: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``key``, pupils who can log in and their share now and in the base, and the changes, of
+    a merge of now with the base (base columns suffixed ``_base``)."""
+    out = pd.DataFrame({
+        key: both[key].astype("str"),
+        "can_login": both["step_can_login"].astype("Int64"),
+        "base_can_login": both["step_can_login_base"].astype("Int64"),
+        "share": both["can_login_share"].astype("float64"),
+        "base_share": both["can_login_share_base"].astype("float64"),
+    })
+    out["change"] = out["can_login"] - out["base_can_login"]
+    out["change_pp"] = out["share"] - out["base_share"]
+    return out
 
 
 def municipality_ranks(frame: pd.DataFrame) -> pd.Series:
@@ -689,18 +696,9 @@ def municipality_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFram
     places = moves.rank_moves(old.dropna(subset=["rank"]), new, key="oktmo")
     both = new.merge(old, on="oktmo", how="left", suffixes=("", "_base"))
     both = both.merge(places[["oktmo", "move"]], on="oktmo", how="left")
-    out = pd.DataFrame({
-        "oktmo": both["oktmo"].astype("str"),
-        "can_login": both["step_can_login"].astype("Int64"),
-        "base_can_login": both["step_can_login_base"].astype("Int64"),
-        "share": both["can_login_share"].astype("float64"),
-        "base_share": both["can_login_share_base"].astype("float64"),
-        "rank": both["rank"].astype("Int64"),
-        "base_rank": both["rank_base"].astype("Int64"),
-        "move": both["move"].astype("Int64"),
-    })
-    out["change"] = out["can_login"] - out["base_can_login"]
-    out["change_pp"] = out["share"] - out["base_share"]
+    out = _then_and_now(both, "oktmo").assign(rank=both["rank"].astype("Int64"),
+                                               base_rank=both["rank_base"].astype("Int64"),
+                                               move=both["move"].astype("Int64"))
     return out.sort_values(["rank", "oktmo"], na_position="last").reset_index(drop=True)
 
 
