@@ -24,6 +24,15 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 ENV_FILE = PROJECT_ROOT / ".env"
 
 
+class ParamsError(ValueError):
+    """A file of ``params/`` cannot be used; ``problems`` has one line per problem (all of them
+    are reported at once, not the first only)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
 def _path_from_env(name: str, default: Path) -> Path:
     """A path from the environment; a relative one is taken from the project root (as make runs)."""
     value = os.environ.get(name, "").strip()

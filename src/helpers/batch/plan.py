@@ -23,19 +23,15 @@ import yaml
 from helpers.batch import territories
 from helpers.batch.territories import Territory, UnknownTerritory
 from helpers.briefings import reads_of
-from helpers.config import NOTEBOOKS_DIR, PARAMS_DIR
+from helpers.config import NOTEBOOKS_DIR, PARAMS_DIR, ParamsError
 from helpers.warehouse.slices import Reads
 
 KINDS_FILE = PARAMS_DIR / "kinds.yml"
 BATCHES_DIR = PARAMS_DIR / "batches"
 
 
-class PlanError(ValueError):
+class PlanError(ParamsError):
     """The batch cannot be planned; ``problems`` lists every reason, one line each."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import yaml
 from helpers.batch import territories
 from helpers.batch.plan import load_kinds
 from helpers.batch.territories import UnknownTerritory
-from helpers.config import PARAMS_DIR
+from helpers.config import PARAMS_DIR, ParamsError
 
 RECIPIENTS_FILE = PARAMS_DIR / "recipients.yml"
 MEETING_PACK_KIND = "meeting_pack"  # the kind the meeting pack's manifest entries carry
@@ -30,10 +30,8 @@ ITEM_KEYS = {"kind", "territories"}
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
-class RecipientsError(ValueError):
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+class RecipientsError(ParamsError):
+    """``params/recipients.yml`` cannot be used; ``problems`` has one line per problem."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from helpers.batch import territories
 from helpers.batch.plan import BATCHES_DIR, load_kinds
 from helpers.batch.territories import UnknownTerritory
-from helpers.config import PARAMS_DIR
+from helpers.config import PARAMS_DIR, ParamsError
 from helpers.indicators.campaigns import load_campaigns
 from helpers.schedule.triggers import CronError, cron_trigger
 
@@ -35,12 +35,8 @@ _DURATION = re.compile(r"^(\d+)\s*(m|min|мин|h|ч)$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ParamsError):
     """The schedule cannot be used; ``problems`` has one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
