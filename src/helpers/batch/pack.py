@@ -197,8 +197,9 @@ def briefing_body(page: str, prefix: str, territory: str = "") -> str:
     if territory:
         # on a line of its own, its spaces unbreakable: Chromium builds a bookmark from the
         # heading's lines and drops the space at a line break (a non-breaking one it keeps)
+        unbreakable = Markup.escape(" ".join(territory.split())).replace(" ", "\u00a0")
         mark = Markup('\u00a0<br><span class="pack-territory">—\u00a0{}</span></h1>').format(
-            Markup(" ".join(map(str, map(Markup.escape, territory.split()))).replace(" ", "\u00a0")))
+            unbreakable)
         body = _H1_END.sub(lambda _: str(mark), body, count=1)
     return _URL_REF.sub(lambda m: f"url(#{prefix}-{m[1]})", body)
 

@@ -170,7 +170,7 @@ def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: p
     pending: deque[Future[regional.RegionOutcome]] = deque()
     try:
         for code, folder in folders:
-            # at most ``jobs`` regions ahead of the writer: finished regions waiting to be written
+            # one region more than the workers in flight: finished regions waiting to be written
             # are held in memory, and the writer can be slower than the workers
             if len(pending) > jobs:
                 yield pending.popleft().result()
@@ -210,7 +210,7 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
     municipalities = load_municipalities(config.data_dir)
     key = None if check_only else secret()
 
-    def tables() -> Iterator[tuple[str, store.Chunk]]:
+    def tables(spool: Path) -> Iterator[tuple[str, store.Chunk]]:
         files, rows = dict(federal.files), _rows_per_file([federal.frame])
         if result.ok:
             table = federal_table(federal)
@@ -254,13 +254,12 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
     # the workers' tables wait in Arrow files next to the warehouse (same disk), removed after
     with tempfile.TemporaryDirectory(prefix=".ingest-spool-", dir=config.warehouse.parent
                                      if key is not None else None) as folder:
-        spool = Path(folder)
         try:
             if key is not None:
-                store.rebuild(config.warehouse, tables(), keys=KEYS,
+                store.rebuild(config.warehouse, tables(Path(folder)), keys=KEYS,
                               key_id=key_fingerprint(key), ordered=True)
             else:
-                for _ in tables():
+                for _ in tables(Path(folder)):
                     pass
         except _Invalid:
             pass

@@ -250,7 +250,6 @@ def _clean(parsed: ParsedTable, body: pd.DataFrame) -> pd.DataFrame:
         if (~empty).any():
             cells = body[name] if not empty.any() else body[name][~empty]
             cleaned = columnar.cleaner(column, at)(cells)
-            # a reindex, not a masked assignment: the latter rebuilds arrow arrays (seconds)
             values = _spread(cleaned.values, empty, body.index).astype(dtype)
             for row, rule in cleaned.errors[cleaned.bad].items():
                 parsed.problem(str(rule), row=int(row), column=name, value=body.at[row, name])
