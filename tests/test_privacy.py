@@ -56,6 +56,18 @@ def test_lists_are_pseudonymised_element_by_element() -> None:
     assert pd.isna(lists[1]) and lists[2] == p.one("1002")
 
 
+def test_listed_children_get_the_pseudonyms_of_their_pupil_rows_seen_or_not() -> None:
+    """Children listed by parents are looked up among the pupils pseudonymised before; a child
+    missing from the pupils' form is hashed the same way (one pseudonym per person)."""
+    p = privacy.Pseudonymizer(b"k")
+    pupils = p(pd.Series(["1001", "1002", None], dtype="str"))
+    lists = p.lists(pd.Series(["1002,1001", "1003,1002", "1003", None], dtype="str"))
+    assert lists[0] == f"{pupils[1]},{pupils[0]}"
+    assert lists[1] == f"{p.one('1003')},{pupils[1]}" and lists[2] == p.one("1003")
+    assert pd.isna(lists[3])
+    assert privacy.Pseudonymizer(b"k")(pd.Series(["1003"], dtype="str"))[0] == p.one("1003")
+
+
 def test_ages_at_the_snapshot_date() -> None:
     birth = pd.Series(pd.to_datetime(["2010-09-16", "2010-09-17", "2017-02-28", None]))
     at = pd.Series(pd.to_datetime(["2024-09-16"] * 4))

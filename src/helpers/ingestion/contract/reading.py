@@ -405,7 +405,11 @@ def _read_csv_fast(data: bytes, encoding: str, delimiter: str) -> pd.DataFrame |
         )
     except (pa.ArrowInvalid, ValueError):
         return None
-    frame = body.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+    padded = [r + [""] * (width - len(r)) for r in head]
+    top = pa.table({n: pa.array([r[i] for r in padded], type=pa.string())
+                    for i, n in enumerate(names)})
+    # one chunk per column: every arrow kernel later runs on it without combining it again
+    whole = pa.concat_tables([top, body]).combine_chunks()
+    frame = whole.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
     frame.columns = range(width)
-    return pd.concat([_frame([r + [""] * (width - len(r)) for r in head]), frame],
-                     ignore_index=True)
+    return frame
