@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def test_federal_and_regions_in_one_rebuild(small: Path) -> None:
     sources = store.read_table(path, "source_files")
     assert "regions/35/pupils.csv" in set(sources["file"])
     assert sources.set_index("file").loc["regions/35/pupils.csv", "rows"] == 3
+    exported = (small / "data" / "regions" / "35" / "pupils.csv").read_bytes()
+    assert sources.set_index("file").loc["regions/35/pupils.csv", "sha256"] == \
+        hashlib.sha256(exported).hexdigest()
 
 
 def test_a_region_without_a_reference_list_brings_its_municipalities(small: Path) -> None:
@@ -289,6 +293,46 @@ def test_a_large_table_has_its_key_checked_by_a_query(tmp_path: Path,
     with pytest.raises(store.DuplicateKey, match="1 repeated keys"):
         store.rebuild(path, {"t": pd.DataFrame({"a": [1, 1]})}, keys={"t": ("a",)})
     assert store.read_table(path, "t")["a"].tolist() == [1, 2]
+
+
+def test_a_repeated_key_in_one_region_is_found_by_the_check_of_its_chunk() -> None:
+    """What the workers check per region (the warehouse skips its query for those tables)."""
+    from helpers.ingestion.regional import require_unique
+
+    frame = pd.DataFrame({"region_code": pd.array(["48"] * 3, dtype="str"),
+                          "snapshot_date": pd.to_datetime(["2024-09-16"] * 3),
+                          "pupil_id": pd.array(["a", None, "b"], dtype="str")})
+    require_unique("pupils", frame)
+    with pytest.raises(store.DuplicateKey,
+                       match=r"pupils: 1 repeated keys \(region_code, snapshot_date, pupil_id"):
+        require_unique("pupils", pd.concat([frame, frame.tail(1)]))
+    with pytest.raises(store.DuplicateKey, match="1 repeated keys"):  # missing equals missing
+        require_unique("pupils", pd.concat([frame, frame.iloc[[1]]]))
+    require_unique("pupils", frame.assign(snapshot_date=pd.to_datetime(
+        ["2024-09-16", "2024-09-16", "2025-11-10"])).iloc[[2, 2]].assign(pupil_id=["b", "c"]))
+
+
+def test_a_region_whose_tables_repeat_a_key_changes_nothing(small: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """A bug that repeats a key in one region's table is caught before the rebuild ends —
+    by that region's check, also for a table too large for the warehouse's own key."""
+    from helpers.ingestion import regional
+
+    assert ingest.main([]) == 0
+    path = small / "store.duckdb"
+    before = path.read_bytes()
+    made = regional.region_tables
+
+    def repeating(data, pseudonyms):
+        for name, frame in made(data, pseudonyms):
+            yield name, pd.concat([frame, frame.head(1)]) if name == "pupils" else frame
+
+    monkeypatch.setattr(regional, "region_tables", repeating)
+    monkeypatch.setattr(store, "PRIMARY_KEY_MAX_ROWS", 1)
+    with pytest.raises(store.DuplicateKey, match="pupils: 1 repeated keys"):
+        ingest.main(["--force", "--jobs", "1"])
+    assert path.read_bytes() == before
 
 
 def test_chunks_in_key_order_are_written_as_they_come(tmp_path: Path) -> None:

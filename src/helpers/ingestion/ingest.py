@@ -159,12 +159,20 @@ def default_jobs() -> int:
 
 
 def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: pd.DataFrame,
-              key: bytes | None, jobs: int, spool: Path) -> Iterator[regional.RegionOutcome]:
+              key: bytes | None, jobs: int, spool: Path, inputs: dict[str, str]
+              ) -> Iterator[regional.RegionOutcome]:
     """Each region processed, in order: in this process, or in ``jobs`` worker processes
-    (whose tables come back as Arrow files in ``spool``)."""
+    (whose tables come back as Arrow files in ``spool``); ``inputs``: the files' hashes of the
+    freshness check (:func:`freshness.current_inputs`), not computed again."""
+    def hashes(folder: Path) -> dict[str, str]:
+        prefix = f"data/{folder.relative_to(data_dir).as_posix()}/"
+        return {item.removeprefix("data/"): sha for item, sha in inputs.items()
+                if item.startswith(prefix)}
+
     if jobs <= 1 or len(folders) <= 1:
         for code, folder in folders:
-            yield regional.process_region(folder, code, data_dir, municipalities, key)
+            yield regional.process_region(folder, code, data_dir, municipalities, key,
+                                          hashes(folder))
         return
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"))
     pending: deque[Future[regional.RegionOutcome]] = deque()
@@ -175,7 +183,7 @@ def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: p
             if len(pending) > jobs:
                 yield pending.popleft().result()
             pending.append(pool.submit(regional.spool_region, folder, code, data_dir,
-                                       municipalities, key, spool))
+                                       municipalities, key, spool, hashes(folder)))
         while pending:
             yield pending.popleft().result()
     finally:  # stopped early (an error elsewhere): do not wait for the regions not started
@@ -220,7 +228,7 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
                 yield _sorted(store.MUNICIPALITIES_TABLE, municipalities)
                 yield from regional.empty_tables(municipalities, Pseudonymizer(key))
         outcomes = _outcomes(folders, config.data_dir, municipalities,
-                             key if result.ok else None, jobs or default_jobs(), spool)
+                             key if result.ok else None, jobs or default_jobs(), spool, inputs)
         for outcome in outcomes:
             result.problems.extend(outcome.problems)
             if federal.ok:
@@ -257,7 +265,8 @@ def run(config: Settings, *, check_only: bool = False, jobs: int | None = None,
         try:
             if key is not None:
                 store.rebuild(config.warehouse, tables(Path(folder)), keys=KEYS,
-                              key_id=key_fingerprint(key), ordered=True)
+                              key_id=key_fingerprint(key), ordered=True,
+                              unique_chunks=regional.CHECKED_BY_REGION)
             else:
                 for _ in tables(Path(folder)):
                     pass

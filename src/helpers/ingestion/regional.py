@@ -10,7 +10,7 @@ tables are then derived with :func:`helpers.ingestion.privacy.protect` (no perso
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import takewhile
 from pathlib import Path
@@ -40,7 +40,7 @@ from helpers.ingestion.contract.snils import validity
 from helpers.ingestion.contract.validation import DTYPES, Context
 from helpers.ingestion.privacy import Pseudonymizer, protect
 from helpers.warehouse.reference import oktmo_prefixes, registry_municipalities
-from helpers.warehouse.store import in_key_order
+from helpers.warehouse.store import DuplicateKey, in_key_order
 
 UNKNOWN_RULES = {
     "oktmo": "код ОКТМО не найден в справочнике муниципальных образований региона",
@@ -59,6 +59,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "parents": ("region_code", "snapshot_date", "parent_id"),
     "parent_children": ("region_code", "snapshot_date", "parent_id", "pupil_id"),
 }
+CHECKED_BY_REGION = frozenset(TABLE_KEYS) - {"municipalities"}
+"""Tables whose keys :func:`process_region` checks: all of a region's rows are in its one
+chunk (the key starts with the region). The municipalities come from several places."""
 
 PSEUDONYMS = frozenset(c.name for form in REGIONAL_FORMS for c in form.personal_columns
                        if c.personal == "pseudonym")
@@ -152,9 +155,11 @@ def _with(context: Context, kind: str, ids: pd.Series) -> Context:
 
 
 def load_region(folder: Path, code: str, municipalities: pd.DataFrame,
-                today: dt.date | None = None, base: Path | None = None) -> RegionData:
-    """Read, recognise and validate every export of a region's folder (subfolders included)."""
-    parsed = parse_folder(folder, REGIONAL_FORMS, recursive=True, base=base)
+                today: dt.date | None = None, base: Path | None = None,
+                hashes: Mapping[str, str] | None = None) -> RegionData:
+    """Read, recognise and validate every export of a region's folder (subfolders included);
+    ``hashes``: files already hashed (see :func:`parse_folder`)."""
+    parsed = parse_folder(folder, REGIONAL_FORMS, recursive=True, base=base, hashes=hashes)
     data = RegionData(code=code, problems=list(parsed.problems), files=parsed.files)
     data.municipalities, data.derived = own_municipalities(
         code, municipalities, [t.frame for t in parsed.tables[SCHOOLS.name]])
@@ -348,15 +353,18 @@ class RegionOutcome:
 
 
 def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.DataFrame,
-                   key: bytes | None) -> RegionOutcome:
-    """Validate a region's folder and, with a pseudonymisation ``key``, derive its tables."""
-    data = load_region(folder, code, municipalities, base=data_dir)
+                   key: bytes | None, hashes: Mapping[str, str] | None = None) -> RegionOutcome:
+    """Validate a region's folder and, with a pseudonymisation ``key``, derive its tables
+    (``hashes``: its files' SHA-256 by name relative to ``data_dir``, when already known)."""
+    data = load_region(folder, code, municipalities, base=data_dir, hashes=hashes)
     frames = [f for f in data.frames.values() if not f.empty and FILE_COLUMN in f]
     rows = pd.concat([f.groupby(FILE_COLUMN).size() for f in frames]).groupby(level=0).sum() \
         if frames else pd.Series(dtype="int64")
     tables = [(name, in_key_order(frame, ROW_ORDER[name]))
               for name, frame in region_tables(data, Pseudonymizer(key))] \
         if key is not None and data.ok else []
+    for name, frame in tables:  # here, in parallel, not by the warehouse at the end
+        require_unique(name, frame)
     return RegionOutcome(code=code, problems=data.problems, files=data.files,
                          rows={str(k): int(v) for k, v in rows.items()},
                          counts=counts(data) if data.files else {}, tables=tables,
@@ -364,13 +372,22 @@ def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.D
                          sums=activity_sums(data.frame(SCHOOL_ACTIVITY)))
 
 
+def require_unique(name: str, frame: pd.DataFrame) -> None:
+    """Raise :class:`DuplicateKey` when a key of the table ``name`` repeats in ``frame`` (a
+    bug: validation keeps keys unique) — checked per region, in the worker that made it."""
+    repeated = columnar.repeated_keys(frame, TABLE_KEYS[name])
+    if repeated:
+        raise DuplicateKey(f"{name}: {repeated} repeated keys ({', '.join(TABLE_KEYS[name])})")
+
+
 def spool_region(folder: Path, code: str, data_dir: Path, municipalities: pd.DataFrame,
-                 key: bytes | None, spool: Path) -> RegionOutcome:
+                 key: bytes | None, spool: Path, hashes: Mapping[str, str] | None = None
+                 ) -> RegionOutcome:
     """:func:`process_region` for a worker process: the tables are written to Arrow files in
     ``spool`` (``spooled``) instead of coming back through the pipe. Pickling a large region's
     tables cost both processes seconds and held them twice in the writer's memory; an Arrow
     file is written at disk speed and mapped by the writer without a copy (:func:`mapped`)."""
-    outcome = process_region(folder, code, data_dir, municipalities, key)
+    outcome = process_region(folder, code, data_dir, municipalities, key, hashes)
     for name, frame in outcome.tables:
         path = spool / f"{code}-{name}.arrow"
         table = pa.Table.from_pandas(frame, preserve_index=False)

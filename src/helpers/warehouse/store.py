@@ -120,17 +120,22 @@ def in_key_order(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
 
 
 def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
-            key_id: str = "", ordered: bool = False) -> None:
+            key_id: str = "", ordered: bool = False, unique_chunks: frozenset[str] = frozenset()
+            ) -> None:
     """Write ``tables`` into a new database file and rename it over ``path`` in one step.
 
     ``tables`` maps names to frames, or yields ``(name, frame)`` chunks: the first chunk of a
     name creates the table, later ones are appended, so a large ingestion never holds every
     table in memory. Each chunk is written in key order — or, with ``ordered``, as it comes
     (the caller has ordered it, e.g. with :func:`in_key_order`) — and the key becomes the
-    primary key (see :func:`_enforce_key`). DuckDB works within :data:`BUILD_MEMORY` and spills
-    to a temporary folder beyond it. If the chunks raise (say, an export turned out invalid) or
-    a key repeats, nothing replaces ``path``. ``key_id``, the fingerprint of the pseudonymisation
-    key, is kept in the file with the data (see :func:`key_id`).
+    primary key (see :func:`_enforce_key`) — except a large table named in ``unique_chunks``:
+    its chunks were each checked for repeated keys by whoever made them, and no key spans two
+    chunks (the ingestion's: one region per chunk, every key starts with the region), so a
+    query over the whole table would only repeat those checks at the end. DuckDB works within
+    :data:`BUILD_MEMORY` and spills to a temporary folder beyond it. If the chunks raise (say,
+    an export turned out invalid) or a key repeats, nothing replaces ``path``. ``key_id``, the
+    fingerprint of the pseudonymisation key, is kept in the file with the data (see
+    :func:`key_id`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -154,7 +159,7 @@ def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
                 con.unregister("incoming")
             for name in created:
                 if keys.get(name):
-                    _enforce_key(con, name, keys[name])
+                    _enforce_key(con, name, keys[name], checked=name in unique_chunks)
             if key_id and SOURCES_TABLE in created:
                 con.execute(f"COMMENT ON TABLE {SOURCES_TABLE} IS '{KEY_ID_PREFIX}{_key_id(key_id)}'")
             con.execute("CHECKPOINT")
@@ -172,14 +177,18 @@ class DuplicateKey(ValueError):
     """A key repeats in a table: validation should have caught it (a bug, not bad data)."""
 
 
-def _enforce_key(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:
+def _enforce_key(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], *,
+                 checked: bool = False) -> None:
     """A primary key; above :data:`PRIMARY_KEY_MAX_ROWS` rows (the national load mode) the
-    key is checked by a query instead: an index on tens of millions of text keys would take
-    gigabytes of memory and minutes, for a uniqueness validation has already ensured."""
+    key is checked by a query instead — or not at all when its chunks were ``checked`` — : an
+    index on tens of millions of text keys would take gigabytes of memory and minutes, for a
+    uniqueness validation has already ensured."""
     table, columns = identifier(table), identifiers(key)
     (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)  # noqa: S608 -- identifiers checked (store.identifier), values bound
     if rows <= PRIMARY_KEY_MAX_ROWS:
         con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({columns})")
+        return
+    if checked:
         return
     (repeated,) = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {columns} "  # noqa: S608 -- identifiers checked (store.identifier), values bound
                               f"HAVING count(*) > 1)").fetchone() or (0,)

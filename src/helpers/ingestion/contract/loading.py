@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,10 +148,12 @@ def parse_file(path: Path, forms: Sequence[Form], data: bytes | None = None, lab
 
 
 def parse_folder(folder: Path, forms: Sequence[Form], *, recursive: bool = False,
-                 base: Path | None = None) -> Parsed:
+                 base: Path | None = None, hashes: Mapping[str, str] | None = None) -> Parsed:
     """Read and parse every export of a folder, each sheet against its recognised form.
 
     Files are named by their path relative to ``base`` (default: the folder itself).
+    ``hashes``: the SHA-256 of files (by that name) already hashed by the caller, moments
+    before (the ingestion's freshness check) — not computed again.
     """
     result = Parsed(tables={form.name: [] for form in forms})
     for path in export_files(folder, recursive=recursive):
@@ -161,7 +163,8 @@ def parse_folder(folder: Path, forms: Sequence[Form], *, recursive: bool = False
         except UnreadableFile as exc:
             result.problems.append(exc.problem)
             continue
-        result.files[name] = hashlib.sha256(data).hexdigest()
+        known = (hashes or {}).get(name)
+        result.files[name] = known or hashlib.sha256(data).hexdigest()
         tables, problems = parse_file(path, forms, data, name)
         result.problems.extend(problems)
         for table in tables:
