@@ -350,6 +350,14 @@ def test_chunks_in_key_order_are_written_as_they_come(tmp_path: Path) -> None:
     assert store.in_key_order(gaps, ("a",))["a"].fillna("").tolist() == ["a", "b", ""]
 
 
+def test_a_pupils_grade_is_the_number_its_class_starts_with() -> None:
+    from helpers.ingestion.regional import _pupils
+
+    pupils = pd.DataFrame({"class_name": pd.array(["5А", "11Б", "1", None, "12"], dtype="str")})
+    grade = _pupils(pupils)["grade"]
+    assert grade.dtype == "Int64" and grade.fillna(0).tolist() == [5, 11, 1, 0, 12]
+
+
 def test_parent_children_links_each_child_once_with_its_school() -> None:
     """One link per parent and child of a registry export: a child listed twice counts once; a
     single school in «Коды ОО детей» is every child's; no school list gives no school."""

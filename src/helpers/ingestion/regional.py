@@ -263,9 +263,15 @@ def _tasks(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pupils(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pupils with their ``grade``: the number a cleaned class starts with («5А» → 5)."""
     out = frame.copy()
-    grade = out["class_name"].str.extract("^([0-9]+)", expand=False)
-    out.insert(out.columns.get_loc("class_name") + 1, "grade", pd.to_numeric(grade).astype("Int64"))
+    two = pc.utf8_slice_codeunits(columnar.arrow_strings(out["class_name"]), 0, 2)
+    one = pc.utf8_slice_codeunits(two, 0, 1)
+    none = pa.scalar(None, pa.string())
+    digits = pc.if_else(pc.utf8_is_digit(two), two,
+                        pc.if_else(pc.utf8_is_digit(one), one, none))
+    grade = pd.array(pc.cast(digits, pa.int64()), dtype="Int64")  # arrow, not a Python loop
+    out.insert(out.columns.get_loc("class_name") + 1, "grade", grade)
     return out
 
 

@@ -171,10 +171,17 @@ def _snils(series: pd.Series) -> Cleaned:
     if not is_text(series):
         return by_unique(series, snils.normalize, STRING)
     cells = arrow_strings(series)  # arrow kernels throughout: no masked assignment
-    digits = pc.replace_substring_regex(cells, "[ \t\u00a0\u202f\\-\u2010-\u2015.]", "")
-    numeric = pc.match_substring_regex(digits, "^[0-9]{11}$")
-    values = pc.if_else(numeric, digits, pc.utf8_trim_whitespace(cells))
-    return _no_errors(pd.Series(pd.arrays.ArrowStringArray(values), index=series.index
+    # the usual «123-456-789 01» by two literal replacements; the regular expression (all the
+    # dashes and spaces) only for the cells these leave without 11 digits
+    digits = pc.replace_substring(pc.replace_substring(cells, "-", ""), " ", "")
+    other = pc.invert(pc.match_substring_regex(digits, "^[0-9]{11}$").fill_null(False))
+    if pc.any(other).as_py():
+        rest = cells.filter(other)
+        rest_digits = pc.replace_substring_regex(rest, "[ \t\u00a0\u202f\\-\u2010-\u2015.]", "")
+        numeric = pc.match_substring_regex(rest_digits, "^[0-9]{11}$")
+        digits = pc.replace_with_mask(digits, other, pc.if_else(
+            numeric, rest_digits, pc.utf8_trim_whitespace(rest)))
+    return _no_errors(pd.Series(pd.arrays.ArrowStringArray(digits), index=series.index
                                 ).astype(STRING))
 
 

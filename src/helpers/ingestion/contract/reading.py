@@ -389,13 +389,13 @@ def _read_csv_fast(data: bytes, encoding: str, delimiter: str) -> pd.DataFrame |
     width = max(len(r) for r in head)
     if width > LIMITS.columns:
         raise TooWide(next(i for i, r in enumerate(head, 1) if len(r) == width), width)
-    body_bytes = data[offset:]
+    body_bytes: bytes | memoryview = memoryview(data)[offset:]  # the body, not a copy of it
     if encoding == "cp1251":
-        body_bytes = body_bytes.decode("cp1251").encode("utf-8")
+        body_bytes = bytes(body_bytes).decode("cp1251").encode("utf-8")
     names = [str(i) for i in range(width)]
     try:
         body = pa_csv.read_csv(
-            io.BytesIO(body_bytes),
+            pa.BufferReader(pa.py_buffer(body_bytes)),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
