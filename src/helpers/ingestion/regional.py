@@ -305,8 +305,10 @@ def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
                "pupil_id": columnar.STRING, "school_id": columnar.STRING})
     # one link per parent and child in each registry export (the table's key has the date);
     # a parents row is one (date, parent) — its row number stands for both in the comparison
-    repeated = pd.DataFrame({"row": row, "pupil_id": out["pupil_id"]}).duplicated()
-    return out[~repeated.to_numpy()].reset_index(drop=True)
+    links = pd.DataFrame({"row": row, "pupil_id": out["pupil_id"]})
+    if not columnar.repeated_keys(links, ("row", "pupil_id")):  # the usual case: no repeats
+        return out
+    return out[~links.duplicated().to_numpy()].reset_index(drop=True)
 
 
 def region_tables(data: RegionData, pseudonyms: Pseudonymizer
