@@ -6,6 +6,10 @@ few values: codes, dates, classes, roles), and the columns where nearly every va
 (identifiers, SNILS, names, lists) are cleaned with vectorised string operations, falling back
 to the scalar rule only for the values that need it. Either way each cell gets the same value
 and the same Russian rule as the scalar cleaner would give it.
+
+The whole-column checks live here too: membership in a set of ids (:func:`is_known`) and the
+count of repeated keys (:func:`repeated_keys`, DuckDB), which validation and the ingestion's
+per-region key checks share.
 """
 
 from __future__ import annotations
