@@ -24,7 +24,6 @@ import secrets
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,7 +31,7 @@ from dotenv import dotenv_values
 
 from helpers.config import PROJECT_ROOT
 from helpers.ingestion.contract import snils
-from helpers.ingestion.contract.columnar import arrow_strings, encode
+from helpers.ingestion.contract.columnar import arrow_strings
 from helpers.ingestion.contract.forms import Form
 
 SECRET_VARIABLE = "SFERUM_SECRET"  # noqa: S105 -- the variable's name, not a secret
@@ -95,21 +94,21 @@ class Pseudonymizer:
                          index=values.index).astype("str")
 
     def _array(self, values: pd.Series, seen_before: bool) -> pa.Array:
+        cells = arrow_strings(values)
         if seen_before and self._seen:
-            return self._lookup(arrow_strings(values))
-        codes, uniques = encode(values)
-        made = self._hash(uniques)
-        codes = np.where(codes < 0, len(uniques), codes)  # missing: the null after the last
-        return pa.concat_arrays([made, pa.nulls(1, pa.string())]).take(pa.array(codes))
+            return self._lookup(cells)
+        encoded = pc.dictionary_encode(cells)  # a missing cell has a missing index: stays missing
+        return self._hash(encoded.dictionary).take(encoded.indices)
 
-    def _hash(self, uniques: list[str]) -> pa.Array:
+    def _hash(self, uniques: pa.Array) -> pa.Array:
+        """The pseudonyms of distinct identifiers, kept for :meth:`_lookup`."""
         copy, made = self._keyed.copy, []
-        for value in uniques:
+        for value in uniques.to_pylist():
             digest = copy()
             digest.update(value.encode("utf-8"))
             made.append(digest.hexdigest())
         hashed = pa.array(made, type=pa.string())
-        self._seen.append(pa.array(uniques, type=pa.string()))
+        self._seen.append(uniques.cast(pa.string()))
         self._made.append(hashed)
         return hashed
 
@@ -121,7 +120,7 @@ class Pseudonymizer:
         if not pc.any(new).as_py():
             return found
         unseen = pc.unique(values.filter(new))
-        hashed = self._hash(unseen.to_pylist())
+        hashed = self._hash(unseen)
         return pc.coalesce(found, hashed.take(pc.index_in(values, value_set=unseen)))
 
     def lists(self, values: pd.Series) -> pd.Series:
