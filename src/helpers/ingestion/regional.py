@@ -306,9 +306,8 @@ def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
     # one link per parent and child in each registry export (the table's key has the date);
     # a parents row is one (date, parent) — its row number stands for both in the comparison
     links = pd.DataFrame({"row": row, "pupil_id": out["pupil_id"]})
-    if not columnar.repeated_keys(links, ("row", "pupil_id")):  # the usual case: no repeats
-        return out
-    return out[~links.duplicated().to_numpy()].reset_index(drop=True)
+    repeated = columnar.duplicated(links, ("row", "pupil_id")).to_numpy()
+    return out[~repeated].reset_index(drop=True) if repeated.any() else out
 
 
 def region_tables(data: RegionData, pseudonyms: Pseudonymizer

@@ -7,18 +7,19 @@ few values: codes, dates, classes, roles), and the columns where nearly every va
 to the scalar rule only for the values that need it. Either way each cell gets the same value
 and the same Russian rule as the scalar cleaner would give it.
 
-The whole-column checks live here too: membership in a set of ids (:func:`is_known`) and the
-count of repeated keys (:func:`repeated_keys`, DuckDB), which validation and the ingestion's
-per-region key checks share.
+The whole-column checks live here too: membership in a set of ids (:func:`is_known`) and
+repeated keys (:func:`repeated_keys` counted by DuckDB, :func:`duplicated` marking rows), which
+validation and the ingestion's per-region key checks share.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Literal
 
 import duckdb
 import numpy as np
@@ -98,6 +99,15 @@ def repeated_keys(frame: pd.DataFrame | pa.Table, key: Iterable[str]) -> int:
         (repeated,) = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM incoming GROUP BY "  # noqa: S608 -- names quoted, no values
                                   f"{columns} HAVING count(*) > 1)").fetchone() or (0,)
     return int(repeated)
+
+
+def duplicated(frame: pd.DataFrame, key: Sequence[str], keep: Literal["first", False] = "first"
+               ) -> pd.Series:
+    """pandas' ``frame.duplicated(key, keep=keep)``, the usual answer — no key repeats — found
+    by :func:`repeated_keys` first (pandas' own marking is 2–3× slower on a region's sheets)."""
+    if not repeated_keys(frame, key):
+        return pd.Series(False, index=frame.index)
+    return frame.duplicated(list(key), keep=keep)
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.ingestion.contract.cleaning import is_blank
-from helpers.ingestion.contract.columnar import repeated_keys
+from helpers.ingestion.contract.columnar import duplicated
 from helpers.ingestion.contract.forms import Form
 from helpers.ingestion.contract.parsing import ROW_COLUMN, ParsedTable, header_score, parse_table
 from helpers.ingestion.contract.problems import Problem
@@ -242,9 +242,7 @@ MAX_DUPLICATES_SHOWN = 50
 def _duplicates_across_files(loaded: Loaded, form: Form) -> list[Problem]:
     frame = loaded.frame
     key = [k for k in form.key if k in frame]
-    if not repeated_keys(frame, key):  # the usual case, counted faster than pandas marks rows
-        return []
-    repeated = frame.duplicated(key, keep=False)
+    repeated = duplicated(frame, key, keep=False)
     if not repeated.any():
         return []
     dupes = frame[repeated]

@@ -20,7 +20,7 @@ import pandera.pandas as pa
 
 from helpers.ingestion.contract.cleaning import name_key
 from helpers.ingestion.contract.columnar import DTYPES as NULLABLE_DTYPES
-from helpers.ingestion.contract.columnar import is_known, repeated_keys, split_lists
+from helpers.ingestion.contract.columnar import duplicated, is_known, split_lists
 from helpers.ingestion.contract.forms import BLANK, EARLIEST_DATE, FILLED, Column, Form
 from helpers.ingestion.contract.parsing import ROW_COLUMN, ParsedTable
 
@@ -131,16 +131,8 @@ def _frame_checks(form: Form, present: set[str]) -> list[pa.Check]:
             ))
     key = [k for k in form.key if k in present]
     if key:
-        checks.append(pa.Check(lambda df: _first_copies(df, key), name="unique_key"))
+        checks.append(pa.Check(lambda df: ~duplicated(df, key), name="unique_key"))
     return checks
-
-
-def _first_copies(frame: pd.DataFrame, key: list[str]) -> pd.Series:
-    """``False`` for a row whose key an earlier row has; counted by DuckDB first, so that the
-    usual export (no repeats) skips pandas' slower ``duplicated``."""
-    if not repeated_keys(frame, key):
-        return pd.Series(True, index=frame.index)
-    return ~frame.duplicated(key, keep="first")
 
 
 def build_schema(form: Form, present: Iterable[str], context: Context) -> pa.DataFrameSchema:
