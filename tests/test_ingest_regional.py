@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from seed_figures import assert_seed_figures
 from test_contract_regional import TABLES, write_region
@@ -18,6 +19,7 @@ from helpers.demo.regional import COUNT_COLUMNS
 from helpers.ingestion import ingest
 from helpers.ingestion.contract.forms import FEDERAL
 from helpers.ingestion.contract.snils import normalize
+from helpers.ingestion.privacy import PSEUDONYM
 from helpers.vocabulary import fmt_int
 from helpers.warehouse import store
 
@@ -98,8 +100,13 @@ def test_the_warehouse_holds_no_personal_data(demo_warehouse: Path, vologda_demo
         for table, column in (("chats", "title"), ("schools", "school_name")):
             texts = con.execute(f"SELECT {column} FROM {table}").df()[column].dropna()
             assert not texts.str.contains(snils_like).any()
-        pupils = con.execute("SELECT pupil_id FROM parent_children").df()["pupil_id"]
-        assert pupils.str.fullmatch(r"[0-9a-f]{20}").all()
+        # pseudonyms are integers (keyed hashes): none of them is a person's id as exported
+        pseudonyms = columns[columns["column_name"].isin(["pupil_id", "parent_id", "member_id"])]
+        assert len(pseudonyms) == 5 and set(pseudonyms["data_type"]) == {"BIGINT"}
+        for row in pseudonyms.itertuples():
+            hits = con.execute(f"SELECT count(*) FROM {row.table_name} t JOIN forbidden f "
+                               f"ON t.{row.column_name} = TRY_CAST(f.value AS BIGINT)").fetchone()[0]
+            assert hits == 0, row
     finally:
         con.close()
 
@@ -367,13 +374,16 @@ def test_parent_children_links_each_child_once_with_its_school() -> None:
     parents = pd.DataFrame({
         "region_code": pd.array(["48"] * 3, dtype="str"),
         "snapshot_date": pd.array([day] * 3, dtype="datetime64[ns]"),
-        "parent_id": pd.array(["p1", "p2", "p3"], dtype="str"),
-        "children": pd.array(["c1,c2,c1", "c3", "c4,c5"], dtype="str"),
+        # as protect leaves them: pseudonyms, and the children as lists of pseudonyms
+        "parent_id": pd.array([1, 2, 3], dtype=PSEUDONYM),
+        "children": pd.array([[11, 12, 11], [13], [14, 15]],
+                             dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
         "children_schools": pd.array(["s1,s2,s1", None, "s9"], dtype="str"),
     })
     links = _parent_children(parents)
     assert links[["parent_id", "pupil_id"]].values.tolist() == [
-        ["p1", "c1"], ["p1", "c2"], ["p2", "c3"], ["p3", "c4"], ["p3", "c5"]]
+        [1, 11], [1, 12], [2, 13], [3, 14], [3, 15]]
+    assert links["parent_id"].dtype == links["pupil_id"].dtype == PSEUDONYM
     assert links["school_id"].fillna("").tolist() == ["s1", "s2", "", "s9", "s9"]
     assert set(links["region_code"]) == {"48"} and (links["snapshot_date"] == day).all()
 

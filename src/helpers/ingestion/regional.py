@@ -38,7 +38,7 @@ from helpers.ingestion.contract.parsing import ROW_COLUMN
 from helpers.ingestion.contract.problems import Problem
 from helpers.ingestion.contract.snils import validity
 from helpers.ingestion.contract.validation import DTYPES, Context
-from helpers.ingestion.privacy import Pseudonymizer, protect
+from helpers.ingestion.privacy import PSEUDONYM, Pseudonymizer, protect
 from helpers.warehouse.reference import oktmo_prefixes, registry_municipalities
 from helpers.warehouse.store import DuplicateKey, in_key_order
 
@@ -277,8 +277,9 @@ def _pupils(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
     """One row per parent and child, with the school the registry gives for that child
-    (a single school in «Коды ОО детей» is every child's school)."""
-    children = pc.split_pattern(columnar.arrow_strings(parents["children"]), ",")
+    (a single school in «Коды ОО детей» is every child's school); ``children``: the lists of
+    pseudonyms :func:`~helpers.ingestion.privacy.protect` made."""
+    children = _children(parents)
     schools = pc.split_pattern(columnar.arrow_strings(parents["children_schools"]), ",")
     row = pc.list_parent_indices(children).to_numpy(zero_copy_only=False)
     first = children.offsets.to_numpy()[row]
@@ -298,16 +299,21 @@ def _parent_children(parents: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "region_code": text(columnar.arrow_strings(parents["region_code"]).take(taken)),
         "snapshot_date": parents["snapshot_date"].array.take(row),
-        "parent_id": text(columnar.arrow_strings(parents["parent_id"]).take(taken)),
-        "pupil_id": text(pc.list_flatten(children)),
+        "parent_id": pd.Series(pa.array(parents["parent_id"]).take(taken), dtype=PSEUDONYM),
+        "pupil_id": pd.Series(pc.list_flatten(children), dtype=PSEUDONYM),
         "school_id": text(school_id),
-    }).astype({"region_code": columnar.STRING, "parent_id": columnar.STRING,
-               "pupil_id": columnar.STRING, "school_id": columnar.STRING})
+    }).astype({"region_code": columnar.STRING, "school_id": columnar.STRING})
     # one link per parent and child in each registry export (the table's key has the date);
     # a parents row is one (date, parent) — its row number stands for both in the comparison
     links = pd.DataFrame({"row": row, "pupil_id": out["pupil_id"]})
     repeated = columnar.duplicated(links, ("row", "pupil_id")).to_numpy()
     return out[~repeated].reset_index(drop=True) if repeated.any() else out
+
+
+def _children(parents: pd.DataFrame) -> pa.ListArray:
+    """The parents' lists of their children's pseudonyms, as one arrow list array."""
+    lists = pa.array(parents["children"], type=pa.list_(pa.int64()))
+    return lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
 
 
 def region_tables(data: RegionData, pseudonyms: Pseudonymizer
@@ -329,8 +335,9 @@ def region_tables(data: RegionData, pseudonyms: Pseudonymizer
     yield "pupils", _pupils(base(PUPILS))
     parents = base(PARENTS)
     yield "parent_children", _parent_children(parents)
+    counts = pc.list_value_length(_children(parents)).fill_null(0)
     parents.insert(parents.columns.get_loc("children"), "children_count",
-                   parents["children"].str.count(",").add(1).fillna(0).astype("int64"))
+                   counts.to_numpy(zero_copy_only=False).astype("int64"))
     yield "parents", parents.drop(columns=["children", "children_schools"])
 
 
