@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.config import Settings, settings
-from helpers.ingestion import freshness, regional
+from helpers.ingestion import freshness, heap, regional
 from helpers.ingestion.contract.cleaning import name_key
 from helpers.ingestion.contract.forms import FEDERAL
 from helpers.ingestion.contract.loading import FILE_COLUMN, Loaded, load_folder
@@ -179,7 +179,8 @@ def _outcomes(folders: list[tuple[str, Path]], data_dir: Path, municipalities: p
             yield regional.process_region(folder, code, data_dir, municipalities, key,
                                           hashes(folder))
         return
-    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"))
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
+                               initializer=heap.keep_freed_memory)
     pending: deque[Future[regional.RegionOutcome]] = deque()
     try:
         for code, folder in folders:

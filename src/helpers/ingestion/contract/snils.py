@@ -19,6 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 WEIGHTS = np.arange(9, 0, -1)
 LAST_UNCHECKED = 1_001_998  # 001-001-998: this and smaller numbers have no checkable control number
@@ -59,26 +60,29 @@ def is_valid(value: str) -> bool:
 def validity(snils: pd.Series) -> pd.Series:
     """For normalised SNILS texts (see :func:`normalize`): ``True`` where the number is valid.
 
-    Missing values are not valid. Vectorised on the text's bytes: millions of rows a second.
+    Missing values are not valid. Vectorised on the text's bytes by arrow's kernels (no
+    regular expression, no pandas mask): a region's millions of rows in a few hundredths of a
+    second.
     """
-    text = snils.astype("str")
-    well_formed = text.str.fullmatch("[0-9]{11}").fillna(False).to_numpy(dtype=bool)
+    text = pa.array(snils.astype("str"))
+    text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text) \
+        .cast(pa.large_string())
+    well_formed = pc.and_(pc.equal(pc.binary_length(text), 11), pc.ascii_is_decimal(text))
+    well_formed = well_formed.fill_null(False)
     result = np.zeros(len(text), dtype=bool)
-    if not well_formed.any():
+    if not pc.any(well_formed).as_py():
         return pd.Series(result, index=snils.index)
-    digits = _digit_matrix(text[well_formed])
+    digits = _digit_matrix(text.filter(well_formed))
     number = digits[:, :9] @ (10 ** np.arange(8, -1, -1))
     stated = digits[:, 9] * 10 + digits[:, 10]
     checked = _control(digits[:, :9] @ WEIGHTS) == stated
-    result[well_formed] = (number > 0) & ((number <= LAST_UNCHECKED) | checked)
+    result[well_formed.to_numpy(zero_copy_only=False)] = \
+        (number > 0) & ((number <= LAST_UNCHECKED) | checked)
     return pd.Series(result, index=snils.index)
 
 
-def _digit_matrix(texts: pd.Series) -> np.ndarray:
-    """Eleven-digit texts as an (n, 11) matrix of digits, read from pyarrow's string buffer."""
-    array = pa.array(texts)
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    array = array.cast(pa.large_string())
+def _digit_matrix(array: pa.LargeStringArray) -> np.ndarray:
+    """Eleven-digit texts as an (n, 11) matrix of digits, read from arrow's string buffer."""
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + 2]
     data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[0] + 11 * len(array)]
     return data.reshape(-1, 11).astype(np.int64) - 48
