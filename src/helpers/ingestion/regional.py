@@ -389,7 +389,8 @@ def process_region(folder: Path, code: str, data_dir: Path, municipalities: pd.D
 def require_unique(name: str, frame: pd.DataFrame) -> None:
     """Raise :class:`DuplicateKey` when a key of the table ``name`` repeats in ``frame`` (a
     bug: validation keeps keys unique) — checked per region, in the worker that made it."""
-    repeated = columnar.repeated_keys(frame, TABLE_KEYS[name])
+    # every row of a region's table has its code (see _base): the rest of the key is compared
+    repeated = columnar.repeated_keys(frame, [c for c in TABLE_KEYS[name] if c != "region_code"])
     if repeated:
         raise DuplicateKey(f"{name}: {repeated} repeated keys ({', '.join(TABLE_KEYS[name])})")
 

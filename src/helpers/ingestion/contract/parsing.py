@@ -255,7 +255,7 @@ def _clean(parsed: ParsedTable, body: pd.DataFrame) -> pd.DataFrame:
             cells = body[name] if not empty.any() else body[name][~empty]
             cleaned = columnar.cleaner(column, at)(cells)
             values = _spread(cleaned.values, empty, body.index).astype(dtype)
-            for row, rule in cleaned.errors[cleaned.bad].items():
+            for row, rule in cleaned.error_rows().items():
                 parsed.problem(str(rule), row=int(row), column=name, value=body.at[row, name])
             bad[~empty] |= cleaned.bad
         frame[name] = values
