@@ -116,7 +116,10 @@ def in_key_order(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     table = pa.Table.from_pandas(frame[columns], preserve_index=False)
     order = pc.sort_indices(table, sort_keys=[(name, "ascending", "at_end") for name in columns])
-    return frame.take(order.to_numpy()).reset_index(drop=True)
+    positions = order.to_numpy()
+    if np.array_equal(positions, np.arange(len(frame))):  # in order already: no copy
+        return frame.reset_index(drop=True)
+    return frame.take(positions).reset_index(drop=True)
 
 
 def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
