@@ -121,10 +121,11 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
-bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion and the national batch projection
+bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion (BENCH_BASELINE=REV: side by side with that revision) and the national batch projection
 	$(PY) -m helpers.ingestion
 	$(PY) tools/bench.py
-	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb && \
+	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb \
+	  $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) && \
 	  DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16; \
 	else echo "Национальные данные пропущены (≈7 мин и 8 ГБ на диске: генерация ≈3 мин, загрузка ≈3 мин, выборка справок): BENCH_NATIONAL=1 make bench — national ingestion and batch projection skipped"; fi
 
