@@ -169,11 +169,17 @@ def by_unique(series: pd.Series, rule: Callable[[object], object], dtype: object
             values.append(None)
             errors.append(str(exc))
     clean = _as_dtype(values, dtype)
-    taken = pd.Series(clean.take(codes), index=series.index)
-    if all(error is None for error in errors):
-        return Cleaned(values=taken)
-    return Cleaned(values=taken, errors=pd.Series(np.array(errors, dtype=object)[codes],
-                                                  index=series.index, dtype=object))
+    once_errors = None if all(error is None for error in errors) else np.array(errors, dtype=object)
+    return _by_codes(pd.Series(clean.take(codes), index=series.index), once_errors, codes)
+
+
+def _by_codes(values: pd.Series, once_errors: np.ndarray | None, codes: np.ndarray) -> Cleaned:
+    """``values`` (already mapped back) with the rule of each distinct value taken by its cells'
+    ``codes`` — no column of error objects when no distinct value broke a rule."""
+    if once_errors is None:
+        return Cleaned(values=values)
+    return Cleaned(values=values, errors=pd.Series(once_errors[codes], index=values.index,
+                                                   dtype=object))
 
 
 def _as_dtype(values: list[object], dtype: object) -> pd.api.extensions.ExtensionArray | pd.Index:
@@ -271,10 +277,8 @@ def _per_distinct(clean: Callable[[pd.Series], Cleaned], series: pd.Series) -> C
                        errors=errors)
         codes = np.where(missing, len(uniques), codes)
     values = pd.Series(once.values.array.take(codes), index=series.index)
-    if once.errors is None:
-        return Cleaned(values=values)
-    return Cleaned(values=values, errors=pd.Series(once.errors.to_numpy(dtype=object)[codes],
-                                                   index=series.index, dtype=object))
+    return _by_codes(values, None if once.errors is None else once.errors.to_numpy(dtype=object),
+                     codes)
 
 
 def _last_seen(series: pd.Series, at: dt.datetime | None) -> Cleaned:
