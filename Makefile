@@ -38,7 +38,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings briefing pack visual-references schedule \
+.PHONY: help setup browser data validate ingest briefings briefing kinds pack visual-references schedule \
         schedule-status schedule-export deliver bench test test-all lint audit lab clean
 
 help: ## List the targets
@@ -92,9 +92,12 @@ briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, ren
 	$(PY) -m helpers.batch
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
-	@test -n "$$KIND" || { echo "KIND= is required (see params/kinds.yml)" >&2; exit 2; }
+	@test -n "$$KIND" || { echo "KIND= is required (make kinds lists them)" >&2; exit 2; }
 	$(PY) -m helpers.ingestion
 	TERRITORY="$${TERRITORY:-RU}" $(PY) -m helpers.batch
+
+kinds: $(STAMP) ## List the briefing kinds (KIND= values): levels, tables and params files each reads
+	$(PY) -m helpers.batch --kinds
 
 pack: setup ## Build the meeting pack (params/meeting.yml) from the rendered briefings: one PDF + HTML
 	$(PY) -m helpers.batch.pack $(if $(FORCE),--force)

@@ -24,20 +24,26 @@ REGIONS = ["01", "02", "03", "04", "05", "06"]
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    """A params folder with a slow probe batch, a tiny warehouse, an output folder."""
+    """A probe kind (KINDS_PATH), a params folder with a slow probe batch, a tiny warehouse, an
+    output folder."""
     params = tmp_path / "params"
     (params / "batches").mkdir(parents=True)
-    kinds = {"probe": {"notebook": str(PROBE), "title": "Проверка",
-                       "levels": {"region": {"territory": "{territory}"}},
-                       "data": {"federal_snapshots": "region"}}}
-    (params / "kinds.yml").write_text(yaml.safe_dump(kinds, allow_unicode=True))
+    (tmp_path / "kinds" / "probe").mkdir(parents=True)
+    (tmp_path / "kinds" / "probe" / "__init__.py").write_text(
+        "from pathlib import Path\n"
+        "from helpers.briefings.declaration import BriefingKind\n"
+        "from helpers.warehouse.slices import Reads, TableRead\n"
+        f"KIND = BriefingKind('probe', Path({str(PROBE)!r}), 'Проверка',\n"
+        "                    {'region': {'territory': '{territory}'}},\n"
+        "                    Reads((TableRead('federal_snapshots'),)))\n", encoding="utf-8")
     batch = {"briefings": [{"kind": "probe", "territories": REGIONS,
                             "parameters": {"sleep_seconds": 2.0}}]}
     (params / "batches" / "slow.yml").write_text(yaml.safe_dump(batch, allow_unicode=True))
     rows = pd.DataFrame({"snapshot_date": [pd.Timestamp("2024-09-16").date()] * len(REGIONS),
                          "region_code": REGIONS, "teachers_total": [10] * len(REGIONS)})
     store.rebuild(tmp_path / "store.duckdb", {"federal_snapshots": rows}, {})
-    return {**os.environ, "PARAMS_DIR": str(params), "OUTPUT_DIR": str(tmp_path / "output"),
+    return {**os.environ, "PARAMS_DIR": str(params), "KINDS_PATH": str(tmp_path / "kinds"),
+            "OUTPUT_DIR": str(tmp_path / "output"),
             "WAREHOUSE": str(tmp_path / "store.duckdb"), "JOBS": "2", "PERIOD": ""}
 
 

@@ -17,12 +17,17 @@ import pandas as pd
 import pytest
 
 from helpers.batch.fingerprint import DataHasher
-from helpers.batch.plan import Job, load_kinds
+from helpers.batch.plan import Job
 from helpers.batch.territories import Territory
-from helpers.briefings import KINDS, reads_of
+from helpers.briefings import registry
 from helpers.warehouse import store
 
+KINDS = tuple(registry())
 UNUSED = "column_no_briefing_reads"
+
+
+def reads_of(kind: str):  # noqa: ANN201
+    return registry()[kind].reads
 DAY = dt.date(2024, 9, 16)
 
 
@@ -55,7 +60,7 @@ def warehouse(tmp_path: Path) -> Path:
 def _job(kind: str) -> Job:
     level = "municipality" if kind == "municipality_scorecard" else "region"
     code = "19701000" if level == "municipality" else "35"
-    return Job(load_kinds()[kind], Territory(code, code, level, region="35"), {"period": ""})
+    return Job(registry()[kind], Territory(code, code, level, region="35"), {"period": ""})
 
 
 def _data_hash(path: Path, kind: str) -> str:
@@ -117,11 +122,8 @@ def test_the_diary_re_renders_when_a_new_task_report_arrives(warehouse: Path) ->
     assert _data_hash(warehouse, "diary_authorization_gaps") != before
 
 
-def test_kinds_yml_keeps_only_what_an_analyst_configures() -> None:
-    import yaml
-
-    from helpers.batch.plan import KINDS_FILE
-
-    for name, spec in yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8")).items():
-        assert set(spec) <= {"notebook", "title", "levels"}, name
-        assert reads_of(name) is not None, f"{name} has no READS declaration"
+def test_every_shipped_kind_declares_its_reads_and_inputs() -> None:
+    for name, kind in registry().items():
+        assert kind.reads is not None, f"{name} has no READS declaration"
+        assert kind.inputs, f"{name} declares no params or reference file"
+        assert kind.notebook.is_file() and kind.fragments is not None and kind.fragments.is_dir(), name

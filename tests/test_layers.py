@@ -1,6 +1,7 @@
 """The import contract: each layer imports only what lies below it.
 
-Layers, bottom up: ``config`` and ``vocabulary``; ``ingestion.contract`` (the data contract);
+Layers, bottom up: ``errors`` (the suite's exceptions); ``config``, ``cli`` and ``vocabulary``;
+``ingestion.contract`` (the data contract);
 ``warehouse``; ``ingestion``; ``indicators``; each briefing's ``READS`` and ``build``;
 ``presentation``; each briefing's ``present``; ``render``; ``batch``; ``delivery`` (mail);
 ``schedule`` (the scheduler, which runs batches and then delivers). ``demo`` writes exports and
@@ -21,10 +22,16 @@ PLOTTING = ("IPython", "matplotlib", "seaborn", "nbformat", "nbconvert", "paperm
 ABOVE_DATA = ("helpers.briefings", "helpers.presentation", "helpers.render", "helpers.batch",
               "helpers.delivery", "helpers.schedule", *PLOTTING)
 
+EVERYTHING_BUT_ERRORS = ("helpers.config", "helpers.cli", "helpers.vocabulary", "helpers.briefings",
+                         "helpers.ingestion", "helpers.warehouse", "helpers.indicators",
+                         "helpers.presentation", "helpers.render", "helpers.batch", "helpers.delivery",
+                         "helpers.schedule", "helpers.demo")
+
 # module prefix → import prefixes it must not use
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "helpers.config": ("helpers.",),
-    "helpers.cli": ("helpers.",),
+    "helpers.errors": ("helpers.",),  # the suite's exceptions: the bottom of every layer
+    "helpers.config": EVERYTHING_BUT_ERRORS,
+    "helpers.cli": EVERYTHING_BUT_ERRORS,
     "helpers.vocabulary": ("helpers.briefings", "helpers.ingestion", "helpers.warehouse",
                            "helpers.indicators", "helpers.presentation", "helpers.render",
                            "helpers.batch", "helpers.delivery", "helpers.schedule", *PLOTTING),
@@ -91,9 +98,9 @@ def test_a_module_imports_nothing_above_its_layer(path: Path) -> None:
 
 
 def test_every_briefing_kind_has_the_same_shape() -> None:
-    from helpers.briefings import KINDS
+    from helpers.briefings import registry
 
-    for kind in KINDS:
+    for kind in registry():
         folder = PACKAGE_DIR / "briefings" / kind
         assert {p.name for p in folder.glob("*.py")} == {"__init__.py", "build.py", "present.py"}, kind
         assert (PACKAGE_DIR / "templates" / "briefing" / "fragments" / kind).is_dir(), kind

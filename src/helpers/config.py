@@ -2,7 +2,7 @@
 
 Nothing else in the package hard-codes a path: import the settings from here.
 Environment overrides: ``DATA_DIR``, ``OUTPUT_DIR``, ``WAREHOUSE``, ``PERIOD``, ``CHROMIUM``,
-``PARAMS_DIR`` (read once, at import),
+``PARAMS_DIR`` and ``KINDS_PATH`` (read once, at import),
 ``SFERUM_SECRET`` (pseudonymisation key; read from ``.env`` when not set); for delivery
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_SECURITY``, ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_FROM``,
 ``CATALOG_URL``, ``MAIL_MAX_MB`` (from the environment or ``.env``).
@@ -16,6 +16,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from helpers.errors import BadInput
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -24,7 +26,7 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 ENV_FILE = PROJECT_ROOT / ".env"
 
 
-class ParamsError(ValueError):
+class ParamsError(BadInput):
     """A file of ``params/`` cannot be used; ``problems`` has one line per problem (all of them
     are reported at once, not the first only)."""
 
@@ -60,7 +62,17 @@ class Settings:
         return self.data_dir / "regions" / region_code
 
 
-PARAMS_DIR = _path_from_env("PARAMS_DIR", PROJECT_ROOT / "params")  # batches, kinds, targets
+PARAMS_DIR = _path_from_env("PARAMS_DIR", PROJECT_ROOT / "params")  # batches, targets, schedule…
+
+
+def _paths_from_env(name: str) -> tuple[Path, ...]:
+    """Folders from a ``:``-separated variable, each resolved as :func:`_path_from_env` does."""
+    return tuple((path if path.is_absolute() else PROJECT_ROOT / path).resolve()
+                 for path in (Path(part).expanduser()
+                              for part in os.environ.get(name, "").split(os.pathsep) if part.strip()))
+
+
+EXTRA_KINDS_DIRS = _paths_from_env("KINDS_PATH")  # briefing kinds kept outside the project
 
 
 def default_chromium() -> str:

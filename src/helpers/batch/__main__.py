@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from helpers import cli
 from helpers.batch.executors import DaskExecutor, Executor, LocalExecutor
-from helpers.batch.plan import PlanError, check_period, plan_batch, plan_single
+from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single
 from helpers.batch.run import BatchBusy, run_batch
 from helpers.config import settings
 from helpers.warehouse import store
@@ -54,7 +55,31 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--executor", type=_executor, default=os.environ.get("EXECUTOR") or "local",
                         help="local или dask")
     parser.add_argument("--dask-scheduler", default=os.environ.get("DASK_SCHEDULER", ""))
+    parser.add_argument("--kinds", action="store_true",
+                        help="перечислить виды справок: уровни территорий, что читает каждый")
     return parser.parse_args(argv)
+
+
+def kinds_text() -> str:
+    """Every declared kind: its name for KIND=, title, levels, tables and files it reads."""
+    lines = []
+    for kind in load_kinds().values():
+        tables = ", ".join(kind.reads.names) if kind.reads is not None else "все таблицы"
+        files = ", ".join(item.shown_path for item in kind.inputs) or "—"
+        lines += [f"{kind.name} — {kind.title}",
+                  f"    уровни: {', '.join(kind.levels)}; блокнот: {kind.notebook.name}",
+                  f"    читает: {tables}; файлы: {files}"]
+    return "\n".join(lines) + "\n"
+
+
+def reasons_text(reasons: list[dict[str, Any]], listed: int = 12) -> str:
+    """Why briefings are rendered: each one when few, else how many for each reason."""
+    if not reasons:
+        return ""
+    if len(reasons) <= listed:
+        return "".join(f"→ {r['briefing']}: {'; '.join(r['why'])}\n" for r in reasons)
+    counts = Counter("; ".join(r["why"]) for r in reasons)
+    return "".join(f"→ {why}: справок {count}\n" for why, count in counts.most_common())
 
 
 def _jobs(text: str) -> int:
@@ -109,6 +134,9 @@ def _warn(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    if args.kinds:
+        sys.stdout.write(kinds_text())
+        return 0
     config = settings()
     common = {"period": config.period} if config.period else {}
     try:
@@ -131,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     except BatchBusy as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_BUSY
+    sys.stdout.write(reasons_text(summary.reasons))
     for failure in summary.failures:
         sys.stderr.write(f"✖ {failure}\n")
     sys.stdout.write(summary.text() + f"\nКаталог: {config.output_dir / 'index.html'}\n")
@@ -138,4 +167,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(cli.run(main))
+    raise SystemExit(cli.run(main, log_dir=settings().output_dir / "logs"))

@@ -7,8 +7,8 @@ listed first in the catalog.
 
 The route: the briefings' HTML bodies go into ONE document that Chromium prints once — tagged,
 with an outline and ``/Lang``. Merging the separate PDFs (pypdf, pikepdf) would drop their tags
-and language, and printing one document is fast (MEASUREMENTS: 85 briefings, 342 pages, about
-2.5 s). Each briefing keeps its running header through a CSS named page (``@page bN`` with an
+and language, and printing one document is fast (docs/performance.md: 85 briefings, 342 pages,
+about 2.5 s). Each briefing keeps its running header through a CSS named page (``@page bN`` with an
 ``@top-left`` margin box); page numbers run through the pack (``counter(page)``/``pages``). The
 contents' page numbers come from a first print: its named destinations say where each briefing
 starts; a second print fills them in (the contents take the same room either way, which the
@@ -42,6 +42,7 @@ from pypdf import PdfReader
 from helpers import vocabulary as words
 from helpers.batch.fingerprint import code_hash, template_hash
 from helpers.config import PARAMS_DIR, TEMPLATES_DIR, settings
+from helpers.errors import BadInput
 from helpers.render import catalog
 from helpers.render.digest import PageChanges, page_changes
 from helpers.render.html import BriefingHead, running_title, status_css
@@ -50,6 +51,7 @@ from helpers.render.provenance import format_moment, parse_date, render_moment
 from helpers.render.publish import atomic_write_bytes, atomic_write_text, temp_sibling
 
 PACK_KIND = "meeting_pack"
+PACK_SECTION = "Материалы к совещанию"  # the catalog's first section
 MEETING_FILE = PARAMS_DIR / "meeting.yml"
 WEEKDAYS = {name: number for number, names in enumerate((
     ("monday", "понедельник"), ("tuesday", "вторник"), ("wednesday", "среда"),
@@ -63,7 +65,7 @@ _URL_REF = re.compile(r"url\(#([^)]+)\)")
 _H1_END = re.compile(r"</h1>")
 
 
-class PackError(ValueError):
+class PackError(BadInput):
     """The meeting file or the output folder cannot make a pack (one line per problem)."""
 
 
@@ -331,6 +333,7 @@ def _publish(meeting: Meeting, day: dt.date, chosen: Sequence[Mapping[str, Any]]
         "snapshot_date": data_day.isoformat() if data_day else None, "rendered_at": moment.isoformat(),
         "meeting_date": day.isoformat(), "pages": count, "briefings": len(ready),
         "failed_briefings": len(items) - len(ready), "fingerprint": {"total": print_},
+        "section": PACK_SECTION, "section_order": 0,
     })
     notes = [f"не сформирована: {i['title']} · {i['territory_name']}" for i in items if not i["ok"]]
     return PackResult(True, pdf_path, count, len(ready), len(items) - len(ready), notes)

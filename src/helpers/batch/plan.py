@@ -1,4 +1,4 @@
-"""Planning a batch: from ``params/batches/<name>.yml`` and ``params/kinds.yml`` to checked jobs.
+"""Planning a batch: from ``params/batches/<name>.yml`` and the kinds' declarations to checked jobs.
 
 Every parameter set is checked against the notebook's declared parameters (papermill inspects
 the cell tagged ``parameters``) before any kernel starts: unknown names, wrong types and unknown
@@ -22,27 +22,16 @@ import yaml
 
 from helpers.batch import territories
 from helpers.batch.territories import Territory, UnknownTerritory
-from helpers.briefings import reads_of
-from helpers.config import NOTEBOOKS_DIR, PARAMS_DIR, ParamsError
-from helpers.warehouse.slices import Reads
+from helpers.briefings import registry
+from helpers.briefings.declaration import BriefingKind
+from helpers.config import PARAMS_DIR, ParamsError
 
-KINDS_FILE = PARAMS_DIR / "kinds.yml"
+Kind = BriefingKind  # the planner's name for a kind's declaration
 BATCHES_DIR = PARAMS_DIR / "batches"
 
 
 class PlanError(ParamsError):
     """The batch cannot be planned; ``problems`` lists every reason, one line each."""
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A briefing kind: its notebook, title and the parameters each territory level gets."""
-
-    name: str
-    notebook: Path
-    title: str
-    levels: Mapping[str, Mapping[str, Any]]
-    reads: Reads | None = None  # from helpers.briefings.<kind>.READS; None: reads everything
 
 
 @dataclass(frozen=True)
@@ -69,13 +58,9 @@ def _did_you_mean(word: str, options: list[str]) -> str:
     return f"; возможно, имелось в виду «{close[0]}»" if close else ""
 
 
-def load_kinds(path: Path = KINDS_FILE) -> dict[str, Kind]:
-    data = read_yaml(path)
-    return {
-        name: Kind(name, NOTEBOOKS_DIR / spec["notebook"], spec["title"], spec.get("levels", {}),
-                    reads_of(name))
-        for name, spec in data.items()
-    }
+def load_kinds() -> dict[str, Kind]:
+    """Every declared kind by name (:func:`helpers.briefings.registry`)."""
+    return dict(registry())
 
 
 @cache

@@ -19,11 +19,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
+
 from helpers.batch.executors import TIMINGS, Executor, Outcome
 from helpers.batch.fingerprint import DataHasher, changes, fingerprint
 from helpers.batch.plan import Job
 from helpers.batch.progress import BatchProgress
 from helpers.render import catalog
+from helpers.render.content import content_hash
 from helpers.render.provenance import render_moment
 from helpers.render.publish import sweep_stale_temps
 
@@ -48,6 +51,8 @@ class Summary:
     timings: list[dict[str, Any]] = field(default_factory=list, repr=False)
     catalog_s: float = 0.0
     failures: list[str] = field(default_factory=list)
+    # each briefing rendered this run and why: {"briefing": label, "why": ["цели (targets.yml)"]}
+    reasons: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -177,6 +182,26 @@ def is_up_to_date(entry: Mapping[str, Any] | None, print_: Mapping[str, Any], ou
     return all((output_dir / path).exists() for path in (entry.get("outputs") or {}).values())
 
 
+def earlier_content(entry: Mapping[str, Any] | None, output_dir: Path) -> dict[str, Any] | None:
+    """What a briefing rendered before content hashes said, for delivery's ledger
+    (``helpers.delivery.ledger.delivered``): its fingerprint and the content hash of its
+    executed notebook. Carried on until the briefing is delivered by content; None when there
+    is nothing to carry."""
+    if not entry or entry.get("status") != "ok":
+        return None
+    if entry.get("earlier") or entry.get("content_hash"):
+        return entry.get("earlier")
+    notebook = output_dir / str((entry.get("outputs") or {}).get("notebook") or "")
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError):
+        return None
+    head = {"title": entry.get("title"), "territory": entry.get("territory_name"),
+            "snapshot_date": entry.get("snapshot_date")}
+    return {"fingerprint": (entry.get("fingerprint") or {}).get("total"),
+            "content_hash": content_hash(nb, head)}
+
+
 def stale_jobs(jobs: list[Job], prints: Mapping[tuple[str, str, str], dict[str, Any]],
                output_dir: Path, force: bool) -> list[tuple[Job, list[str]]]:
     """The jobs to render, each with why (the dependencies that changed)."""
@@ -185,7 +210,8 @@ def stale_jobs(jobs: list[Job], prints: Mapping[tuple[str, str, str], dict[str, 
     for job in jobs:
         entry = known.get(job.key)
         if force or not is_up_to_date(entry, prints[job.key], output_dir):
-            why = ["FORCE"] if force else changes((entry or {}).get("fingerprint"), prints[job.key])
+            why = ["FORCE"] if force else changes((entry or {}).get("fingerprint"), prints[job.key],
+                                                  job.kind)
             stale.append((job, why or ["нет файлов или прошлый запуск с ошибкой"]))
     return stale
 
@@ -203,6 +229,10 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
         with DataHasher(warehouse) as hasher:
             prints = {job.key: fingerprint(job, hasher.job_data(job)) for job in jobs}
         stale = stale_jobs(jobs, prints, output_dir, force)
+        why_of = {job.key: why for job, why in stale}
+        known = {catalog.entry_key(e): e for e in catalog.load_manifest(output_dir)}
+        earlier = {job.key: earlier_content(known.get(job.key), output_dir) for job, _why in stale}
+        summary.reasons = [{"briefing": job.label, "why": why} for job, why in stale]
         summary.up_to_date = len(jobs) - len(stale)
         progress = BatchProgress(len(stale), summary.up_to_date)
         pending: list[dict[str, Any]] = []
@@ -214,7 +244,10 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
             for outcome in executor.outcomes() if executor else []:
                 entry = {k: v for k, v in outcome.entry.items() if k != TIMINGS}
                 summary.timings.append({"kind": outcome.job.kind.name, **outcome.entry.get(TIMINGS, {})})
-                pending.append({**entry, "fingerprint": prints[outcome.job.key]})
+                pending.append({**entry, "fingerprint": prints[outcome.job.key],
+                                "reasons": why_of[outcome.job.key], "earlier": earlier[outcome.job.key],
+                                "section": outcome.job.kind.section_title,
+                                "section_order": outcome.job.kind.order})
                 _count(summary, outcome)
                 progress.advance(outcome)
                 if time.monotonic() - last_flush > FLUSH_SECONDS:

@@ -25,6 +25,7 @@ from typing import Literal
 import pandas as pd
 
 from helpers.config import settings
+from helpers.errors import BadInput
 from helpers.warehouse import slices
 from helpers.warehouse.reference import load_municipalities, load_regions
 from helpers.warehouse.slices import Reads
@@ -43,7 +44,7 @@ class Territory:
     region: str = ""  # the region code of a region or municipality
 
 
-class UnknownTerritory(ValueError):
+class UnknownTerritory(BadInput):
     """A territory expression or code that the reference data does not know."""
 
 

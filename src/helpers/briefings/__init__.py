@@ -1,28 +1,42 @@
-"""The briefing kinds, each a package of the same shape.
+"""The briefing kinds, each a package of the same shape, found by :func:`registry`.
 
-- ``<kind>/__init__.py`` — what the kind reads (:data:`READS`), declared once: the batch's
-  fingerprint and the kind's loader both take it from here;
+- ``<kind>/__init__.py`` — the kind's one declaration, ``KIND``
+  (:class:`~helpers.briefings.declaration.BriefingKind`): name, title, notebook, territory
+  levels, the warehouse slices it reads and the params and reference files it reads;
 - ``<kind>/build.py`` — the typed result, a pure ``build(frames, …)`` from the frames it reads
   and its parameters, and ``load(…)``, which reads the frames and builds;
 - ``<kind>/present.py`` — what the reader sees: tables, charts, key figures and the HTML
   fragments rendered from ``templates/briefing/fragments/<kind>/``.
 
-``params/kinds.yml`` keeps only what an analyst configures (notebook, title, levels).
+Adding a kind is its package here, its notebook and its fragments — nothing else. Kinds kept
+outside the project (``KINDS_PATH``: folders of such packages, separated by ``:``) join this
+package's path, so they import as ``helpers.briefings.<kind>`` in the batch and in the kernel.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from functools import cache
 
-from helpers.warehouse.slices import Reads
+from helpers.briefings.declaration import BriefingKind
+from helpers.config import EXTRA_KINDS_DIRS
 
-KINDS = ("regional_ranking", "municipality_scorecard", "migration_readiness",
-         "diary_authorization_gaps")
+__path__ += [str(folder) for folder in EXTRA_KINDS_DIRS if str(folder) not in __path__]
 
 
-def reads_of(kind: str) -> Reads | None:
-    """What ``kind`` reads; None for a kind that has no package here (an analyst's own notebook
-    declared in a ``kinds.yml`` of its own reads, as far as the batch knows, everything)."""
-    if kind not in KINDS:
-        return None
-    return importlib.import_module(f"{__name__}.{kind}").READS  # type: ignore[no-any-return]
+@cache
+def registry() -> dict[str, BriefingKind]:
+    """Every kind declared by a package of this folder (and of ``KINDS_PATH``), in catalog order."""
+    kinds = []
+    for module in pkgutil.iter_modules(__path__):
+        if not module.ispkg:
+            continue
+        declared = getattr(importlib.import_module(f"{__name__}.{module.name}"), "KIND", None)
+        if isinstance(declared, BriefingKind):
+            kinds.append(declared)
+    return {kind.name: kind for kind in sorted(kinds, key=lambda k: (k.order, k.name))}
+
+
+def kind_names() -> tuple[str, ...]:
+    return tuple(registry())

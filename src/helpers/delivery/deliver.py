@@ -38,7 +38,7 @@ def _new_by_addresses(recipient: Recipient, entries: Sequence[Mapping[str, Any]]
     wanted = [e for e in entries if e.get("status") == "ok" and recipient.wants(e)]
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for address in recipient.addresses:
-        new = tuple(ledger.version(e) for e in wanted if (address, ledger.version(e)) not in done)
+        new = tuple(ledger.version(e) for e in wanted if not ledger.delivered(address, e, done))
         if new:
             groups[new].append(address)
     by_version = {ledger.version(e): e for e in wanted}

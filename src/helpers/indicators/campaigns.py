@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from helpers.config import PARAMS_DIR
+from helpers.errors import BadInput, DataMissing
 from helpers.ingestion.contract.forms import CHAT_TYPES, PLATFORMS, ROLES, TASKS
 
 TaskStatus = Literal["done", "late", "overdue", "pending"]
@@ -65,8 +66,8 @@ class Task:
     start: dt.date | None = None  # for a period: its first day
 
 
-def _error(path: Path, problem: str) -> ValueError:
-    return ValueError(f"{path}: {problem}")
+def _error(path: Path, problem: str) -> BadInput:
+    return BadInput(f"{path}: {problem}")
 
 
 def _date(path: Path, where: str, value: object) -> dt.date:
@@ -147,7 +148,7 @@ def campaign_at(day: dt.date, campaigns: dict[str, Campaign] | None = None) -> C
     """The campaign a day belongs to: the latest one that started on or before it."""
     started = [c for c in (campaigns or load_campaigns()).values() if c.start <= day]
     if not started:
-        raise ValueError(f"нет кампании, начавшейся до {day:%d.%m.%Y}")
+        raise DataMissing(f"нет кампании, начавшейся до {day:%d.%m.%Y}")
     return max(started, key=lambda c: c.start)
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 import yaml
 
 from helpers.config import PARAMS_DIR
+from helpers.errors import BadInput, DataMissing
 from helpers.ingestion.contract.forms import FEDERAL
 from helpers.warehouse.reference import load_regions
 
@@ -81,8 +82,8 @@ class Targets:
         return cast(Target, getattr(self, kpi))
 
 
-def _params_error(path: Path, problem: str) -> ValueError:
-    return ValueError(f"{path}: {problem}")
+def _params_error(path: Path, problem: str) -> BadInput:
+    return BadInput(f"{path}: {problem}")
 
 
 def load_targets(path: Path = PARAMS_DIR / "targets.yml") -> Targets:
@@ -167,7 +168,7 @@ def _as_date(day: dt.date | str) -> dt.date:
     try:
         return dt.date.fromisoformat(day.strip())
     except ValueError:
-        raise ValueError(
+        raise BadInput(
             f"Дата «{day}» не в формате ГГГГ-ММ-ДД / date {day!r} is not an ISO date (YYYY-MM-DD)"
         ) from None
 
@@ -191,7 +192,7 @@ def latest_snapshot_date(history: pd.DataFrame, period: str | dt.date | None = N
     if dates.empty:
         when = f" на {_as_date(period):%d.%m.%Y} или раньше" if period else ""
         when_en = f" on or before {_as_date(period).isoformat()}" if period else ""
-        raise ValueError(f"Нет ни одного среза мониторинга{when} / no snapshot{when_en}")
+        raise DataMissing(f"Нет ни одного среза мониторинга{when} / no snapshot{when_en}")
     return cast(pd.Timestamp, dates.max()).date()
 
 

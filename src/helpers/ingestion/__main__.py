@@ -3,6 +3,7 @@
 import sys
 
 from helpers import cli
+from helpers.config import settings
 from helpers.ingestion.ingest import main
 
-sys.exit(cli.run(main))
+sys.exit(cli.run(main, log_dir=settings().output_dir / "logs"))

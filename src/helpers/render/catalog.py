@@ -7,7 +7,9 @@ entry of the same key, other entries stay. Entries are plain JSON objects:
 (``ok`` / ``failed``), ``error`` (message or ``null``), ``outputs`` (``html``, ``pdf``,
 ``xlsx``, ``notebook``: paths relative to the output folder; the executed notebook is kept for
 debugging and never linked from the page), ``snapshot_date``, ``data_hash``, ``code_version``,
-``rendered_at`` (ISO 8601, Moscow time), ``duration_s``; a failed entry also carries
+``rendered_at`` (ISO 8601, Moscow time), ``duration_s``; from the batch also ``section`` and
+``section_order`` (the kind's catalog section), ``fingerprint`` and ``reasons`` (why it was
+rendered, in words); a failed entry also carries
 ``last_good`` (``outputs``, ``rendered_at``, ``snapshot_date`` of the last successful render,
 whose files stay published) when there was one.
 
@@ -30,6 +32,7 @@ from urllib.parse import quote
 import jinja2
 
 from helpers.config import TEMPLATES_DIR
+from helpers.render import exporters
 from helpers.render.provenance import format_moment, format_parameters, parse_date, render_moment
 from helpers.render.publish import atomic_write_text
 from helpers.vocabulary import fmt_date
@@ -39,16 +42,7 @@ INDEX_NAME = "index.html"
 LOCK_NAME = ".manifest.lock"
 JOB_RUNS_LOG = "schedule_runs.jsonl"  # written by helpers.schedule; the page shows each job's last run
 MANIFEST_VERSION = 1
-PUBLIC_OUTPUTS = (("html", "HTML"), ("pdf", "PDF"), ("xlsx", "Excel"))
 
-# Section titles of the catalog page, in the order shown; other kinds follow alphabetically.
-KIND_TITLES = {
-    "meeting_pack": "Материалы к совещанию",
-    "regional_ranking": "Рейтинг регионов",
-    "municipality_scorecard": "Карточки муниципалитетов",
-    "migration_readiness": "Готовность к переходу на целевую платформу",
-    "diary_authorization_gaps": "Вход в электронный дневник через Госуслуги",
-}
 STATUS_WORDS = {"ok": "готово", "failed": "ошибка"}
 
 Entry = dict[str, Any]
@@ -79,9 +73,13 @@ def entry_key(entry: Mapping[str, Any]) -> tuple[str, str, str]:
     return entry["kind"], entry["territory"], parameters_key(entry.get("parameters") or {})
 
 
-def _kind_order(kind: str) -> tuple[int, str]:
-    known = list(KIND_TITLES)
-    return (known.index(kind), "") if kind in known else (len(known), kind)
+UNORDERED = 1000  # an entry without a section order (an older manifest's) sorts after the rest
+
+
+def _kind_order(entry: Mapping[str, Any]) -> tuple[int, str]:
+    """Sections in the order their kinds declare (``section_order``), then by kind."""
+    order = entry.get("section_order")
+    return (order if isinstance(order, int) else UNORDERED, entry["kind"])
 
 
 NATIONAL_CODE = "RU"
@@ -91,7 +89,7 @@ def _sort_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
     """Kind by kind (the pack first), the national briefing first, then territories by name."""
     name = str(entry.get("territory_name") or entry["territory"])
     national = entry["territory"] != NATIONAL_CODE
-    return (*_kind_order(entry["kind"]), national, name.casefold(), *entry_key(entry)[1:])
+    return (*_kind_order(entry), national, name.casefold(), *entry_key(entry)[1:])
 
 
 def _last_good(previous: Mapping[str, Any]) -> Entry | None:
@@ -160,7 +158,7 @@ def _href(relative: str) -> str:
 
 def _links(outputs: Mapping[str, str] | None) -> list[tuple[str, str]]:
     outputs = outputs or {}
-    return [(label, _href(outputs[key])) for key, label in PUBLIC_OUTPUTS if outputs.get(key)]
+    return [(e.label, _href(outputs[e.key])) for e in exporters.public() if outputs.get(e.key)]
 
 
 def _date_label(value: Any) -> str:
@@ -206,7 +204,7 @@ def _sections(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapp
     sections = []
     for kind, group in groupby(ordered, key=lambda entry: entry["kind"]):
         items = list(group)
-        sections.append((KIND_TITLES.get(kind) or items[0].get("title") or kind, items))
+        sections.append((items[0].get("section") or items[0].get("title") or kind, items))
     return sections
 
 

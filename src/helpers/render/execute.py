@@ -3,7 +3,8 @@
 By default each notebook gets a fresh kernel, through papermill's in-process API. A batch worker
 passes a ``WarmKernel`` instead: one kernel and one client kept alive across its briefings, so
 the kernel start, the client's connection and the imports of pandas, matplotlib and the helpers
-(together about 2.5 s, MEASUREMENTS.md) are paid once per worker. On a warm kernel the notebook
+(together about 2.5 s, docs/performance.md «Building blocks») are paid once per worker. On a
+warm kernel the notebook
 is run by nbclient directly, prepared as papermill prepares it (its metadata, the parameters
 injected in papermill's own cell after the ``parameters`` cell) and written once at the end —
 papermill would rewrite it after every cell (0.1-0.3 s per briefing, seconds for a large one).
@@ -30,6 +31,8 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import prepare_notebook_metadata, raise_for_execution_errors
 from papermill.iorw import load_notebook_node, write_ipynb
 from papermill.parameterize import parameterize_notebook
+
+from helpers.errors import RenderFailed
 
 KERNEL_NAME = "python3"
 # The kernel has nothing left to do once the last cell's outputs are in: stopping it at once
@@ -157,7 +160,7 @@ def _run_on_warm_kernel(nb: NotebookNode, output_path: Path, *, kernel: WarmKern
     return nb
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(RenderFailed):
     """A cell of the notebook raised; the executed notebook (with the traceback) was written."""
 
     def __init__(self, notebook_path: Path, output_path: Path, cause: PapermillExecutionError):

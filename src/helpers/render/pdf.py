@@ -35,12 +35,13 @@ from pypdf.generic import (
 )
 
 from helpers.config import settings
+from helpers.errors import RenderFailed
 from helpers.render.provenance import AUTHOR, format_parameters
 
 CREATOR = "helpers.render: nbconvert + Chromium"
 # ГОСТ Р 7.0.97-2016: at least 20 mm left, 10 mm right, 20 mm top and bottom.
 PAGE_MARGINS: PdfMargins = {"top": "20mm", "right": "10mm", "bottom": "20mm", "left": "20mm"}
-# Chromium as root on these machines (see MEASUREMENTS.md).
+# Chromium as root on these machines (see docs/performance.md «Building blocks»).
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -105,11 +106,11 @@ __all__ = [
 ]
 
 
-class ChromiumNotFound(RuntimeError):
+class ChromiumNotFound(RenderFailed):
     """The Chromium executable for PDF printing is missing or does not start."""
 
 
-class ClippedLayout(RuntimeError):
+class ClippedLayout(RenderFailed):
     """An element of the briefing reaches past the printable width: it would print cut off."""
 
     def __init__(self, elements: list[str]):

@@ -1,4 +1,4 @@
-"""Render one briefing: execute → HTML → PDF → Excel → publish → catalog.
+"""Render one briefing: execute → each registered output (``exporters``) → publish → catalog.
 
 Outputs go to ``<output_dir>/<kind>/<territory>/<kind>_<territory>_<snapshot>.{html,pdf,xlsx}``;
 the executed notebook to ``<output_dir>/_executed/<kind>/<territory>/`` (kept for debugging,
@@ -21,11 +21,12 @@ from nbformat import NotebookNode
 
 from helpers.config import settings
 from helpers.render import catalog
-from helpers.render.excel import write_workbook
+from helpers.render.content import content_hash
 from helpers.render.execute import NotebookFailed, WarmKernel, execute_notebook
-from helpers.render.html import BriefingHead, running_title, to_html
-from helpers.render.payloads import find_figures, find_provenance, find_tables
-from helpers.render.pdf import PdfPrinter, pdf_metadata
+from helpers.render.exporters import EXPORTERS, Export
+from helpers.render.html import BriefingHead
+from helpers.render.payloads import find_provenance
+from helpers.render.pdf import PdfPrinter
 from helpers.render.provenance import code_version, parse_date, render_moment
 from helpers.render.publish import move_into_place, staged, temp_sibling
 
@@ -45,12 +46,13 @@ class BriefingResult:
     parameters: dict[str, Any]
     status: str  # "ok" or "failed"
     error: str | None
-    outputs: dict[str, str]  # html / pdf / xlsx / notebook → path relative to the output folder
+    outputs: dict[str, str]  # exporter key (html, pdf, xlsx, notebook) → path relative to the output folder
     snapshot_date: str | None
     data_hash: str | None
     code_version: str
     rendered_at: str
     duration_s: float
+    content_hash: str | None = None  # what the reader gets (helpers.render.content); delivery keys on it
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for make bench;
     # not in the manifest)
 
@@ -151,31 +153,17 @@ def _publish_outputs(
     printer: PdfPrinter,
     clock: _Stopwatch,
 ) -> dict[str, Path]:
-    """Render HTML, PDF and Excel next to their final names, then publish them together."""
+    """Write every registered output next to its final name, then publish them together."""
     stem = briefing_stem(run.kind, run.territory, _snapshot(provenance))
-    final = {
-        "html": run.target / f"{stem}.html",
-        "pdf": run.target / f"{stem}.pdf",
-        "xlsx": run.target / f"{stem}.xlsx",
-        "notebook": run.executed_dir / f"{stem}.ipynb",
-    }
-    head = run.head(provenance)
-    title = running_title(head)
+    folders = {"published": run.target, "executed": run.executed_dir}
+    final = {e.key: folders[e.folder] / f"{stem}{e.suffix}" for e in EXPORTERS}
+    export = Export(nb, executed, run.head(provenance), provenance, printer)
     with staged() as staging:
-        html_path = staging.path(final["html"])
-        html_path.write_text(to_html(nb, head), encoding="utf-8")
-        clock.lap("html")
-        printer.print_pdf(
-            html_path,
-            staging.path(final["pdf"]),
-            running_title=title,
-            metadata=pdf_metadata(title, provenance),
-        )
-        clock.lap("pdf")
-        write_workbook(staging.path(final["xlsx"]), find_tables(nb), provenance, title=title,
-                       figures=find_figures(nb))
-        clock.lap("xlsx")
-        staging.adopt(executed, final["notebook"])
+        for exporter in EXPORTERS:
+            target = staging.path(final[exporter.key])
+            exporter.write(target, export)
+            export.written[exporter.key] = target
+            clock.lap(exporter.key)
     clock.lap("publish")  # the files renamed into place together
     return final
 
@@ -233,10 +221,13 @@ def render_briefing(
     run = _Run(kind, territory, territory_name, title, dict(parameters), output_dir, render_moment())
     executed = temp_sibling(run.executed_dir / f"{briefing_stem(kind, territory, None)}.ipynb")
     provenance: dict[str, Any] = {}
+    content: str | None = None
     try:
         nb = execute_notebook(notebook_path, executed, parameters, timeout=timeout, kernel=kernel)
         clock.lap("execute")
         provenance = run.provenance(find_provenance(nb))
+        content = content_hash(nb, {"title": title, "territory": territory_name,
+                                    "snapshot_date": _snapshot(provenance)})
         paths = _publish_outputs(nb, executed, run=run, provenance=provenance, printer=printer, clock=clock)
         status, error, outputs = "ok", None, _relative(paths, output_dir)
     except Exception as failure:  # one failing briefing must not stop a batch
@@ -259,6 +250,7 @@ def render_briefing(
         code_version=code_version(),
         rendered_at=run.rendered_at.isoformat(),
         duration_s=clock.total(),
+        content_hash=content if status == "ok" else None,
         timings=clock.laps,
     )
     if update_catalog:

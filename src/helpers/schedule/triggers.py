@@ -26,11 +26,13 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from helpers.errors import BadInput
+
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's numbering: 0 (and 7) = Sunday
 _DAY_ITEM = re.compile(r"^(\*|[a-z]{3}|\d)(?:-([a-z]{3}|\d))?(?:/(\d+))?$")
 
 
-class CronError(ValueError):
+class CronError(BadInput):
     """A cron expression that cron would not accept, or one whose meaning would differ here."""
 
 

@@ -9,10 +9,17 @@ import pandas as pd
 
 from helpers.config import REFERENCE_DIR
 
+REGIONS_FILE = REFERENCE_DIR / "regions.csv"
+
+
+def read_regions(path: Path = REGIONS_FILE) -> pd.DataFrame:
+    """The regions' reference file as text columns (codes keep their leading zero)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
 
 @lru_cache(maxsize=1)
 def _regions() -> pd.DataFrame:
-    return pd.read_csv(REFERENCE_DIR / "regions.csv", dtype=str, keep_default_na=False)
+    return read_regions()
 
 
 def load_regions() -> pd.DataFrame:

@@ -23,6 +23,7 @@ from typing import Literal
 import pandas as pd
 
 from helpers.config import settings
+from helpers.errors import BadInput, DataMissing
 from helpers.warehouse import store
 
 Scope = Literal["all", "region"]
@@ -59,7 +60,7 @@ class Reads:
         return tuple(read.table for read in self.tables)
 
 
-class MissingData(ValueError):
+class MissingData(DataMissing):
     """The warehouse lacks a table (or a region's rows) a briefing needs."""
 
 
@@ -118,7 +119,7 @@ def check_period(period: str) -> None:
     try:
         dt.date.fromisoformat(period)
     except ValueError:
-        raise ValueError(f"Дата «{period}» не в формате ГГГГ-ММ-ДД / period {period!r} is not "
+        raise BadInput(f"Дата «{period}» не в формате ГГГГ-ММ-ДД / period {period!r} is not "
                          "an ISO date") from None
 
 
@@ -129,7 +130,7 @@ def snapshot_on_or_before(frame: pd.DataFrame, period: str = "") -> dt.date:
         dates = dates[dates <= pd.Timestamp(period)]
     if dates.empty:
         when = f" на {period} или раньше" if period else ""
-        raise ValueError(f"Нет выгрузки{when} / no snapshot on or before {period or 'now'}")
+        raise DataMissing(f"Нет выгрузки{when} / no snapshot on or before {period or 'now'}")
     return dates.max().date()
 
 

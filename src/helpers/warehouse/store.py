@@ -38,6 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.errors import BadInput
+
 FEDERAL_TABLE = "federal_snapshots"
 SOURCES_TABLE = "source_files"
 INPUTS_TABLE = "ingest_inputs"
@@ -67,11 +69,11 @@ def identifiers(names: Iterable[str]) -> str:
     return ", ".join(identifier(name) for name in names)
 
 
-class WarehouseMissing(FileNotFoundError):
+class WarehouseMissing(BadInput, FileNotFoundError):
     """The warehouse has not been built yet."""
 
 
-class WarehouseUnreadable(ValueError):
+class WarehouseUnreadable(BadInput):
     """The warehouse file is there but DuckDB cannot open it (truncated, not a database)."""
 
 
@@ -176,7 +178,7 @@ def rebuild(path: Path, tables: Chunks, keys: Mapping[str, tuple[str, ...]], *,
 PRIMARY_KEY_MAX_ROWS = 5_000_000
 
 
-class DuplicateKey(ValueError):
+class DuplicateKey(BadInput):
     """A key repeats in a table: validation should have caught it (a bug, not bad data)."""
 
 

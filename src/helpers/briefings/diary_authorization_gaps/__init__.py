@@ -1,5 +1,8 @@
 """Diary authorization gaps: who cannot log in to the electronic diary via Госуслуги, and why."""
 
+from helpers.briefings import inputs
+from helpers.briefings.declaration import declare
+from helpers.config import NOTEBOOKS_DIR
 from helpers.warehouse.slices import Reads, TableRead
 
 READS = Reads((
@@ -15,3 +18,16 @@ READS = Reads((
               columns=("region_code", "snapshot_date", "level", "unit_id", "school_id", "oktmo",
                        "auth_info")),
 ))
+
+KIND = declare(
+    __file__,
+    name="diary_authorization_gaps",
+    notebook=NOTEBOOKS_DIR / "diary_authorization_gaps.ipynb",
+    title="Вход в электронный дневник через Госуслуги: пробелы авторизации",
+    section="Вход в электронный дневник через Госуслуги",
+    order=4,
+    levels={"region": {"region_code": "{territory}"},
+            "municipality": {"region_code": "{region}", "oktmo": "{territory}"}},
+    reads=READS,
+    inputs=(inputs.TARGETS, inputs.TASKS, inputs.REGIONS),
+)

@@ -36,6 +36,7 @@ import pandas as pd
 
 from helpers.briefings.diary_authorization_gaps import READS
 from helpers.config import settings
+from helpers.errors import BadInput, DataMissing
 from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Task, load_tasks, task_status
@@ -497,7 +498,7 @@ class Diary:
 
 def _at_or_before(frame: pd.DataFrame, period: str, what: str) -> pd.DataFrame:
     if frame.empty:
-        raise ValueError(f"Нет данных реестра «{what}» по региону / no {what} rows for the region")
+        raise DataMissing(f"Нет данных реестра «{what}» по региону / no {what} rows for the region")
     return slices.at_snapshot(frame, period)
 
 
@@ -744,7 +745,7 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str = "", period: s
     identity["municipality"] = identity["oktmo"].map(names).fillna(identity["oktmo"])
     known = set(identity["oktmo"])
     if oktmo and oktmo not in known:
-        raise ValueError(f"ОКТМО {oktmo} не найден среди муниципальных образований региона "
+        raise BadInput(f"ОКТМО {oktmo} не найден среди муниципальных образований региона "
                          f"{region_code}, в которых есть школы / oktmo {oktmo} has no schools in "
                          f"region {region_code}")
     school_of = pd.Series(identity["school_id"].to_numpy(), index=identity["school_id"].to_numpy())

@@ -55,6 +55,7 @@ import pandas as pd
 
 from helpers.briefings.migration_readiness import READS
 from helpers.config import settings
+from helpers.errors import BadInput, DataMissing
 from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Campaign, load_campaigns
@@ -101,10 +102,10 @@ def choose_export(dates: Iterable[dt.date], campaign: Campaign,
         limit = pd.Timestamp(period).date()
         before = [d for d in days if d <= limit]
         if not before:
-            raise ValueError(f"Нет выгрузки чатов на {fmt_date_short(limit)} или раньше "
+            raise DataMissing(f"Нет выгрузки чатов на {fmt_date_short(limit)} или раньше "
                              f"(есть: {known}) / no chats export on or before {period}")
         if before[-1] < campaign.start:
-            raise ValueError(f"Выгрузка чатов {fmt_date_short(before[-1])} раньше начала кампании "
+            raise DataMissing(f"Выгрузка чатов {fmt_date_short(before[-1])} раньше начала кампании "
                              f"«{campaign.title}» ({fmt_date_short(campaign.start)}); выгрузки: "
                              f"{known} / export precedes the campaign start")
         return before[-1]
@@ -112,7 +113,7 @@ def choose_export(dates: Iterable[dt.date], campaign: Campaign,
     inside = [d for d in days if d >= campaign.start and (end is None or d < end)]
     if not inside:
         until = f" по {fmt_date_short(end - dt.timedelta(days=1))}" if end else ""
-        raise ValueError(f"Нет выгрузки чатов за время кампании «{campaign.title}» "
+        raise DataMissing(f"Нет выгрузки чатов за время кампании «{campaign.title}» "
                          f"(с {fmt_date_short(campaign.start)}{until}); выгрузки: {known}. "
                          "Укажите period / no chats export within the campaign")
     return inside[-1]
@@ -794,7 +795,7 @@ def build(frames: slices.Frames, *, region_code: str, campaign: Campaign, period
     campaigns = campaigns if campaigns is not None else {campaign.id: campaign}
     near = targets.near
     if frames["chats"].empty:
-        raise ValueError(f"В хранилище нет выгрузок чатов региона {region_code} / "
+        raise DataMissing(f"В хранилище нет выгрузок чатов региона {region_code} / "
                          "no chats exports of the region")
     day = choose_export(frames["chats"]["snapshot_date"], campaign, campaigns, period)
     now = _export(frames, day, campaign, near)
@@ -830,7 +831,7 @@ def build(frames: slices.Frames, *, region_code: str, campaign: Campaign, period
 def campaign_by_id(campaign_id: str, campaigns: Mapping[str, Campaign]) -> Campaign:
     """The campaign of ``params/campaigns.yml`` with this id (a clear error when unknown)."""
     if campaign_id not in campaigns:
-        raise ValueError(f"Кампания «{campaign_id}» не найдена в params/campaigns.yml; есть: "
+        raise BadInput(f"Кампания «{campaign_id}» не найдена в params/campaigns.yml; есть: "
                          f"{', '.join(campaigns)} / unknown campaign")
     return campaigns[campaign_id]
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from helpers.briefings.municipality_scorecard import READS
 from helpers.config import settings
+from helpers.errors import BadInput, DataMissing
 from helpers.indicators import campaigns, changes
 from helpers.indicators import kpis as ind
 from helpers.warehouse import slices
@@ -748,12 +749,12 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = 
     name = _municipality_name(oktmo, municipalities, schools)
     if registry.empty:
         known = "" if name != oktmo else " (такого кода нет в справочнике муниципальных образований)"
-        raise ValueError(f"В реестре ОО региона {region_code} нет школ с ОКТМО {oktmo}{known} / "
+        raise BadInput(f"В реестре ОО региона {region_code} нет школ с ОКТМО {oktmo}{known} / "
                          f"no schools with OKTMO {oktmo!r} in region {region_code}")
     try:
         day = slices.snapshot_on_or_before(activity, period)
     except ValueError:
-        raise ValueError(f"Нет среза мониторинга активности школ региона {region_code} на "
+        raise DataMissing(f"Нет среза мониторинга активности школ региона {region_code} на "
                          f"{period or 'любую дату'} или раньше / no activity snapshot on or before "
                          f"{period or 'now'}") from None
     dated = activity.assign(snapshot_date=pd.to_datetime(activity["snapshot_date"]))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from helpers.briefings.regional_ranking import READS
 from helpers.config import settings
+from helpers.errors import DataMissing
 from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.vocabulary import fmt_date
@@ -376,7 +377,7 @@ def region_row(ranking: Ranking) -> pd.Series:
     """The highlighted region's row of the ranking (KPIs, statuses, ΔK1, ranks)."""
     position = ranking.highlight_position
     if position is None:
-        raise ValueError(f"Регион «{ranking.highlight_region}» не найден в срезе "
+        raise DataMissing(f"Регион «{ranking.highlight_region}» не найден в срезе "
                          f"{fmt_date(ranking.snapshot_date)} / region not in the snapshot")
     return ranking.regions.iloc[position]
 

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from python_calamine import CalamineWorkbook
 
+from helpers.errors import BadInput
 from helpers.ingestion.contract.problems import Problem
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -348,7 +349,7 @@ def _read_csv(path: Path, data: bytes, label: str) -> pd.DataFrame:
                              f"{LIMITS.columns:,} / too many columns".replace(",", " ")) from exc
 
 
-class TooWide(ValueError):
+class TooWide(BadInput):
     """A CSV row with more columns than :attr:`Limits.columns`."""
 
     def __init__(self, line: int, width: int):
