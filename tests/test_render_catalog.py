@@ -7,6 +7,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+from helpers.briefings import registry
 from helpers.render.catalog import (
     INDEX_NAME,
     MANIFEST_NAME,
@@ -26,7 +27,9 @@ def entry(
     rendered_at: str = "2024-09-16T14:05:00+03:00",
     **extra: Any,
 ) -> dict[str, Any]:
+    """A manifest entry as the batch records it (section and its order from the kind's declaration)."""
     stem = f"{kind}/{territory}/{kind}_{territory}_2024-09-16"
+    declared = registry()[kind]
     outputs = (
         {
             "html": f"{stem}.html",
@@ -51,6 +54,8 @@ def entry(
         "code_version": "abc1234",
         "rendered_at": rendered_at,
         "duration_s": 3.2,
+        "section": declared.section_title,
+        "section_order": declared.order,
         **extra,
     }
 
@@ -92,6 +97,21 @@ def test_entries_are_grouped_by_kind_in_a_fixed_order() -> None:
         ("regional_ranking", "45"),
         ("migration_readiness", "35"),
     ]
+
+
+def test_an_entry_of_an_older_manifest_without_a_section_comes_last_under_its_title() -> None:
+    old = {k: v for k, v in entry("45", kind="migration_readiness").items()
+           if k not in ("section", "section_order")}
+    entries = merge_entry(merge_entry([], old), entry("35"))
+    assert [e["kind"] for e in entries] == ["regional_ranking", "migration_readiness"]
+    page = render_index(entries, "2024-09-16T15:00:00+03:00")
+    assert "Рейтинг регионов" in page and ">Рейтинг<" in page
+
+
+def test_the_index_says_why_a_briefing_was_rendered() -> None:
+    page = render_index([entry("35", reasons=["цели (targets.yml)", "данные: чаты"])],
+                        "2024-09-16T15:00:00+03:00")
+    assert "Причина: цели (targets.yml); данные: чаты" in page
 
 
 def test_record_writes_manifest_and_index(tmp_path: Path) -> None:

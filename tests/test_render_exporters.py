@@ -29,7 +29,7 @@ def test_the_registry_holds_each_output_once_with_its_suffix_and_label() -> None
     assert keys == ["html", "pdf", "xlsx", "notebook"]
     assert len({e.suffix for e in exporters.EXPORTERS}) == len(keys)
     assert [e.key for e in exporters.public()] == ["html", "pdf", "xlsx"]
-    assert exporters.by_key("pdf").attach and not exporters.by_key("notebook").attach
+    assert [e.attach for e in exporters.EXPORTERS] == ["", "always", "on_request", ""]
 
 
 def test_a_new_format_is_one_class(tmp_path: Path, printer: PdfPrinter,
@@ -42,4 +42,5 @@ def test_a_new_format_is_one_class(tmp_path: Path, printer: PdfPrinter,
     assert entry["outputs"]["txt"].endswith("_2024-09-16.txt")
     text = (tmp_path / entry["outputs"]["txt"]).read_text(encoding="utf-8")
     assert text.strip()
-    assert f'href="{entry["outputs"]["txt"]}">Текст</a>' in (tmp_path / INDEX_NAME).read_text(encoding="utf-8")
+    index = (tmp_path / INDEX_NAME).read_text(encoding="utf-8")
+    assert f'href="{entry["outputs"]["txt"]}">Текст</a>' in index

@@ -43,7 +43,7 @@ from helpers import vocabulary as words
 from helpers.batch.fingerprint import code_hash, template_hash
 from helpers.config import PARAMS_DIR, TEMPLATES_DIR, settings
 from helpers.errors import BadInput
-from helpers.render import catalog
+from helpers.render import catalog, exporters
 from helpers.render.digest import PageChanges, page_changes
 from helpers.render.html import BriefingHead, running_title, status_css
 from helpers.render.pdf import ClippedLayout, PdfPrinter, pdf_metadata, stamp_metadata
@@ -51,6 +51,7 @@ from helpers.render.provenance import format_moment, parse_date, render_moment
 from helpers.render.publish import atomic_write_bytes, atomic_write_text, temp_sibling
 
 PACK_KIND = "meeting_pack"
+HTML, PDF = exporters.by_key("html"), exporters.by_key("pdf")  # the pack reads and writes these
 PACK_SECTION = "Материалы к совещанию"  # the catalog's first section
 MEETING_FILE = PARAMS_DIR / "meeting.yml"
 WEEKDAYS = {name: number for number, names in enumerate((
@@ -224,11 +225,11 @@ def _environment() -> jinja2.Environment:
 
 def _item(number: int, entry: Mapping[str, Any], output_dir: Path) -> dict[str, Any]:
     snapshot = parse_date(entry.get("snapshot_date"))
-    ok = entry.get("status") == "ok" and bool((entry.get("outputs") or {}).get("html"))
+    ok = entry.get("status") == "ok" and bool((entry.get("outputs") or {}).get(HTML.key))
     head = BriefingHead(entry.get("title", ""), entry.get("territory_name", ""), snapshot)
     body, changes = "", PageChanges()
     if ok:
-        page = (output_dir / entry["outputs"]["html"]).read_text(encoding="utf-8")
+        page = (output_dir / entry["outputs"][HTML.key]).read_text(encoding="utf-8")
         body = briefing_body(page, f"b{number}", str(entry.get("territory_name") or ""))
         changes = page_changes(page)
     error = str(entry.get("error") or "нет файла справки").splitlines()[0][:200]
@@ -297,7 +298,8 @@ def build_pack(output_dir: Path, *, today: dt.date | None = None, force: bool = 
         raise PackError(f"{meeting_file.name}: ни одна сформированная справка не подходит / "
                         "no rendered briefing matches the meeting file")
     stem = f"{PACK_KIND}_{day.isoformat()}"
-    pdf_path, html_path = (output_dir / PACK_KIND / f"{stem}.pdf", output_dir / PACK_KIND / f"{stem}.html")
+    pdf_path, html_path = (output_dir / PACK_KIND / f"{stem}{PDF.suffix}",
+                           output_dir / PACK_KIND / f"{stem}{HTML.suffix}")
     print_ = pack_fingerprint(meeting, day, chosen)
     previous = next((e for e in catalog.load_manifest(output_dir) if e["kind"] == PACK_KIND), None)
     if (not force and previous and (previous.get("fingerprint") or {}).get("total") == print_
@@ -328,8 +330,8 @@ def _publish(meeting: Meeting, day: dt.date, chosen: Sequence[Mapping[str, Any]]
     catalog.record(output_dir, {
         "kind": PACK_KIND, "territory": "RU", "territory_name": "Российская Федерация",
         "title": meeting.title, "parameters": {}, "status": "ok", "error": None,
-        "outputs": {"html": str(html_path.relative_to(output_dir)),
-                    "pdf": str(pdf_path.relative_to(output_dir))},
+        "outputs": {HTML.key: str(html_path.relative_to(output_dir)),
+                    PDF.key: str(pdf_path.relative_to(output_dir))},
         "snapshot_date": data_day.isoformat() if data_day else None, "rendered_at": moment.isoformat(),
         "meeting_date": day.isoformat(), "pages": count, "briefings": len(ready),
         "failed_briefings": len(items) - len(ready), "fingerprint": {"total": print_},

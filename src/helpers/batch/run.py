@@ -203,9 +203,10 @@ def earlier_content(entry: Mapping[str, Any] | None, output_dir: Path) -> dict[s
 
 
 def stale_jobs(jobs: list[Job], prints: Mapping[tuple[str, str, str], dict[str, Any]],
-               output_dir: Path, force: bool) -> list[tuple[Job, list[str]]]:
-    """The jobs to render, each with why (the dependencies that changed)."""
-    known = {catalog.entry_key(e): e for e in catalog.load_manifest(output_dir)}
+               output_dir: Path, force: bool, known: Mapping[tuple[str, str, str], Mapping[str, Any]]
+               ) -> list[tuple[Job, list[str]]]:
+    """The jobs to render, each with why (the dependencies that changed); ``known``: the
+    manifest's entries by key."""
     stale = []
     for job in jobs:
         entry = known.get(job.key)
@@ -228,9 +229,9 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
         sweep_stale_temps(output_dir)
         with DataHasher(warehouse) as hasher:
             prints = {job.key: fingerprint(job, hasher.job_data(job)) for job in jobs}
-        stale = stale_jobs(jobs, prints, output_dir, force)
-        why_of = {job.key: why for job, why in stale}
         known = {catalog.entry_key(e): e for e in catalog.load_manifest(output_dir)}
+        stale = stale_jobs(jobs, prints, output_dir, force, known)
+        why_of = {job.key: why for job, why in stale}
         earlier = {job.key: earlier_content(known.get(job.key), output_dir) for job, _why in stale}
         summary.reasons = [{"briefing": job.label, "why": why} for job, why in stale]
         summary.up_to_date = len(jobs) - len(stale)

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup
 
+from helpers.render import exporters
 from helpers.render.digest import PageChanges, page_changes, parse_page, text_of
 from helpers.render.provenance import parse_date
 from helpers.vocabulary import counted, fmt_date
@@ -50,8 +51,7 @@ class Item:
 
     entry: Mapping[str, Any]
     figures: tuple[Figure, ...]
-    pdf: Path | None
-    xlsx: Path | None
+    files: Mapping[str, Path]  # exporter key → published file, for those that are attached
     changes: PageChanges = PageChanges()
 
     @property
@@ -90,11 +90,12 @@ def item_for(entry: Mapping[str, Any], output_dir: Path) -> Item:
         path = output_dir / outputs[key] if outputs.get(key) else None
         return path if path and path.exists() else None
 
+    files = {e.key: path for e in exporters.EXPORTERS if e.attach and (path := file(e.key))}
     page = file("html")
     if page is None:
-        return Item(entry, (), file("pdf"), file("xlsx"))
+        return Item(entry, (), files)
     soup = parse_page(page.read_text(encoding="utf-8"))  # read and parsed once for both
-    return Item(entry, key_figures(soup), file("pdf"), file("xlsx"), page_changes(soup))
+    return Item(entry, key_figures(soup), files, page_changes(soup))
 
 
 def _date_text(day: dt.date | None) -> str:
@@ -156,10 +157,11 @@ def _html(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
 
 
 def attachments(items: Sequence[Item], excel: bool) -> list[Path]:
-    files = [i.pdf for i in items if i.pdf]
-    if excel:
-        files += [i.xlsx for i in items if i.xlsx]
-    return files
+    """The files to attach, format by format: those always attached (PDF), and those on request
+    (Excel, when the recipient list asks for it)."""
+    wanted = [e.key for e in exporters.EXPORTERS
+              if e.attach == "always" or (excel and e.attach == "on_request")]
+    return [i.files[key] for key in wanted for i in items if key in i.files]
 
 
 def _attach(message: EmailMessage, path: Path) -> None:

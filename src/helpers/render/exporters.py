@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the writers are imported when used: the catalog and mail ne
 __all__ = ["EXPORTERS", "Export", "Exporter", "by_key", "public"]
 
 Folder = Literal["published", "executed"]
+Attach = Literal["always", "on_request", ""]
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Exporter(ABC):
     suffix: ClassVar[str]
     label: ClassVar[str]  # the catalog's link text
     folder: ClassVar[Folder] = "published"  # published (linked) or kept for debugging
-    attach: ClassVar[bool] = False  # mailed as an attachment
+    attach: ClassVar[Attach] = ""  # mailed: always, on request (a list's «excel: true») or not
 
     @abstractmethod
     def write(self, target: Path, export: Export) -> None:
@@ -71,7 +72,7 @@ class HtmlExporter(Exporter):
 class PdfExporter(Exporter):
     """Printed by Chromium from the HTML written before it (same template, same page)."""
 
-    key, suffix, label, attach = "pdf", ".pdf", "PDF", True
+    key, suffix, label, attach = "pdf", ".pdf", "PDF", "always"
 
     def write(self, target: Path, export: Export) -> None:
         from helpers.render.pdf import pdf_metadata
@@ -81,7 +82,7 @@ class PdfExporter(Exporter):
 
 
 class ExcelExporter(Exporter):
-    key, suffix, label, attach = "xlsx", ".xlsx", "Excel", True
+    key, suffix, label, attach = "xlsx", ".xlsx", "Excel", "on_request"
 
     def write(self, target: Path, export: Export) -> None:
         from helpers.render.excel import write_workbook
