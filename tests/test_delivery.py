@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import email
+import smtplib
 import socket
+import ssl
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from helpers.config import MailSettings, mail_settings
 from helpers.delivery import ledger
+from helpers.delivery.__main__ import main as delivery_main
 from helpers.delivery.compose import key_figures
 from helpers.delivery.deliver import deliver, report_failure
 from helpers.delivery.recipients import RecipientsError, parse_recipients
-from helpers.delivery.send import send
+from helpers.delivery.send import SendError, _auth_plain_utf8, permanent_reason, send
 from helpers.render import catalog
 
 CARDS = """<html><body><div class="key-figures">
@@ -234,3 +239,179 @@ def test_a_run_failed_on_bad_exports_reports_the_run_s_own_error_lines(tmp_path:
     [(_, message)] = inbox.messages
     assert "federal/2024-09-16.xlsx, строка 7" in message.get_content()
     assert "Вологодская" not in message.get_content()
+
+
+# --- the ministry's mail server: STARTTLS with the organisation's CA, AUTH, settings checked ------
+
+USER, PASSWORD = "robot@example.org", "пароль-Ёж-2026"  # a Cyrillic password, as a ministry's IT sets
+
+
+class Authenticator:
+    """aiosmtpd authenticator: one user, the password compared as the UTF-8 bytes it arrives in."""
+
+    def __init__(self, password: str = PASSWORD) -> None:
+        self.password = password
+        self.tries: list[str] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN204 - aiosmtpd's API
+        self.tries.append(mechanism)
+        ok = auth_data.login == USER.encode() and auth_data.password == self.password.encode()
+        return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture(scope="module")
+def organisation_ca() -> trustme.CA:
+    return trustme.CA(organization_name="Министерство просвещения (тест)")
+
+
+@pytest.fixture
+def ministry_smtp(organisation_ca: trustme.CA,
+                  tmp_path: Path) -> Iterator[tuple[Inbox, int, Path, Authenticator]]:
+    """A server that requires STARTTLS before AUTH, with a certificate of the organisation's own CA."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    organisation_ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = tmp_path / "organisation-ca.pem"
+    organisation_ca.cert_pem.write_to_path(str(ca_file))
+    inbox, port, authenticator = Inbox(), _free_port(), Authenticator()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context,
+                            require_starttls=True, authenticator=authenticator, auth_required=True)
+    controller.start()
+    try:
+        yield inbox, port, ca_file, authenticator
+    finally:
+        controller.stop()
+
+
+def test_starttls_with_the_organisation_s_ca_and_a_cyrillic_password_delivers(tmp_path: Path,
+                                                                                ministry_smtp) -> None:
+    inbox, port, ca_file, authenticator = ministry_smtp
+    publish(tmp_path)
+    mail = settings_for(port, security="starttls", user=USER, password=PASSWORD, ca_file=str(ca_file))
+    report = deliver(parse_recipients(RECIPIENTS), tmp_path, mail)
+    assert (report.sent, report.failed) == (1, 0)
+    assert authenticator.tries == ["PLAIN"]  # RFC 4616: UTF-8, which smtplib's login cannot encode
+    [(to, message)] = inbox.messages
+    assert message["Subject"] == "Рейтинг регионов — Вологодская область, данные на 16.09.2024"
+
+
+def test_an_ascii_password_logs_in_as_smtplib_does(tmp_path: Path, ministry_smtp) -> None:
+    inbox, port, ca_file, authenticator = ministry_smtp
+    authenticator.password = "s3cret-pass"
+    publish(tmp_path)
+    mail = settings_for(port, security="starttls", user=USER, password="s3cret-pass", ca_file=str(ca_file))
+    assert deliver(parse_recipients(RECIPIENTS), tmp_path, mail).sent == 1
+    assert len(inbox.messages) == 1
+
+
+def test_an_untrusted_certificate_fails_at_once_and_says_to_set_the_ca_file(tmp_path: Path,
+                                                                            ministry_smtp) -> None:
+    inbox, port, _ca_file, _auth = ministry_smtp
+    publish(tmp_path)
+    pauses: list[float] = []
+    lines: list[str] = []
+
+    def sender(message, settings):  # noqa: ANN001, ANN202
+        return send(message, settings, sleep=pauses.append, say=lines.append)
+
+    mail = settings_for(port, security="starttls", user=USER, password=PASSWORD)
+    report = deliver(parse_recipients(RECIPIENTS), tmp_path, mail, send_=sender, say=lines.append)
+    assert report.failed == 1 and pauses == []  # no retry: a retry cannot cure a certificate
+    text = "\n".join(lines)
+    assert "сертификат сервера не подтверждён" in text and "SMTP_CA_FILE" in text
+    assert PASSWORD not in text + (tmp_path / ledger.LEDGER_NAME).read_text(encoding="utf-8")
+    assert inbox.messages == []
+
+
+def test_a_wrong_password_fails_at_once_with_what_to_check_and_other_lists_are_still_tried(
+        tmp_path: Path, ministry_smtp) -> None:
+    _inbox, port, ca_file, authenticator = ministry_smtp
+    publish(tmp_path)
+    publish(tmp_path, "RU", name="Рейтинг_Россия.pdf")
+    pauses: list[float] = []
+    lines: list[str] = []
+
+    def sender(message, settings):  # noqa: ANN001, ANN202
+        return send(message, settings, sleep=pauses.append, say=lines.append)
+
+    mail = settings_for(port, security="starttls", user=USER, password="Неверный", ca_file=str(ca_file))
+    report = deliver(parse_recipients(RECIPIENTS), tmp_path, mail, send_=sender, say=lines.append)
+    assert report.failed == 2 and pauses == []  # both lists tried, neither retried
+    assert "сервер отклонил имя или пароль (535): проверьте SMTP_USER и SMTP_PASSWORD" in "\n".join(lines)
+    assert authenticator.tries == ["PLAIN", "PLAIN"]
+
+
+def test_credentials_never_go_in_plain_text_when_the_server_offers_no_starttls(tmp_path: Path, smtp) -> None:
+    inbox, port = smtp  # a plain server without STARTTLS
+    publish(tmp_path)
+    lines: list[str] = []
+    mail = settings_for(port, security="starttls", user=USER, password=PASSWORD)
+    report = deliver(parse_recipients(RECIPIENTS), tmp_path, mail, say=lines.append)
+    assert report.failed == 1 and inbox.messages == []
+    assert "не поддерживает STARTTLS" in "\n".join(lines)
+
+
+def test_a_transient_refusal_is_retried_and_a_5xx_is_not() -> None:
+    transient = smtplib.SMTPServerDisconnected("connection lost")
+    mail = settings_for(25)
+    assert permanent_reason(transient, mail) is None
+    assert permanent_reason(smtplib.SMTPDataError(451, b"try later"), mail) is None
+    assert "552" in str(permanent_reason(smtplib.SMTPDataError(552, b"too big"), mail))
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("SMTP_SECURITY", "tls", "SMTP_SECURITY='tls': допустимо starttls, ssl или none"),
+    ("SMTP_PORT", "abc", "SMTP_PORT='abc': ожидается номер порта"),
+    ("SMTP_PASSWORD", "", "SMTP_USER задан, а SMTP_PASSWORD нет"),
+    ("SMTP_CA_FILE", "/nonexistent/ca.pem", "SMTP_CA_FILE=/nonexistent/ca.pem: файл не прочитан"),
+    ("CATALOG_URL", "file:///srv/output/", "CATALOG_URL='file:///srv/output/': ожидается адрес http"),
+])
+def test_a_bad_setting_is_one_line_exit_2_and_nothing_sent(tmp_path: Path, smtp, monkeypatch, capsys,
+                                                           name: str, value: str, says: str) -> None:
+    inbox, port = smtp
+    output = tmp_path / "output"
+    publish(output)
+    for variable, setting in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none",
+                              "SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD, "SMTP_FROM": "b@example.org",
+                              "CATALOG_URL": "", "SMTP_CA_FILE": "", "OUTPUT_DIR": str(output),
+                              name: value}.items():
+        monkeypatch.setenv(variable, setting)
+    monkeypatch.setattr("helpers.config.ENV_FILE", tmp_path / "none.env")
+    assert delivery_main([]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert inbox.messages == [] and not (output / ledger.LEDGER_NAME).exists()
+
+
+def test_a_cyrillic_password_the_server_cannot_take_is_refused_in_one_line(tmp_path: Path) -> None:
+    class NoPlain:
+        esmtp_features = {"auth": "CRAM-MD5 LOGIN"}
+
+        def ehlo_or_helo_if_needed(self) -> None:
+            pass
+
+    with pytest.raises(SendError, match="не предлагает AUTH PLAIN"):
+        _auth_plain_utf8(NoPlain(), USER, PASSWORD)  # type: ignore[arg-type]
+
+
+# --- links only where readers can open them ------------------------------------------------------
+
+def test_without_catalog_url_mail_carries_no_link_to_the_server_s_disk(tmp_path: Path, smtp) -> None:
+    inbox, port = smtp
+    publish(tmp_path)
+    deliver(parse_recipients(RECIPIENTS), tmp_path, settings_for(port, catalog_url=""))
+    [(_, message)] = inbox.messages
+    body = message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
+    assert "file:" not in body and str(tmp_path) not in body
+    assert [a.get_filename() for a in message.iter_attachments()] == ["Рейтинг_Вологодская_область.pdf"]
+
+
+def test_files_too_large_without_catalog_url_are_not_sent_and_it_says_to_set_it(tmp_path: Path, smtp) -> None:
+    inbox, port = smtp
+    publish(tmp_path, pdf=b"%PDF" + b"0" * 5000)
+    lines: list[str] = []
+    mail = settings_for(port, catalog_url="", max_attachments_bytes=1000)
+    dry = deliver(parse_recipients(RECIPIENTS), tmp_path, mail, dry_run=True, say=lines.append)
+    assert "не будет отправлено" in dry.lines[0] and "CATALOG_URL" in dry.lines[0]
+    report = deliver(parse_recipients(RECIPIENTS), tmp_path, mail, say=lines.append)
+    assert report.failed == 1 and inbox.messages == []
+    assert "задайте CATALOG_URL" in "\n".join(lines)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.run import sigterm_as_interrupt
-from helpers.config import mail_settings, settings
+from helpers.config import MailSettingsError, mail_settings, settings
 from helpers.delivery.deliver import deliver, report_failure
 from helpers.delivery.recipients import RecipientsError, load_recipients
 from helpers.schedule import export, ledger
@@ -64,12 +64,15 @@ def after_run(job: ScheduledJob, record: dict[str, Any], request: RunRequest) ->
     """Deliver what is new after a run; report a run that failed for good to the analysts."""
     try:
         recipients = load_recipients()
+        mail = mail_settings()
     except RecipientsError as exc:
         say(f"Рассылка не выполнена — список адресатов не принят:\n{exc}")
         return
+    except MailSettingsError as exc:
+        say(f"Рассылка не выполнена: {exc}")
+        return
     if not recipients:
         return
-    mail = mail_settings()
     output_dir = settings().output_dir
     if job.deliver:  # only briefings rendered fine and new to an address go out, even after a failure
         deliver(recipients, output_dir, mail, say=say)
