@@ -415,3 +415,107 @@ def test_files_too_large_without_catalog_url_are_not_sent_and_it_says_to_set_it(
     report = deliver(parse_recipients(RECIPIENTS), tmp_path, mail, say=lines.append)
     assert report.failed == 1 and inbox.messages == []
     assert "задайте CATALOG_URL" in "\n".join(lines)
+
+
+# --- every territory its own readers: the contacts file ------------------------------------------
+
+CONTACTS = ("Код территории;Роль;Территория;Адреса\n"
+            "35;ОУО региона;Вологодская область;education-35@example.org\n"
+            "19605000;ОМСУ;Бабаевский;omsu-babaevo@example.org\n"
+            "19608000;ОМСУ;Бабушкинский;\"omsu-babushkino@example.org; glava-babushkino@example.org\"\n")
+PER_MUNICIPALITY = {"contacts": "contacts.csv", "lists": [
+    {"name": "Муниципалитеты", "per_territory": "ОМСУ",
+     "briefings": [{"kind": "municipality_scorecard", "territories": "municipalities of 35"}]}]}
+
+
+def publish_scorecard(output: Path, oktmo: str, name: str) -> None:
+    folder = output / "municipality_scorecard" / oktmo
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{oktmo}.pdf").write_bytes(b"%PDF-1.7 " + oktmo.encode())
+    catalog.record(output, {
+        "kind": "municipality_scorecard", "territory": oktmo, "territory_name": name,
+        "title": "Карточка муниципалитета", "parameters": {"oktmo": oktmo}, "status": "ok",
+        "snapshot_date": "2024-09-16", "fingerprint": {"total": "v1"},
+        "outputs": {"pdf": f"municipality_scorecard/{oktmo}/{oktmo}.pdf"}})
+
+
+def contacts_in(folder: Path, text: str = CONTACTS, name: str = "contacts.csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / "recipients.yml"
+
+
+def test_each_municipality_gets_only_its_own_briefings(tmp_path: Path, smtp) -> None:
+    inbox, port = smtp
+    output = tmp_path / "output"
+    for oktmo, name in [("19605000", "Бабаевский"), ("19608000", "Бабушкинский"),
+                        ("19610000", "Белозерский")]:
+        publish_scorecard(output, oktmo, name)
+    lines: list[str] = []
+    recipients = parse_recipients(PER_MUNICIPALITY, contacts_in(tmp_path / "params"))
+    report = deliver(recipients, output, settings_for(port), say=lines.append)
+    assert report.sent == 2
+    got = {tuple(sorted(to)): [a.get_filename() for a in m.iter_attachments()] for to, m in inbox.messages}
+    assert got == {("omsu-babaevo@example.org",): ["19605000.pdf"],
+                   ("glava-babushkino@example.org", "omsu-babushkino@example.org"): ["19608000.pdf"]}
+    assert any("Белозерский" in line and "нет адресов роли «ОМСУ»" in line for line in lines)
+
+
+def test_dry_run_shows_which_territory_goes_to_whom(tmp_path: Path, smtp) -> None:
+    inbox, port = smtp
+    output = tmp_path / "output"
+    publish_scorecard(output, "19605000", "Бабаевский")
+    lines: list[str] = []
+    recipients = parse_recipients(PER_MUNICIPALITY, contacts_in(tmp_path / "params"))
+    deliver(recipients, output, settings_for(port), dry_run=True, say=lines.append)
+    assert lines == ["→ Муниципалитеты · Бабаевский <omsu-babaevo@example.org>: «Карточка муниципалитета "
+                     "— Бабаевский, данные на 16.09.2024»; вложения: 19605000.pdf"]
+    assert inbox.messages == []
+
+
+def test_unknown_codes_and_malformed_addresses_are_refused_with_file_and_row(tmp_path: Path) -> None:
+    bad = (CONTACTS + "19999000;ОМСУ;Нет такого;x@example.org\n"
+           "19610000;ОМСУ;Белозерский;omsu-belozersk(at)example.org\n"
+           "19612000;;Вашкинский;omsu-vashki@example.org\n")
+    with pytest.raises(RecipientsError) as caught:
+        parse_recipients(PER_MUNICIPALITY, contacts_in(tmp_path, bad))
+    text = "\n".join(caught.value.problems)
+    assert "contacts.csv, строка 5: неизвестный код территории «19999000»" in text
+    assert "contacts.csv, строка 6: «omsu-belozersk(at)example.org» — не адрес электронной почты" in text
+    assert "contacts.csv, строка 7: не указана роль" in text
+
+
+def test_a_role_the_contacts_file_does_not_have_is_refused_with_a_hint(tmp_path: Path) -> None:
+    wrong = {**PER_MUNICIPALITY, "lists": [{**PER_MUNICIPALITY["lists"][0], "per_territory": "ОМСУ района"}]}
+    with pytest.raises(RecipientsError, match="роли «ОМСУ района» нет в contacts.csv"):
+        parse_recipients(wrong, contacts_in(tmp_path))
+
+
+def test_an_excel_contacts_file_with_codes_as_numbers_is_read(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Код территории", "Роль", "Адреса"])
+    sheet.append([19605000, "ОМСУ", "omsu-babaevo@example.org"])
+    sheet.append([35, "ОУО региона", "education-35@example.org"])
+    book.save(tmp_path / "contacts.xlsx")
+    recipients = parse_recipients({**PER_MUNICIPALITY, "contacts": "contacts.xlsx"},
+                                  tmp_path / "recipients.yml")
+    contacts = recipients[0].contacts
+    assert contacts is not None
+    assert contacts.addresses("омсу", "19605000") == ("omsu-babaevo@example.org",)
+    assert contacts.addresses("ОУО региона", "35") == ("education-35@example.org",)
+
+
+def test_the_shipped_recipients_and_contacts_example_is_valid_and_on_example_org() -> None:
+    from helpers.delivery.recipients import load_recipients
+
+    recipients = {r.name: r for r in load_recipients()}
+    municipalities = recipients["Муниципалитеты Вологодской области"]
+    assert municipalities.per_territory == "ОМСУ"
+    assert municipalities.readers("19605000") == ("omsu-19605000@example.org",)
+    every = [a for r in recipients.values() for a in r.addresses]
+    every += [a for r in recipients.values() if r.contacts
+              for codes in r.contacts.by_role.values() for addresses in codes.values() for a in addresses]
+    assert every and all(a.endswith("@example.org") for a in every)

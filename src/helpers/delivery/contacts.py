@@ -52,7 +52,7 @@ class Contacts:
 def _read_table(path: Path) -> pd.DataFrame:
     """Every cell as text; a CSV's encoding and separator are recognised."""
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

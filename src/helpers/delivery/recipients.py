@@ -118,7 +118,7 @@ def _readers(entry: dict[str, Any], where: str, contacts: Contacts | None,
     if role and contacts is None:
         problems.append(f"{where}: per_territory «{role}» требует файла контактов "
                         "(ключ contacts: в начале файла)")
-    elif role and contacts is not None and role.casefold() not in contacts.by_role:
+    elif role and contacts is not None and contacts.by_role and role.casefold() not in contacts.by_role:
         known = f" (есть: {', '.join(contacts.roles())})"
         problems.append(f"{where}: роли «{role}» нет в {contacts.path.name}"
                         f"{_hint(role.casefold(), contacts.roles()) or known}")
