@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,22 @@ def default_chromium() -> str:
         if Path(candidate).exists():
             return candidate
     return "chromium"
+
+
+def server_timezone(environ: Mapping[str, str] = os.environ, root: Path = Path("/")) -> str:
+    """The zone of the server's clock, which cron reads its lines in: ``CRON_SERVER_TZ`` (to export
+    for another machine), else ``/etc/localtime`` or ``/etc/timezone`` (not ``TZ``: the cron
+    daemon does not see the shell's), else UTC."""
+    configured = environ.get("CRON_SERVER_TZ", "").strip()
+    if configured:
+        return configured
+    localtime = root / "etc" / "localtime"
+    if localtime.is_symlink() and "zoneinfo/" in os.readlink(localtime):
+        return os.readlink(localtime).split("zoneinfo/", 1)[1]
+    named = root / "etc" / "timezone"
+    if named.exists() and named.read_text(encoding="utf-8").strip():
+        return named.read_text(encoding="utf-8").strip()
+    return "UTC"
 
 
 def settings() -> Settings:
