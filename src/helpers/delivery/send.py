@@ -63,6 +63,8 @@ def _auth_plain_utf8(client: smtplib.SMTP, user: str, password: str) -> None:
     """AUTH PLAIN with the user and password in UTF-8 (RFC 4616), for what ``login`` cannot encode."""
     client.ehlo_or_helo_if_needed()
     mechanisms = client.esmtp_features.get("auth", "").upper().split()
+    if not mechanisms:
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
     if "PLAIN" not in mechanisms:
         raise PermanentFailure(
             "пароль или имя содержат символы не из ASCII, а сервер не предлагает AUTH PLAIN "
@@ -100,10 +102,14 @@ def permanent_reason(exc: BaseException, settings: MailSettings) -> str | None:
     if isinstance(exc, ssl.SSLError):
         return (f"TLS не установлен ({exc.reason or exc}): проверьте SMTP_SECURITY и SMTP_PORT "
                 "(starttls — обычно 587, ssl — 465) / TLS handshake failed")
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and "AUTH" in str(exc).upper():
+        return ("сервер не предлагает вход (AUTH) на этом соединении — обычно он доступен только после "
+                "STARTTLS: SMTP_SECURITY=starttls или ssl; без входа — уберите SMTP_USER / "
+                "server offers no AUTH here")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return (f"сервер не поддерживает {'STARTTLS' if 'STARTTLS' in str(exc).upper() else 'команду'} "
-                f"({exc}): письма без шифрования не отправляются; SMTP_SECURITY=ssl для порта 465 или "
-                "SMTP_SECURITY=none, если сервер в доверенной сети / server offers no STARTTLS")
+        return (f"сервер не поддерживает STARTTLS ({exc}): письма без шифрования не отправляются; "
+                "SMTP_SECURITY=ssl для порта 465 или SMTP_SECURITY=none, если сервер в доверенной сети / "
+                "server offers no STARTTLS")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return (f"сервер отклонил имя или пароль ({exc.smtp_code}): проверьте SMTP_USER и SMTP_PASSWORD / "
                 "authentication failed")
