@@ -69,7 +69,8 @@ def parcels(recipient: Recipient, entries: Sequence[Mapping[str, Any]], done: se
             say(f"! {recipient.name} · {name} ({code}): в файле контактов нет адресов роли "
                 f"«{recipient.per_territory}» — справки территории не отправлены")
             continue
-        found += [(f"{recipient.name} · {name}", addresses, chosen)
+        label = recipient.name if name in recipient.name else f"{recipient.name} · {name}"
+        found += [(label, addresses, chosen)
                   for addresses, chosen in _new_by_addresses(readers, mine, done).items()]
     return found
 
@@ -153,7 +154,7 @@ def report_failure(recipients: Sequence[Recipient], output_dir: Path, settings: 
     report = Report()
     failed = [e for e in load_manifest(output_dir) if e.get("status") != "ok" and _after(e, since)]
     sender = send_ or (lambda message, s: send(message, s, say=say))
-    for recipient in (r for r in recipients if r.failures):
+    for recipient in (r for r in recipients if r.failures and r.addresses):
         # the failed briefings name themselves; the run's own errors matter when none did (bad exports)
         message = failure_message(job, [] if failed else errors, failed,
                                   sender=settings.sender or "briefings@localhost",

@@ -124,6 +124,8 @@ def _readers(entry: dict[str, Any], where: str, contacts: Contacts | None,
                         f"{_hint(role.casefold(), contacts.roles()) or known}")
     elif not role and not addresses:
         problems.append(f"{where}: нет адресов (addresses) и не задано per_territory")
+    if entry.get("failures") and not addresses:
+        problems.append(f"{where}: failures: true — отчёты об ошибках уходят на addresses, а их нет")
     return addresses, role
 
 
