@@ -6,6 +6,7 @@ Environment overrides: ``DATA_DIR``, ``OUTPUT_DIR``, ``WAREHOUSE``, ``PERIOD``, 
 ``SFERUM_SECRET`` (pseudonymisation key; read from ``.env`` when not set); for delivery
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_SECURITY``, ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_FROM``,
 ``SMTP_CA_FILE``, ``CATALOG_URL``, ``MAIL_MAX_MB`` (from the environment or ``.env``; checked).
+``CRON_SERVER_TZ`` (the zone crontab lines are exported in; default the system clock's).
 """
 
 from __future__ import annotations
