@@ -519,3 +519,16 @@ def test_the_shipped_recipients_and_contacts_example_is_valid_and_on_example_org
     every += [a for r in recipients.values() if r.contacts
               for codes in r.contacts.by_role.values() for addresses in codes.values() for a in addresses]
     assert every and all(a.endswith("@example.org") for a in every)
+
+
+def test_once_the_server_is_unreachable_the_other_messages_are_tried_once_without_pauses(
+        tmp_path: Path, monkeypatch) -> None:
+    output = tmp_path / "output"
+    for oktmo, name in [("19605000", "Бабаевский"), ("19608000", "Бабушкинский")]:
+        publish_scorecard(output, oktmo, name)
+    pauses: list[float] = []
+    monkeypatch.setattr("helpers.delivery.send.time.sleep", pauses.append)
+    recipients = parse_recipients(PER_MUNICIPALITY, contacts_in(tmp_path / "params"))
+    report = deliver(recipients, output, settings_for(_free_port()))
+    assert report.failed == 2
+    assert pauses == [5.0, 10.0]  # the first message's retries only: 28 territories do not wait 7 min

@@ -21,7 +21,7 @@ from helpers.delivery.compose import (
     item_for,
 )
 from helpers.delivery.recipients import Recipient
-from helpers.delivery.send import PermanentFailure, SendError, send
+from helpers.delivery.send import ATTEMPTS, PermanentFailure, SendError, send
 from helpers.render.catalog import load_manifest
 from helpers.render.provenance import render_moment
 
@@ -100,7 +100,13 @@ def deliver(recipients: Sequence[Recipient], output_dir: Path, settings: MailSet
     report = Report()
     entries = load_manifest(output_dir)
     done = ledger.sent(output_dir)
-    sender = send_ or (lambda message, s: send(message, s, say=say))
+    unreachable = False  # a message failed after every retry: the rest get one try each
+
+    def sender(message: EmailMessage, mail: MailSettings) -> Any:
+        if send_ is not None:
+            return send_(message, mail)
+        return send(message, mail, say=say, attempts=1 if unreachable else ATTEMPTS)
+
     for recipient in recipients:
         for label, addresses, chosen in parcels(recipient, entries, done, say):
             items = [item_for(e, output_dir) for e in chosen]
@@ -123,6 +129,7 @@ def deliver(recipients: Sequence[Recipient], output_dir: Path, settings: MailSet
                 sender(message, settings)
             except SendError as exc:
                 report.failed += 1
+                unreachable = unreachable or not isinstance(exc, PermanentFailure)
                 ledger.append(output_dir, [{**record, "status": "failed", "error": str(exc)}])
                 report.lines.append(f"✖ {line}\n    {exc}")
                 say(f"✖ {line}\n    {exc}")

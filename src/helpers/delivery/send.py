@@ -130,9 +130,10 @@ def permanent_reason(exc: BaseException, settings: MailSettings) -> str | None:
 
 
 def send(message: EmailMessage, settings: MailSettings, *, attempts: int = ATTEMPTS,
-         backoff: float = BACKOFF_SECONDS, sleep: Callable[[float], None] = time.sleep,
+         backoff: float = BACKOFF_SECONDS, sleep: Callable[[float], None] | None = None,
          say: Callable[[str], None] = lambda _line: None) -> int:
     """Send, retrying a transient failure after a doubling pause; returns the attempts it took."""
+    pause = sleep or time.sleep
     if not settings.configured:
         raise PermanentFailure("не заданы SMTP_HOST и SMTP_FROM (окружение или .env) / "
                                "SMTP is not configured")
@@ -148,6 +149,6 @@ def send(message: EmailMessage, settings: MailSettings, *, attempts: int = ATTEM
             last = f"{type(exc).__name__}: {exc}"
             if attempt < attempts:
                 say(f"  отправка не удалась ({last}); повтор через {backoff * 2 ** (attempt - 1):.0f} с")
-                sleep(backoff * 2 ** (attempt - 1))
+                pause(backoff * 2 ** (attempt - 1))
     tries = counted(attempts, "попытка не удалась", "попытки не удались", "попыток не удались")
     raise SendError(f"{settings.host}:{settings.port}: {tries} — {last}")
