@@ -28,7 +28,7 @@ export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOB
        EXECUTOR DASK_SCHEDULER EXCLUDE SCALE
 q = '$(subst ','\'',$(1))'
 # Delivery (also read from .env): exported only when given, so .env fills in the rest.
-MAIL_VARIABLES := SMTP_HOST SMTP_PORT SMTP_SECURITY SMTP_USER SMTP_PASSWORD SMTP_FROM CATALOG_URL MAIL_MAX_MB DRY_RUN
+MAIL_VARIABLES := SMTP_HOST SMTP_PORT SMTP_SECURITY SMTP_USER SMTP_PASSWORD SMTP_FROM SMTP_CA_FILE CATALOG_URL MAIL_MAX_MB DRY_RUN
 $(foreach v,$(MAIL_VARIABLES),$(if $($(v)),$(eval export $(v))))
 
 PYTHON_SYS ?= $(shell command -v python3.11 || command -v python3)
@@ -39,7 +39,7 @@ CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
 .PHONY: help setup browser data validate ingest briefings briefing kinds pack visual-references schedule \
-        schedule-status schedule-export deliver bench test test-all lint audit lab clean
+        schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -123,6 +123,18 @@ test: setup ## Run the tests (slow end-to-end renders excluded, one representati
 
 test-all: setup ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
+
+MTA_PACKAGES := postfix sasl2-bin libsasl2-modules
+
+test-mta: $(STAMP) ## Delivery against Debian's postfix (STARTTLS, own CA, SASL, Cyrillic password); as root, installs postfix
+	@if ! command -v postfix >/dev/null || ! command -v saslpasswd2 >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $(MTA_PACKAGES) (not started: the test runs its own instance)..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(MTA_PACKAGES) >/dev/null \
+	      || { echo "apt-get install $(MTA_PACKAGES) failed"; exit 1; }; \
+	  else echo "make test-mta needs root and: apt-get install $(MTA_PACKAGES)"; exit 1; fi; \
+	fi
+	$(PY) -m pytest -q -m mta tests/test_mta.py
 
 bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion (BENCH_BASELINE=REV: side by side with that revision) and the national batch projection
 	$(PY) -m helpers.ingestion

@@ -113,3 +113,67 @@ def test_every_problem_of_a_file_in_one_run(tmp_path: Path) -> None:
     rules = [p.rule for p in data.problems if p.severity == "error"]
     assert any("ожидается дата" in r for r in rules), rules
     assert any("повтор ключа" in r for r in rules), rules
+
+
+# --- a person's data typed into the wrong column is described, not quoted -------------------------
+
+PLANTED = [  # (file, row index, column index, value): names, logins, an address, a phone
+    ("pupils.csv", 0, 3, "Иванов Юрий Сергеевич"),             # a full name in «Класс»
+    ("pupils.csv", 1, 3, "Петрова Анна"),
+    ("pupils.csv", 2, 6, "Зайцева Анна Игоревна"),              # in the Госуслуги account choice
+    ("parents.csv", 1, 7, "ivanova@mail.ru"),                   # in «Коды ОО детей»
+    ("участники_2024-09-16_1405.csv", 5, 0, "+7 921 123-45-67"),  # in «Идентификатор чата»
+    ("участники_2024-09-16_1405.csv", 0, 4, "Проничева Ирина Владимировна"),  # in «last seen»
+    ("участники_2024-09-16_1405.csv", 3, 4, "Орехова Т. В."),
+    ("участники_2024-09-16_1405.csv", 4, 3, "Анна Зайцева"),    # in «Роль»
+    ("parents.csv", 0, 8, "ivanova.ty"),                        # a login in a yes/no flag
+    ("parents.csv", 2, 8, "petrov77"),
+]
+
+
+def planted_tables() -> dict[str, dict]:
+    tables = copy.deepcopy(TABLES)
+    for name, row, column, value in PLANTED:
+        tables[name]["rows"][row][column] = value
+    return tables
+
+
+def test_personal_values_in_other_columns_of_a_personal_file_are_described_by_shape(
+        tmp_path: Path) -> None:
+    folder = write_region(tmp_path / "regions" / "35", planted_tables())
+    data = load_region(folder, "35", load_municipalities(), today=TODAY, base=tmp_path)
+    text = "\n".join(str(p) for p in data.problems)
+    for _file, _row, _column, value in PLANTED:
+        assert value not in text, value
+    assert "столбец «Класс»: значение (три слова, 21 символ — похоже на ФИО, скрыто)" in text
+    assert "значение (десять символов — похоже на логин, скрыто)" in text
+    assert "похоже на адрес электронной почты, скрыто" in text and "похоже на номер телефона" in text
+    hidden = {(p.file.rsplit("/", 1)[-1], p.row) for p in data.problems if p.shape}
+    assert len(hidden) == len(PLANTED), text  # every planted cell is reported, none quoted
+
+
+def test_a_bad_value_with_its_own_column_s_shape_is_still_quoted(tmp_path: Path) -> None:
+    tables = copy.deepcopy(TABLES)
+    tables["pupils.csv"]["rows"][0][3] = "13 Б"  # a class, of a grade that does not exist
+    tables["parents.csv"]["rows"][0][8] = "ага"  # a yes/no word the contract does not know
+    folder = write_region(tmp_path / "regions" / "35", tables)
+    data = load_region(folder, "35", load_municipalities(), today=TODAY, base=tmp_path)
+    text = "\n".join(str(p) for p in data.problems)
+    assert "столбец «Класс»: значение «13 Б»" in text
+    assert "значение «ага»" in text
+
+
+def test_the_console_and_the_log_describe_planted_values_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    write_federal_exports(build_federal_history(), tmp_path / "data" / "federal")
+    write_region(tmp_path / "data" / "regions" / "35", planted_tables())
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))
+    assert ingest.main(["--check"]) == 2
+    captured = capsys.readouterr()
+    console = captured.out + captured.err
+    log = (tmp_path / "output" / "logs" / "ingest.log").read_text(encoding="utf-8")
+    for _file, _row, _column, value in PLANTED:
+        assert value not in console and value not in log, value
+    assert "похоже на ФИО, скрыто" in console and "похоже на ФИО, скрыто" in log

@@ -162,3 +162,50 @@ def test_what_a_notebook_left_behind_is_collected_before_the_next_one(
     checks = with_cell(tmp_path, "checks.ipynb", "import sys; print(sys.sferum_probe() is None)")
     executed = execute_notebook(checks, tmp_path / "b.ipynb", {"territory": "35"}, kernel=kernel)
     assert executed.cells[-1].outputs[0]["text"].strip() == "True"
+
+
+def listening_tcp_ports(pid: int) -> set[int]:
+    """TCP ports the process listens on: its socket inodes matched with /proc/net/tcp{,6}."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink().name if hasattr(fd, "readlink") else ""
+        except OSError:
+            continue
+        if str(target).startswith("socket:["):
+            inodes.add(str(target)[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_kernels_listen_on_ipc_sockets_not_on_tcp_ports(tmp_path: Path, capfd) -> None:
+    warm = WarmKernel()
+    try:
+        execute_notebook(PROBE, tmp_path / "warm.ipynb", {"territory": "35"}, kernel=warm)
+        manager = warm.manager(tmp_path)
+        pid = manager.provisioner.process.pid  # type: ignore[union-attr]
+        assert manager.transport == "ipc"
+        assert listening_tcp_ports(pid) == set()
+        assert Path(f"{manager.ip}-{manager.shell_port}").is_socket()
+    finally:
+        warm.close()
+    execute_notebook(PROBE, tmp_path / "fresh.ipynb", {"territory": "35"})  # papermill's fresh kernel
+    assert "without encryption" not in capfd.readouterr().err
+
+
+def test_output_of_a_forked_process_still_reaches_the_notebook_over_ipc(tmp_path: Path,
+                                                                         kernel: WarmKernel) -> None:
+    forking = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                "display_name": "Python 3"}})
+    forking.cells = [nbformat.v4.new_code_cell(
+        "import multiprocessing\n"
+        "child = multiprocessing.get_context('fork').Process(target=print, args=('from a child',))\n"
+        "child.start(); child.join()")]
+    nbformat.write(forking, tmp_path / "fork.ipynb")
+    done = execute_notebook(tmp_path / "fork.ipynb", tmp_path / "out.ipynb", {}, kernel=kernel)
+    assert "from a child" in "".join(o.get("text", "") for o in done.cells[-1].outputs)

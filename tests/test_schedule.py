@@ -15,9 +15,9 @@ import pytest
 
 from helpers.batch.run import batch_lock
 from helpers.schedule import export, ledger
-from helpers.schedule.config import ScheduleError, parse_schedule
+from helpers.schedule.config import ScheduleError, load_schedule, parse_schedule
 from helpers.schedule.runner import Launch, Scheduler
-from helpers.schedule.triggers import cron_trigger, next_fire
+from helpers.schedule.triggers import cron_trigger, fires_between, next_fire
 
 UTC = dt.UTC
 HOLD_LOCK = """
@@ -353,7 +353,7 @@ def test_export_gives_crontab_and_systemd_units_calling_the_same_command() -> No
     plan = schedule({"name": "weekly", "batch": "weekly", "cron": "0 7 * * 1-5"})
     text = export.crontab(plan, "/venv/bin/python", Path("/srv/app"))
     command = "cd /srv/app && /venv/bin/python -m helpers.schedule run-job weekly --reason cron"
-    assert f"CRON_TZ=Europe/Moscow\n0 7 * * 1-5 {command}" in text
+    assert f"0 4 * * 1-5 {command}" in text and "CRON_TZ" not in text.replace("учитывает CRON_TZ", "")
     units = export.systemd_units(plan, "/venv/bin/python", Path("/srv/app"))
     timer = units["sferum-briefings-weekly.timer"]
     assert "OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 07:00:00 Europe/Moscow" in timer
@@ -427,3 +427,80 @@ def test_a_new_fire_time_replaces_a_pending_retry_of_the_same_job(tmp_path: Path
     clock.advance(minutes=5)
     scheduler.tick()
     assert [(x.reason, x.attempt) for x in launcher.started] == [("cron", 1), ("cron", 1), ("cron", 1)]
+
+
+# --- crontab lines fire at the schedule's Moscow times under Debian's cron (which ignores CRON_TZ) --
+
+YEAR_START = utc(2026, 12, 7, 0, 0)
+
+
+def cron_fires(text: str, server_zone: str) -> dict[str, set[dt.datetime]]:
+    """Each job's fire times over a year, reading the crontab as Debian's cron does: every line in
+    the server's zone, ``CRON_TZ`` ignored."""
+    fired: dict[str, set[dt.datetime]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#") or "=" in line.split()[0] or "--if-new-data" in line:
+            continue
+        fields = line.split()
+        job = fields[fields.index("run-job") + 1]
+        trigger = cron_trigger(" ".join(fields[:5]), server_zone)
+        year = fires_between(trigger, YEAR_START, YEAR_START + dt.timedelta(days=366))
+        fired.setdefault(job, set()).update(year)
+    return fired
+
+
+def schedule_fires(job) -> set[dt.datetime]:  # noqa: ANN001
+    return set(fires_between(job.trigger, YEAR_START, YEAR_START + dt.timedelta(days=366)))
+
+
+@pytest.mark.parametrize("server_zone", ["UTC", "Etc/UTC", "Europe/Moscow", "Asia/Vladivostok",
+                                         "Asia/Kolkata", "Asia/Kathmandu"])
+def test_every_exported_cron_line_fires_at_the_schedule_s_times_over_a_year(server_zone: str) -> None:
+    shipped = load_schedule()
+    table = export.crontab_for(shipped, "/venv/bin/python", Path("/srv/app"), server_zone=server_zone,
+                               now=YEAR_START)
+    assert table.refused == {}
+    fired = cron_fires(table.text, server_zone)
+    for job in (j for j in shipped.jobs if j.cron):
+        assert fired[job.name] == schedule_fires(job), job.name
+    if server_zone in ("UTC", "Etc/UTC"):  # the weekly job at 07:00 Moscow = 04:00 UTC, before its deadline
+        assert min(fired["weekly"]).astimezone(UTC).hour == 4
+
+
+@pytest.mark.parametrize("cron", ["0 7 * * mon", "30 1 * * 1-5", "*/15 2-4 * * 0", "45 0,2,23 * * sat,sun",
+                                  "0 1-5 * * *", "5 23 * * 0", "0 12 1 * *", "0 7 * 1-3 *", "*/20 1-3 * * *"])
+def test_converted_lines_fire_when_the_job_does_for_tricky_expressions(cron: str) -> None:
+    plan = schedule({"name": "j", "batch": "weekly", "cron": cron})
+    table = export.crontab_for(plan, "/venv/bin/python", Path("/srv"), server_zone="UTC", now=YEAR_START)
+    assert table.refused == {}
+    assert cron_fires(table.text, "UTC")["j"] == schedule_fires(plan.jobs[0])
+
+
+@pytest.mark.parametrize(("cron", "server_zone", "says"), [
+    ("0 1 1 * *", "UTC", "день месяца или месяц задан"),  # 01:00 on the 1st in Moscow is the 31st in UTC
+    ("0 7 * * mon", "America/New_York", "меняется в течение года"),
+])
+def test_times_cron_cannot_express_in_the_server_s_zone_are_refused_pointing_to_systemd(
+        cron: str, server_zone: str, says: str, monkeypatch, capsys) -> None:
+    plan = schedule({"name": "j", "batch": "weekly", "cron": cron})
+    table = export.crontab_for(plan, "/venv/bin/python", Path("/srv"), server_zone=server_zone,
+                               now=YEAR_START)
+    assert says in table.refused["j"]
+    assert cron_fires(table.text, server_zone) == {}  # no line that would fire at the wrong time
+    assert "sferum-briefings-j.timer" in table.text
+    monkeypatch.setenv("CRON_SERVER_TZ", server_zone)
+    monkeypatch.setattr("helpers.schedule.__main__.load_schedule", lambda: plan)
+    from helpers.schedule.__main__ import main
+
+    assert main(["export"]) == 2
+    err = capsys.readouterr().err
+    assert "Задание «j» не выгружено для cron" in err and "systemd" in err
+
+
+def test_the_server_zone_is_the_system_clock_s_not_the_shell_s(tmp_path: Path) -> None:
+    from helpers.config import server_timezone
+
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "localtime").symlink_to("/usr/share/zoneinfo/Asia/Vladivostok")
+    assert server_timezone({"TZ": "Europe/Moscow"}, tmp_path) == "Asia/Vladivostok"
+    assert server_timezone({"CRON_SERVER_TZ": "Asia/Omsk"}, tmp_path) == "Asia/Omsk"

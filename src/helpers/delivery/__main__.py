@@ -1,7 +1,9 @@
 """Mail what is new in the catalog: ``python -m helpers.delivery [--dry-run]`` (``make deliver``).
 
 Exit code 0 when everything new was sent (or there was nothing), 1 when a send failed after its
-retries (it is tried again next time), 2 when ``params/recipients.yml`` is invalid.
+retries or failed for good (it is tried again next time), 2 when ``params/recipients.yml``, its
+contacts file or a delivery setting (``SMTP_*``, ``CATALOG_URL``, ``MAIL_MAX_MB``) is invalid —
+then nothing is sent.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import argparse
 import os
 import sys
 
-from helpers.config import mail_settings, settings
+from helpers.cli import run
+from helpers.config import MailSettingsError, mail_settings, settings
 from helpers.delivery.deliver import deliver
 from helpers.delivery.recipients import RecipientsError, load_recipients
 
@@ -26,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="только показать, что кому ушло бы")
     args = parser.parse_args(argv)
     try:
+        mail = mail_settings()
+    except MailSettingsError as exc:
+        sys.stderr.write(f"Рассылка не выполнена: {exc}\n")
+        return 2
+    try:
         recipients = load_recipients()
     except RecipientsError as exc:
         sys.stderr.write(f"Список адресатов не принят:\n{exc}\n")
@@ -33,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     if not recipients:
         _say("Адресатов нет: params/recipients.yml не найден или пуст.")
         return 0
-    report = deliver(recipients, settings().output_dir, mail_settings(), dry_run=args.dry_run, say=_say)
+    report = deliver(recipients, settings().output_dir, mail, dry_run=args.dry_run, say=_say)
     if not args.dry_run:
         _say(f"Отправлено писем: {report.sent}; не отправлено: {report.failed}")
     return report.exit_code
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(main))

@@ -35,6 +35,8 @@ POLICY = policy.default.clone(max_line_length=998)
 SUITE = "Сферум: мониторинг"
 ATTACHED_NOTE = "PDF приложены к письму."
 LINKS_NOTE = "Файлы слишком велики для письма — ссылки выше."
+# Without CATALOG_URL there is nowhere a reader could open a link (the output folder is on the
+# server's disk): the message carries no link at all, and files that do not fit are not sent.
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ def link(base: str, relative: str) -> str:
     return base.rstrip("/") + "/" + quote(relative.replace("\\", "/"))
 
 
+def _catalog_line(catalog_url: str) -> list[str]:
+    return [f"Все справки: {link(catalog_url, 'index.html')}"] if catalog_url else []
+
+
 def _plain(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
     lines = ["Здравствуйте!", "", "Новые справки мониторинга «Сферума»:", ""]
     for item in items:
@@ -125,10 +131,9 @@ def _plain(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
             lines.extend(f"    – {change}" for change in item.changes.items)
         lines.extend(f"    {f.label}: {f.fact} (план: {f.plan}) — {f.status}" for f in item.figures)
         outputs = item.entry.get("outputs") or {}
-        if not attached and outputs.get("pdf"):
+        if not attached and catalog_url and outputs.get("pdf"):
             lines.append(f"    PDF: {link(catalog_url, outputs['pdf'])}")
-    lines += ["", ATTACHED_NOTE if attached else LINKS_NOTE,
-              f"Все справки: {link(catalog_url, 'index.html')}", "", f"— {SUITE}"]
+    lines += ["", ATTACHED_NOTE if attached else LINKS_NOTE, *_catalog_line(catalog_url), "", f"— {SUITE}"]
     return "\n".join(lines) + "\n"
 
 
@@ -138,7 +143,7 @@ def _html(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
     for item in items:
         outputs = item.entry.get("outputs") or {}
         page = (f' (<a href="{e(link(catalog_url, outputs["html"]))}">открыть</a>)'
-                if outputs.get("html") else "")
+                if outputs.get("html") and catalog_url else "")
         parts.append(f"<h3>{e(item.title)} — {e(item.territory)}</h3>"
                      f"<p>Данные на {e(_date_text(item.data_date))}{page}</p>")
         if item.changes.items:  # the week's most important changes lead, then the key figures
@@ -148,11 +153,11 @@ def _html(items: Sequence[Item], catalog_url: str, attached: bool) -> str:
             rows = "".join(f"<tr><td>{e(f.label)}</td><td><b>{e(f.fact)}</b></td><td>план: {e(f.plan)}</td>"
                            f"<td>{e(f.status)}</td></tr>" for f in item.figures)
             parts.append(f'<table cellpadding="4" style="border-collapse:collapse">{rows}</table>')
-        if not attached and outputs.get("pdf"):
+        if not attached and catalog_url and outputs.get("pdf"):
             parts.append(f'<p><a href="{e(link(catalog_url, outputs["pdf"]))}">PDF</a></p>')
     note = ATTACHED_NOTE if attached else LINKS_NOTE
-    parts.append(f'<p>{note} <a href="{e(link(catalog_url, "index.html"))}">Все справки</a>.</p>'
-                 f"<p>— {e(SUITE)}</p>")
+    catalog = f' <a href="{e(link(catalog_url, "index.html"))}">Все справки</a>.' if catalog_url else ""
+    parts.append(f"<p>{note}{catalog}</p><p>— {e(SUITE)}</p>")
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -162,6 +167,11 @@ def attachments(items: Sequence[Item], excel: bool) -> list[Path]:
     wanted = [e.key for e in exporters.EXPORTERS
               if e.attach == "always" or (excel and e.attach == "on_request")]
     return [i.files[key] for key in wanted for i in items if key in i.files]
+
+
+def fits(items: Sequence[Item], excel: bool, max_bytes: int) -> bool:
+    """Whether the message's files together stay within ``max_bytes`` (``MAIL_MAX_MB``)."""
+    return sum(p.stat().st_size for p in attachments(items, excel)) <= max_bytes
 
 
 def _attach(message: EmailMessage, path: Path) -> None:
@@ -184,7 +194,7 @@ def briefings_message(items: Sequence[Item], *, sender: str, addresses: Sequence
                       catalog_url: str, excel: bool, max_bytes: int) -> EmailMessage:
     """One message with every new briefing for a recipient; links instead of files above ``max_bytes``."""
     files = attachments(items, excel)
-    attached = sum(p.stat().st_size for p in files) <= max_bytes
+    attached = fits(items, excel, max_bytes)
     message = _envelope(sender, addresses, subject(items))
     message.set_content(_plain(items, catalog_url, attached))
     message.add_alternative(_html(items, catalog_url, attached), subtype="html")
@@ -205,7 +215,8 @@ def failure_message(job: str, failures: Sequence[str], failed_entries: Sequence[
         first = "\n    ".join(str(entry.get("error") or "").strip().splitlines()[:5])
         lines.append(f"• {entry.get('title') or entry.get('kind')} — "
                      f"{entry.get('territory_name') or entry.get('territory')}:\n    {first}")
-    lines += ["", "Прежние версии справок остаются в каталоге: " + link(catalog_url, "index.html"),
-              "Подробности: make schedule-status", "", f"— {SUITE}"]
+    kept = "Прежние версии справок остаются в каталоге"
+    kept += f": {link(catalog_url, 'index.html')}" if catalog_url else "."
+    lines += ["", kept, "Подробности: make schedule-status", "", f"— {SUITE}"]
     message.set_content("\n".join(lines) + "\n")
     return message

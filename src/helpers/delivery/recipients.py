@@ -4,13 +4,15 @@ Each list has a ``name``, ``addresses`` and what it gets: ``briefings`` (kind an
 as in a batch: ``national``, ``region 35``, ``municipalities of 35``, ``regions of СЗФО``, a list
 of codes), ``meeting_pack: true`` (the ministry's meeting pack, once it is rendered: manifest
 entries of the kind ``meeting_pack``), ``failures: true`` (the analysts: a failed scheduled run
-is reported to them), ``excel: true`` (attach the Excel workbooks too).
+is reported to them), ``excel: true`` (attach the Excel workbooks too), ``per_territory: <роль>``
+(instead of ``addresses``: each territory's briefings go, in a message of their own, to that
+role's addresses for the territory in the contacts file named by the top-level key ``contacts``;
+see :mod:`helpers.delivery.contacts`).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +24,13 @@ from helpers.batch import territories
 from helpers.batch.plan import load_kinds
 from helpers.batch.territories import UnknownTerritory
 from helpers.config import PARAMS_DIR, ParamsError
+from helpers.delivery.contacts import ADDRESS, Contacts, load_contacts
 
 RECIPIENTS_FILE = PARAMS_DIR / "recipients.yml"
 MEETING_PACK_KIND = "meeting_pack"  # the kind the meeting pack's manifest entries carry
-LIST_KEYS = {"name", "addresses", "briefings", "meeting_pack", "failures", "excel"}
+LIST_KEYS = {"name", "addresses", "briefings", "meeting_pack", "failures", "excel", "per_territory"}
+TOP_KEYS = {"lists", "contacts"}
 ITEM_KEYS = {"kind", "territories"}
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 class RecipientsError(ParamsError):
@@ -53,9 +56,17 @@ class Recipient:
     selections: tuple[Selection, ...] = ()
     failures: bool = False
     excel: bool = False
+    per_territory: str = ""  # a role of the contacts file: each territory to its own readers
+    contacts: Contacts | None = None
 
     def wants(self, entry: Mapping[str, Any]) -> bool:
         return any(selection.matches(entry) for selection in self.selections)
+
+    def readers(self, territory: str) -> tuple[str, ...]:
+        """Who gets a territory's briefings: the role's contacts, or the list's own addresses."""
+        if self.per_territory and self.contacts is not None:
+            return self.contacts.addresses(self.per_territory, territory)
+        return self.addresses
 
 
 def _hint(word: str, options: list[str]) -> str:
@@ -85,12 +96,47 @@ def _selection(item: Any, where: str, kinds: set[str], problems: list[str]) -> S
     return Selection(kind, codes)
 
 
+def _contacts(data: dict[str, Any], path: Path, problems: list[str]) -> Contacts | None:
+    """The contacts file the top-level key ``contacts`` names (relative to the recipients file)."""
+    name = data.get("contacts")
+    if not name:
+        return None
+    file = Path(str(name)).expanduser()
+    file = file if file.is_absolute() else path.parent / file
+    if not file.exists():
+        problems.append(f"{path.name}: файл контактов «{name}» не найден ({file})")
+        return None
+    return load_contacts(file, problems)
+
+
+def _readers(entry: dict[str, Any], where: str, contacts: Contacts | None,
+             problems: list[str]) -> tuple[tuple[str, ...], str]:
+    """A list's own addresses and its contacts role, each checked."""
+    addresses = tuple(str(a).strip() for a in (entry.get("addresses") or []))
+    role = " ".join(str(entry.get("per_territory") or "").split())
+    problems.extend(f"{where}: «{a}» — не адрес электронной почты" for a in addresses if not ADDRESS.match(a))
+    if role and contacts is None:
+        problems.append(f"{where}: per_territory «{role}» требует файла контактов "
+                        "(ключ contacts: в начале файла)")
+    elif role and contacts is not None and contacts.by_role and role.casefold() not in contacts.by_role:
+        known = f" (есть: {', '.join(contacts.roles())})"
+        problems.append(f"{where}: роли «{role}» нет в {contacts.path.name}"
+                        f"{_hint(role.casefold(), contacts.roles()) or known}")
+    elif not role and not addresses:
+        problems.append(f"{where}: нет адресов (addresses) и не задано per_territory")
+    if entry.get("failures") and not addresses:
+        problems.append(f"{where}: failures: true — отчёты об ошибках уходят на addresses, а их нет")
+    return addresses, role
+
+
 def parse_recipients(data: Any, path: Path = RECIPIENTS_FILE) -> tuple[Recipient, ...]:
     """The recipient lists of a parsed YAML document; every problem reported at once."""
     if not isinstance(data, dict) or not isinstance(data.get("lists"), list):
         raise RecipientsError([f"{path.name}: ожидается ключ lists со списком адресатов"])
     kinds = set(load_kinds())
-    problems: list[str] = []
+    problems: list[str] = [f"{path.name}: неизвестный ключ «{key}»{_hint(str(key), sorted(TOP_KEYS))}"
+                           for key in data if key not in TOP_KEYS]
+    contacts = _contacts(data, path, problems)
     found = []
     for number, entry in enumerate(data["lists"], start=1):
         if not isinstance(entry, dict):
@@ -101,17 +147,14 @@ def parse_recipients(data: Any, path: Path = RECIPIENTS_FILE) -> tuple[Recipient
         for key in entry:
             if key not in LIST_KEYS:
                 problems.append(f"{where}: неизвестный ключ «{key}»{_hint(str(key), sorted(LIST_KEYS))}")
-        addresses = tuple(str(a).strip() for a in (entry.get("addresses") or []))
-        if not addresses:
-            problems.append(f"{where}: нет адресов (addresses)")
-        problems.extend(f"{where}: «{a}» — не адрес электронной почты" for a in addresses
-                        if not _ADDRESS.match(a))
+        addresses, role = _readers(entry, where, contacts, problems)
         selections = [_selection(item, f"{where}, справка {i}", kinds, problems)
                       for i, item in enumerate(entry.get("briefings") or [], start=1)]
         if entry.get("meeting_pack"):
             selections.append(Selection(MEETING_PACK_KIND, None))
         found.append(Recipient(name, addresses, tuple(s for s in selections if s),
-                               failures=bool(entry.get("failures")), excel=bool(entry.get("excel"))))
+                               failures=bool(entry.get("failures")), excel=bool(entry.get("excel")),
+                               per_territory=role, contacts=contacts if role else None))
     if problems:
         raise RecipientsError(problems)
     return tuple(found)

@@ -11,10 +11,16 @@ papermill would rewrite it after every cell (0.1-0.3 s per briefing, seconds for
 Before each notebook a hidden first cell clears the namespace (``%reset -f``), returns to the
 notebook's folder and closes figures, so no briefing sees another's variables; a kernel that
 timed out or died is discarded and the next briefing starts a new one.
+
+Kernels talk to their clients over IPC (Unix sockets in the user's private Jupyter runtime
+folder), not TCP, and start through :mod:`helpers.render.kernel` (which moves ipykernel's pipe
+for forked output off TCP too): no kernel port is opened on the machine, and ipykernel has no
+reason to warn «Kernel is running over TCP without encryption» for every worker of every batch.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -22,7 +28,8 @@ from typing import Any, cast
 import nbformat
 import papermill
 from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -33,6 +40,7 @@ from papermill.iorw import load_notebook_node, write_ipynb
 from papermill.parameterize import parameterize_notebook
 
 from helpers.errors import RenderFailed
+from helpers.render.kernel import IpcKernelSpecs
 
 KERNEL_NAME = "python3"
 # The kernel has nothing left to do once the last cell's outputs are in: stopping it at once
@@ -56,7 +64,23 @@ _gc.freeze()
 del _gc, _os, _plt"""
 RESET_TAGS = ["remove_cell", "sferum-reset"]
 
-__all__ = ["KERNEL_NAME", "NotebookFailed", "WarmKernel", "execute_notebook"]
+__all__ = ["KERNEL_NAME", "NotebookFailed", "WarmKernel", "execute_notebook", "ipc_endpoint"]
+
+
+def ipc_endpoint() -> dict[str, Any]:
+    """A kernel manager's settings: IPC sockets under a new name in the runtime folder, and the
+    launcher that keeps the kernel's last TCP port (its forked-output pipe) off the network."""
+    folder = Path(jupyter_runtime_dir())
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return {"transport": "ipc", "ip": str(folder / f"sferum-{uuid.uuid4().hex[:12]}"),
+            "kernel_spec_manager": IpcKernelSpecs()}
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """The kernel manager papermill's fresh kernels get: IPC, like the warm ones."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{**ipc_endpoint(), **kwargs})
 
 
 class WarmKernel:
@@ -70,7 +94,7 @@ class WarmKernel:
         """The live kernel, started (in ``cwd``) when there is none."""
         if self._manager is None or not self._manager.is_alive():
             self.close()
-            self._manager = KernelManager(kernel_name=KERNEL_NAME)
+            self._manager = KernelManager(kernel_name=KERNEL_NAME, **ipc_endpoint())
             self._manager.start_kernel(cwd=str(cwd))
         return self._manager
 
@@ -220,6 +244,7 @@ def execute_notebook(
             progress_bar=False,
             execution_timeout=timeout,
             shutdown_kernel=SHUTDOWN,
+            kernel_manager_class=IpcKernelManager,
         )
     except PapermillExecutionError as error:
         raise NotebookFailed(notebook_path, output_path, error) from error

@@ -15,9 +15,10 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from helpers.batch.run import sigterm_as_interrupt
-from helpers.config import mail_settings, settings
+from helpers.config import MailSettingsError, mail_settings, server_timezone, settings
 from helpers.delivery.deliver import deliver, report_failure
 from helpers.delivery.recipients import RecipientsError, load_recipients
 from helpers.schedule import export, ledger
@@ -64,12 +65,15 @@ def after_run(job: ScheduledJob, record: dict[str, Any], request: RunRequest) ->
     """Deliver what is new after a run; report a run that failed for good to the analysts."""
     try:
         recipients = load_recipients()
+        mail = mail_settings()
     except RecipientsError as exc:
         say(f"Рассылка не выполнена — список адресатов не принят:\n{exc}")
         return
+    except MailSettingsError as exc:
+        say(f"Рассылка не выполнена: {exc}")
+        return
     if not recipients:
         return
-    mail = mail_settings()
     output_dir = settings().output_dir
     if job.deliver:  # only briefings rendered fine and new to an address go out, even after a failure
         deliver(recipients, output_dir, mail, say=say)
@@ -105,7 +109,14 @@ def _export(args: argparse.Namespace) -> int:
     python = sys.executable
     say("# --- crontab (crontab -e) ---")
     environment = export.carried_environment()
-    sys.stdout.write(export.crontab(schedule, python, environment=environment))
+    zone = server_timezone()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        sys.stderr.write(f"CRON_SERVER_TZ={zone!r}: неизвестный часовой пояс / unknown time zone\n")
+        return EXIT_BAD_SCHEDULE
+    table = export.crontab_for(schedule, python, environment=environment, server_zone=zone)
+    sys.stdout.write(table.text)
     units = export.systemd_units(schedule, python, environment=environment)
     if args.systemd_dir:
         folder = Path(args.systemd_dir)
@@ -115,7 +126,13 @@ def _export(args: argparse.Namespace) -> int:
         say(f"# systemd: файлов записано: {len(units)}, в {folder}")
     for name, text in units.items():
         sys.stdout.write(f"\n# --- {name} ---\n{text}")
-    return 0
+    if table.converted:
+        sys.stderr.write(f"Время заданий в строках cron переведено в зону сервера {zone}: cron Debian не "
+                         "учитывает CRON_TZ / cron lines converted to the server's time zone\n")
+    for job, reason in table.refused.items():
+        sys.stderr.write(f"Задание «{job}» не выгружено для cron: {reason}. Используйте таймеры systemd "
+                         f"(make schedule-export SYSTEMD_DIR=/etc/systemd/system) / not exportable to cron\n")
+    return EXIT_BAD_SCHEDULE if table.refused else 0
 
 
 def _run(schedule_loader=load_schedule) -> int:  # noqa: ANN001

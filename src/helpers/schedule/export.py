@@ -2,21 +2,26 @@
 
 Each entry calls the same command the foreground scheduler runs
 (``python -m helpers.schedule run-job NAME``), so it takes the same batch lock, writes the same
-ledger and delivers the same way. Time zones: crontab gets ``CRON_TZ=`` (cronie, systemd-cron;
-Debian's own cron ignores it, where the server's clock zone applies), systemd gets the zone in
-``OnCalendar=``; ``Persistent=true`` makes systemd catch up a run missed while the machine was off.
+ledger and delivers the same way. Time zones: crontab lines are written in the server's zone
+(``crontime``: Debian's cron ignores ``CRON_TZ=``, so a Moscow time is converted and the export
+says so; a job whose times cannot be written so is left out with the reason), systemd gets the
+zone in ``OnCalendar=``; ``Persistent=true`` makes systemd catch up a run missed while the machine
+was off.
 Jobs that only run "on new data" get a timer every few minutes; their run decides nothing changed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.config import PROJECT_ROOT
 from helpers.schedule.config import Schedule, ScheduledJob
+from helpers.schedule.crontime import NotConvertible, convert, offset_shift
 from helpers.schedule.triggers import DAY_NAMES, cron_days
 
 SYSTEMD_DAYS = {name: name.capitalize() for name in DAY_NAMES}
@@ -41,18 +46,58 @@ def unit_name(job: ScheduledJob) -> str:
     return f"sferum-briefings-{safe}"
 
 
-def crontab(schedule: Schedule, python: str, root: Path = PROJECT_ROOT,
-            environment: Mapping[str, str] | None = None) -> str:
-    lines = ["# Сферум: мониторинг — задания params/schedule.yml (make schedule-export)"]
+@dataclass
+class Crontab:
+    """The crontab text and, per job left out of it, why (those run from the systemd timers)."""
+
+    text: str
+    refused: dict[str, str] = field(default_factory=dict)
+    converted: bool = False  # some times were moved from the job's zone to the server's
+
+
+def cron_lines(job: ScheduledJob, server_zone: str, now: dt.datetime) -> tuple[list[str], str]:
+    """The job's cron expressions in ``server_zone`` and a note on the conversion (empty: none)."""
+    lines = convert(job.cron, offset_shift(job.timezone, server_zone, now))
+    if lines == [job.cron]:
+        return lines, ""
+    moved = "; ".join(lines)
+    return lines, (f"# время {job.cron} ({job.timezone}) переведено в зону сервера {server_zone}: {moved} — "
+                   "cron Debian не учитывает CRON_TZ")
+
+
+def crontab_for(schedule: Schedule, python: str, root: Path = PROJECT_ROOT,
+                environment: Mapping[str, str] | None = None, *, server_zone: str = "UTC",
+                now: dt.datetime | None = None) -> Crontab:
+    """Crontab lines in the server's zone; jobs whose times cannot be converted are refused."""
+    now = now or dt.datetime.now(dt.UTC)
+    lines = ["# Сферум: мониторинг — задания params/schedule.yml (make schedule-export)",
+             f"# Время строк — по часам сервера ({server_zone}); так их понимает любой cron."]
+    refused: dict[str, str] = {}
+    converted = False
     for job in schedule.jobs:
         lines.append(f"# {job.name}: пакет {job.batch}" + (f", регион {job.region}" if job.region else ""))
         if job.cron:
-            lines.append(f"CRON_TZ={job.timezone}")
-            lines.append(f"{job.cron} {command(job, python, root, environment)}")
+            try:
+                expressions, note = cron_lines(job, server_zone, now)
+            except NotConvertible as exc:
+                refused[job.name] = str(exc)
+                lines.append(f"# НЕ ВЫГРУЖЕНО для cron: {exc}; используйте таймер systemd "
+                             f"{unit_name(job)}.timer (make schedule-export SYSTEMD_DIR=…)")
+            else:
+                lines += [note] if note else []
+                converted = converted or bool(note)
+                run = command(job, python, root, environment)
+                lines += [f"{expression} {run}" for expression in expressions]
         if job.on_new_data:
             minutes = max(1, int(schedule.new_data_every.total_seconds() // 60))
             lines.append(f"*/{minutes} * * * * {command(job, python, root, environment)} --if-new-data")
-    return "\n".join(lines) + "\n"
+    return Crontab("\n".join(lines) + "\n", refused, converted)
+
+
+def crontab(schedule: Schedule, python: str, root: Path = PROJECT_ROOT,
+            environment: Mapping[str, str] | None = None, *, server_zone: str = "UTC") -> str:
+    """The crontab text alone (see :func:`crontab_for`)."""
+    return crontab_for(schedule, python, root, environment, server_zone=server_zone).text
 
 
 def _calendar_field(field: str, width: int = 2) -> str:

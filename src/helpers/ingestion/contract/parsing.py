@@ -21,6 +21,7 @@ from helpers.ingestion.contract import cleaning, columnar
 from helpers.ingestion.contract.forms import Form
 from helpers.ingestion.contract.problems import Problem
 from helpers.ingestion.contract.reading import RawTable
+from helpers.ingestion.contract.shapes import describe, has_own_shape
 
 HEADER_SEARCH_ROWS = 40
 ROW_COLUMN = "_row"  # Excel row number of each record, kept for error messages
@@ -61,12 +62,22 @@ class ParsedTable:
         self._counts[(column, rule)] += 1
         if self._counts[(column, rule)] > MAX_PROBLEMS_PER_RULE:
             return
+        shown = _shown(value)
+        masked = self.form.is_personal(column)
+        shape = ""
+        if shown and not masked and self.form.personal_columns and not has_own_shape(
+                self._kind(column), shown):  # a file with people in it: maybe a person's data
+            masked, shape = True, describe(shown)
         self.problems.append(Problem(
             file=self.file, sheet=self.table.sheet, row=row,
-            column=self.headers.get(column, column), value=_shown(value),
+            column=self.headers.get(column, column), value=shown,
             rule=rule, severity=severity,  # type: ignore[arg-type]
-            masked=self.form.is_personal(column),
+            masked=masked, shape=shape,
         ))
+
+    def _kind(self, column: str) -> str:
+        """The value kind of a column of the form ('' for one it does not declare)."""
+        return next((c.kind for c in self.form.columns if c.name == column), "")
 
     def close(self) -> None:
         """Report the problems counted beyond the limit, one line per column and rule."""

@@ -2,12 +2,15 @@
 
 The value of a personal column (names, logins, SNILS, birth dates, pupils' and parents' ids) is
 never shown: the file, sheet, row, column and rule are enough to find the cell, and messages
-and logs must not carry a person's data (``Problem.masked``).
+and logs must not carry a person's data (``Problem.masked``). In a file that holds personal data,
+a bad value of another column is shown only when it has the shape of that column's values; any
+other is described by its shape (``Problem.shape``, see :mod:`shapes`): a name typed into «Класс»
+is a name all the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -23,9 +26,10 @@ class Problem:
     sheet: str = ""
     row: int | None = None  # row number as the user sees it in Excel (1-based)
     column: str = ""  # the header as it appears in the export
-    value: str = ""
+    value: str = field(default="", repr=False)  # shown by __str__ only when it may be
     severity: Severity = "error"
     masked: bool = False  # the value is personal: say that there is one, not what it is
+    shape: str = ""  # a masked value described by its shape («три слова, 26 символов — …, скрыто»)
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -38,6 +42,8 @@ class Problem:
         where = ", ".join(parts)
         if self.value == "":
             value = ""
+        elif self.masked and self.shape:
+            value = f"значение ({self.shape}): "
         elif self.masked:
             value = f"{MASKED_VALUE}: "
         else:
