@@ -42,4 +42,5 @@ def test_a_new_format_is_one_class(tmp_path: Path, printer: PdfPrinter,
     assert entry["outputs"]["txt"].endswith("_2024-09-16.txt")
     text = (tmp_path / entry["outputs"]["txt"]).read_text(encoding="utf-8")
     assert text.strip()
-    assert f'href="{entry["outputs"]["txt"]}">Текст</a>' in (tmp_path / INDEX_NAME).read_text(encoding="utf-8")
+    index = (tmp_path / INDEX_NAME).read_text(encoding="utf-8")
+    assert f'href="{entry["outputs"]["txt"]}">Текст</a>' in index
