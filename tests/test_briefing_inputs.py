@@ -160,10 +160,15 @@ def test_rendering_imports_nothing_the_shared_code_hash_leaves_out() -> None:
     assert not left_out
 
 
-@pytest.mark.parametrize("name", KINDS)
-def test_a_kinds_load_opens_only_the_files_it_declares(demo_warehouse: Path, name: str) -> None:
+_OPENED: dict[str, dict[str, set[str]]] = {}
+
+
+def _opened(name: str, warehouse: Path) -> dict[str, set[str]]:
     """Run the kind's load on the demo warehouse in a fresh interpreter, recording every file it
-    opens under params/ and data/reference (an audit hook): all of them must be declared."""
+    opens under params/ and data/reference (an audit hook), apart: those its pure ``build`` opens
+    (``build``) and those the rest of the load opens (``load``). Once per kind."""
+    if name in _OPENED:
+        return _OPENED[name]
     kind = registry()[name]
     level = next(iter(kind.levels))
     arguments = {"national": "", "region": "region_code='35'", "municipality":
@@ -171,18 +176,45 @@ def test_a_kinds_load_opens_only_the_files_it_declares(demo_warehouse: Path, nam
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        opened = set()
+        opened = []
+        phase = ["load"]
         roots = ({str(PARAMS_DIR)!r}, {str(REFERENCE_DIR)!r})
         def hook(event, args):
             if event == "open" and isinstance(args[0], (str, Path)) and str(args[0]).startswith(roots):
-                opened.add(str(Path(args[0]).resolve()))
+                opened.append(phase[0] + " " + str(Path(args[0]).resolve()))
         sys.addaudithook(hook)
         from helpers.briefings.{name} import build
-        build.load({arguments}{", " if arguments else ""}warehouse_path=Path({str(demo_warehouse)!r}))
-        print("\\n".join(sorted(opened)))
+        pure = build.build
+        def watched(*args, **kwargs):
+            phase[0] = "build"
+            try:
+                return pure(*args, **kwargs)
+            finally:
+                phase[0] = "load"
+        build.build = watched
+        build.load({arguments}{", " if arguments else ""}warehouse_path=Path({str(warehouse)!r}))
+        print("\\n".join(sorted(set(opened))))
     """)
-    opened = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True).stdout.split()
-    declared = {str(i.path.resolve()) for i in kind.inputs}
+    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    _OPENED[name] = {"load": set(), "build": set()}
+    for line in lines:
+        phase, path = line.split(" ", 1)
+        _OPENED[name][phase].add(path)
+    return _OPENED[name]
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_a_kinds_load_opens_only_the_files_it_declares(demo_warehouse: Path, name: str) -> None:
+    opened = _opened(name, demo_warehouse)["load"]
+    declared = {str(i.path.resolve()) for i in registry()[name].inputs}
     assert opened, "the audit hook saw no file: the test would pass for nothing"
-    assert set(opened) <= declared, set(opened) - declared
+    assert opened <= declared, opened - declared
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_a_kinds_build_opens_no_params_or_reference_file(demo_warehouse: Path, name: str) -> None:
+    """The params come in as arguments: ``build`` is pure, the loader reads every file."""
+    opened = _opened(name, demo_warehouse)
+    assert opened["load"], "the audit hook saw no file: the test would pass for nothing"
+    assert not opened["build"]

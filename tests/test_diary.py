@@ -15,6 +15,7 @@ The tiny region (every expectation below is counted by hand from these rows):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -23,7 +24,8 @@ import pandas as pd
 import pytest
 
 from helpers import vocabulary as words
-from helpers.briefings.diary_authorization_gaps import READS, build, present
+from helpers.briefings import inputs
+from helpers.briefings.diary_authorization_gaps import KIND, READS, build, present
 from helpers.indicators.campaigns import Task
 from helpers.warehouse import slices, store
 
@@ -32,6 +34,10 @@ DAY = dt.date(2024, 9, 16)
 MO_A, MO_B = "19605000", "19608000"
 AUTH = Task(id="auth_info", label="Информация по авторизации доведена до школы", column="auth_info",
             level="school", deadline=dt.date(2024, 9, 30))
+INPUTS = inputs.load(KIND.inputs)  # the project's targets, tasks and regions' reference
+PARAMS = {"targets": dataclasses.replace(INPUTS["targets"], near=0.8, changes_base_days=7),
+          "tasks": ("test", {AUTH.id: AUTH}), "regions": INPUTS["regions"]}
+"""What ``build`` gets besides the frames: «близко» at 0.8, a base a week older, the task AUTH."""
 
 
 def _pupils() -> pd.DataFrame:
@@ -125,8 +131,8 @@ def _frames() -> dict[str, pd.DataFrame]:
 
 
 def _build(oktmo: str = "", period: str = "", **changes: pd.DataFrame) -> build.Diary:
-    return build.build({**_frames(), **changes}, region_code="35", region_name="Вологодская область",
-                       oktmo=oktmo, period=period, near=0.8, auth_task=AUTH)
+    return build.build({**_frames(), **changes}, region_code="35", oktmo=oktmo, period=period,
+                       **PARAMS)
 
 
 @pytest.fixture(scope="module")
@@ -387,8 +393,9 @@ def test_task_states_read_as_the_vocabulary_says(region: build.Diary) -> None:
 def test_names_are_text_not_markup() -> None:
     municipalities = _municipalities()
     municipalities.loc[0, "name"] = "<b>Бабаевский</b> & Ко муниципальный округ"
+    regions = pd.DataFrame({"region_code": ["35"], "name_ru": ["Область <i>&</i>"]})
     diary = build.build({**_frames(), "municipalities": municipalities}, region_code="35",
-                        region_name="Область <i>&</i>", oktmo=MO_A, near=0.8, auth_task=AUTH)
+                        oktmo=MO_A, **{**PARAMS, "regions": regions})
     pieces = [present.lead_html(diary), present.municipality_note_html(diary),
               present.methodology_html(diary), present.parents_note_html(diary)]
     html = "".join(pieces)

@@ -8,6 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from helpers.briefings import inputs
+from helpers.briefings.regional_ranking import KIND
 from helpers.briefings.regional_ranking.build import Ranking, build
 from helpers.briefings.regional_ranking.present import (
     highlight_rows,
@@ -18,10 +20,13 @@ from helpers.briefings.regional_ranking.present import (
 from helpers.demo.federal import build_federal_history
 from helpers.indicators.kpis import load_targets
 
+INPUTS = inputs.load(KIND.inputs)
+
 
 def ranking_of(history: pd.DataFrame, **parameters: object) -> Ranking:
-    """The ranking of ``history``, given to ``build`` as the warehouse would."""
-    return build({"federal_snapshots": history}, **parameters)  # type: ignore[arg-type]
+    """The ranking of ``history``, given to ``build`` as the warehouse would, with the project's
+    targets and regions' reference unless given."""
+    return build({"federal_snapshots": history}, **{**INPUTS, **parameters})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

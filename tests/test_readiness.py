@@ -11,13 +11,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from functools import partial
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
-from helpers.briefings.migration_readiness import READS, present
+from helpers.briefings import inputs, skeleton
+from helpers.briefings.migration_readiness import KIND, READS, present
 from helpers.briefings.migration_readiness import build as rd
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators.campaigns import Campaign, DepartmentChat, load_campaigns
@@ -27,6 +29,17 @@ D24, D25 = dt.date(2024, 9, 16), dt.date(2025, 11, 10)
 T24 = pd.Timestamp("2024-09-16 14:05")  # the latest «last seen» of the 2024 export
 T25 = pd.Timestamp("2025-11-10 09:30")
 A, B = "19605000", "19701000"
+INPUTS = inputs.load(KIND.inputs)  # the targets and the regions' reference of the project
+
+
+def _build(frames: dict[str, pd.DataFrame], campaign: Campaign | None = None,
+           campaigns: dict[str, Campaign] | None = None, **parameters: object) -> rd.Readiness:
+    """``rd.build`` of region 35 with the project's targets and regions' reference, for
+    ``campaign`` (:data:`CAMPAIGN` by default) among ``campaigns`` (itself alone by default)."""
+    chosen = campaign or CAMPAIGN
+    return rd.build(frames, region_code="35", campaign=chosen.id,
+                    campaigns=campaigns or {chosen.id: chosen},
+                    **{"targets": INPUTS["targets"], "regions": INPUTS["regions"], **parameters})
 
 
 def _campaign(**changes: object) -> Campaign:
@@ -228,8 +241,7 @@ WITH_BASE = ([*_base_chats(), *CHATS_24, *CHATS_25], [*_base_members(), *_member
 @pytest.fixture(scope="module")
 def built() -> rd.Readiness:
     """The 2024 export (the latest on or before ``period``) of both in the frames."""
-    return rd.build(_frames(*BOTH), region_code="35", campaign=CAMPAIGN, period="2024-09-30",
-                    region_name="Вологодская область")
+    return _build(_frames(*BOTH), period="2024-09-30")
 
 
 # --- the export and activity -----------------------------------------------------------------
@@ -254,19 +266,16 @@ def test_build_chooses_the_export_of_the_campaign(built: rd.Readiness) -> None:
     campaigns = load_campaigns()
     assert built.snapshot_date == D24 and built.moment == T24
     assert built.parents_date == D24 and built.activity_date == D24
-    later = rd.build(_frames(*BOTH), region_code="35", campaign=campaigns["sferum_to_max_2025"],
-                     campaigns=campaigns)
+    later = _build(_frames(*BOTH), campaigns["sferum_to_max_2025"], campaigns)
     assert later.snapshot_date == D25 and later.moment == T25
-    first = rd.build(_frames(*BOTH), region_code="35", campaign=campaigns["telegram_to_sferum_2024"],
-                     campaigns=campaigns)
+    first = _build(_frames(*BOTH), campaigns["telegram_to_sferum_2024"], campaigns)
     assert first.snapshot_date == D24 and first.later_campaign == ""
     with pytest.raises(ValueError, match="нет выгрузок чатов"):
-        rd.build(_frames(CHATS_24, _members_24(), chats=_frame(CHATS_24).iloc[0:0]), region_code="35",
-                 campaign=CAMPAIGN)
+        _build(_frames(CHATS_24, _members_24(), chats=_frame(CHATS_24).iloc[0:0]))
 
 
 def test_the_data_hash_covers_only_the_chosen_export(built: rd.Readiness) -> None:
-    alone = rd.build(_frames(CHATS_24, _members_24()), region_code="35", campaign=CAMPAIGN)
+    alone = _build(_frames(CHATS_24, _members_24()))
     assert alone.snapshot_date == D24 and alone.data_hash == built.data_hash
     assert alone.schools.equals(built.schools) and alone.roles.equals(built.roles)
 
@@ -491,8 +500,8 @@ def test_names_are_escaped_in_the_html(built: rd.Readiness) -> None:
     odd = _campaign(title="Перевод <b>&",
                     department_chats=(DepartmentChat("dept_directors", "Директора <b>& Co", ("director",)),
                                       DepartmentChat("dept_omsu", "Департамент – ОМСУ", ("omsu",))))
-    data = rd.build(_frames(CHATS_24, _members_24()), region_code="35", campaign=odd,
-                    region_name="Область <b>«Тест» & Co</b>")
+    data = _build(_frames(CHATS_24, _members_24()), odd, regions=pd.DataFrame(
+        {"region_code": ["35"], "name_ru": ["Область <b>«Тест» & Co</b>"]}))
     lead = present.lead_html(data)
     assert "<strong>Область &lt;b&gt;«Тест» &amp; Co&lt;/b&gt;</strong>" in lead
     assert "Перевод &lt;b&gt;&amp;" in lead and "<b>&" not in lead
@@ -527,18 +536,21 @@ def _plain(text: str) -> str:
 
 
 def test_the_base_is_an_export_of_the_campaign_at_least_a_week_older() -> None:
-    assert rd.base_export([D_BASE, D24, D25], D24, CAMPAIGN) == D_BASE
-    assert rd.base_export([dt.date(2024, 9, 10), D24], D24, CAMPAIGN) is None  # 6 days: too recent
-    assert rd.base_export([D_BASE, D24], D24, CAMPAIGN, min_days=8) is None
-    assert rd.base_export([dt.date(2024, 7, 20), D24], D24, CAMPAIGN) is None  # before the campaign
-    assert rd.base_export([D24, D25], D25, _campaign(start=dt.date(2025, 8, 25))) is None
+    def base(dates: list[dt.date], day: dt.date, campaign: Campaign = CAMPAIGN, min_days: int = 7
+             ) -> dt.date | None:
+        return skeleton.base_day(dates, day, min_days, partial(rd.in_campaign, campaign))
+
+    assert base([D_BASE, D24, D25], D24) == D_BASE
+    assert base([dt.date(2024, 9, 10), D24], D24) is None  # 6 days: too recent
+    assert base([D_BASE, D24], D24, min_days=8) is None
+    assert base([dt.date(2024, 7, 20), D24], D24) is None  # before the campaign
+    assert base([D24, D25], D25, _campaign(start=dt.date(2025, 8, 25))) is None
 
 
 @pytest.fixture(scope="module")
 def moved() -> rd.Readiness:
     """The 2024 export with its base of 09.09.2024 in the frames."""
-    return rd.build(_frames(*WITH_BASE), region_code="35", campaign=CAMPAIGN, period="2024-09-30",
-                    region_name="Вологодская область")
+    return _build(_frames(*WITH_BASE), period="2024-09-30")
 
 
 def test_the_base_changes_nothing_of_the_export(built: rd.Readiness, moved: rd.Readiness) -> None:

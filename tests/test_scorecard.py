@@ -15,11 +15,12 @@ import nbformat
 import pandas as pd
 import pytest
 
+from helpers.briefings import inputs
 from helpers.briefings.municipality_scorecard import build as sc
 from helpers.briefings.municipality_scorecard import present
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators import kpis as ind
-from helpers.indicators.campaigns import Task
+from helpers.indicators.campaigns import Task, load_tasks
 from helpers.presentation import tables
 from helpers.render.execute import execute_notebook
 from helpers.warehouse import slices, store
@@ -124,6 +125,15 @@ def _frames(**changed: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "municipalities": _municipalities(), **changed}
 
 
+REGIONS = inputs.REGIONS.load(inputs.REGIONS.path)
+
+
+def _params(task_file: Path) -> dict[str, object]:
+    """What ``build`` gets besides the frames: the test's targets, the tasks of ``task_file``
+    and the project's regions' reference."""
+    return {"targets": TARGETS, "tasks": load_tasks(task_file), "regions": REGIONS}
+
+
 @pytest.fixture
 def tasks_file(tmp_path: Path) -> Path:
     path = tmp_path / "tasks.yml"
@@ -133,8 +143,7 @@ def tasks_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def card(tasks_file: Path) -> sc.Scorecard:
-    return sc.build(_frames(), region_code=REGION, oktmo=CITY, targets=TARGETS,
-                    task_file=tasks_file, region_name="Вологодская область")
+    return sc.build(_frames(), region_code=REGION, oktmo=CITY, **_params(tasks_file))
 
 
 # --- indicators ------------------------------------------------------------------------------
@@ -325,7 +334,7 @@ def test_dates_and_trend(card: sc.Scorecard) -> None:
 
 def test_period_before_the_tasks_export(tasks_file: Path) -> None:
     early = sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-09-12",
-                     targets=TARGETS, task_file=tasks_file)
+                     **_params(tasks_file))
     assert early.activity_date == D(2024, 9, 9) and early.tasks_date is None
     assert early.as_of == D(2024, 9, 12)
     assert set(early.tasks["status"]) == {"unknown"}
@@ -338,7 +347,7 @@ def test_period_before_the_tasks_export(tasks_file: Path) -> None:
 def test_data_after_the_period_does_not_change_the_hash(tasks_file: Path) -> None:
     def build(activity: pd.DataFrame) -> sc.Scorecard:
         return sc.build(_frames(school_activity=activity), region_code=REGION, oktmo=CITY,
-                        period="2024-09-12", targets=TARGETS, task_file=tasks_file)
+                        period="2024-09-12", **_params(tasks_file))
 
     activity = _activity()
     earlier = activity[activity["snapshot_date"] <= pd.Timestamp("2024-09-09")]
@@ -350,17 +359,16 @@ def test_data_after_the_period_does_not_change_the_hash(tasks_file: Path) -> Non
 
 def test_unknown_municipality_is_refused(tasks_file: Path) -> None:
     with pytest.raises(ValueError, match="нет школ с ОКТМО 19999000"):
-        sc.build(_frames(), region_code=REGION, oktmo="19999000", targets=TARGETS,
-                 task_file=tasks_file)
+        sc.build(_frames(), region_code=REGION, oktmo="19999000", **_params(tasks_file))
 
 
 def test_bad_period_is_refused(tasks_file: Path) -> None:
     with pytest.raises(ValueError, match="ГГГГ-ММ-ДД"):
-        sc.build(_frames(), region_code=REGION, oktmo=CITY, period="16.09.2024", targets=TARGETS,
-                 task_file=tasks_file)
+        sc.build(_frames(), region_code=REGION, oktmo=CITY, period="16.09.2024",
+                 **_params(tasks_file))
     with pytest.raises(ValueError, match="Нет среза мониторинга"):
-        sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-01-01", targets=TARGETS,
-                 task_file=tasks_file)
+        sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-01-01",
+                 **_params(tasks_file))
 
 
 def test_display_tables(card: sc.Scorecard) -> None:
@@ -411,7 +419,7 @@ def test_names_are_text_not_markup(tmp_path: Path) -> None:
     municipalities = _municipalities()
     municipalities.loc[0, "name"] = "<b>Город</b> & Ко"
     card = sc.build(_frames(municipalities=municipalities), region_code=REGION, oktmo=CITY,
-                    targets=TARGETS, task_file=path, region_name="Вологодская область")
+                    **_params(path))
     lead = present.lead_html(card)
     assert "<strong>&lt;b&gt;Город&lt;/b&gt; &amp; Ко</strong>" in lead and "<b>Город" not in lead
     note = present.tasks_note_html(card)  # the ОМСУ marked the week held
@@ -421,8 +429,8 @@ def test_names_are_text_not_markup(tmp_path: Path) -> None:
     assert "<b>тестов" not in methodology
     schools = _schools()
     schools.loc[1, "school_name"] = "<b>СОШ</b> & сад"
-    card = sc.build(_frames(schools=schools), region_code=REGION, oktmo=CITY, targets=TARGETS,
-                    task_file=tmp_path / "tasks.yml")
+    card = sc.build(_frames(schools=schools), region_code=REGION, oktmo=CITY,
+                    **_params(tmp_path / "tasks.yml"))
     view = tables.html_view(present.schools_table(card), present.SCHOOL_FORMATS)
     assert "&lt;b&gt;СОШ&lt;/b&gt; &amp; сад" in view and "<b>СОШ" not in view
 
@@ -430,7 +438,7 @@ def test_names_are_text_not_markup(tmp_path: Path) -> None:
 def test_a_region_without_tasks_export_gets_frames_without_columns(tasks_file: Path) -> None:
     # slices.read gives an optional table the warehouse lacks as a frame without rows or columns
     card = sc.build(_frames(tasks=pd.DataFrame(), municipalities=pd.DataFrame()),
-                    region_code=REGION, oktmo=CITY, targets=TARGETS, task_file=tasks_file)
+                    region_code=REGION, oktmo=CITY, **_params(tasks_file))
     assert card.tasks_date is None and set(card.tasks["status"]) == {"unknown"}
     assert card.municipality_name == "город Вологда"  # from the school registry
     assert card.as_of == card.activity_date == D(2024, 9, 16)
@@ -511,7 +519,7 @@ def _two_task_exports() -> pd.DataFrame:
 
 def test_tasks_done_since_the_base_export(tasks_file: Path) -> None:
     card = sc.build(_frames(tasks=_two_task_exports()), region_code=REGION, oktmo=CITY,
-                    targets=TARGETS, task_file=tasks_file)
+                    **_params(tasks_file))
     week = card.changes
     assert (week.activity_base, week.tasks_base) == (D(2024, 9, 9), D(2024, 9, 24))
     # 24.09 → 01.10: the ОМСУ held the test week (overdue → done) and the положение is adopted
@@ -548,8 +556,7 @@ def test_tasks_done_since_the_base_export(tasks_file: Path) -> None:
     # the base export is read: changing it changes the data hash
     changed = _two_task_exports()
     changed.loc[0, "test_week_held"] = True
-    other = sc.build(_frames(tasks=changed), region_code=REGION, oktmo=CITY, targets=TARGETS,
-                     task_file=tasks_file)
+    other = sc.build(_frames(tasks=changed), region_code=REGION, oktmo=CITY, **_params(tasks_file))
     assert other.data_hash != card.data_hash
 
 
@@ -620,7 +627,7 @@ def test_a_fall_and_a_place_unknown_at_the_base_in_words(card: sc.Scorecard) -> 
 def test_no_base_the_block_says_so(tasks_file: Path) -> None:
     # on 12.09 the latest snapshot is 09.09 and there is none a week older; no tasks export yet
     early = sc.build(_frames(), region_code=REGION, oktmo=CITY, period="2024-09-12",
-                     targets=TARGETS, task_file=tasks_file)
+                     **_params(tasks_file))
     week = early.changes
     assert week.base_date is None and week.k1_crossings.empty and week.tasks_moved.empty
     assert week.standing.rank_move is None
@@ -640,7 +647,7 @@ def test_a_school_missing_from_the_latest_snapshot_and_the_tasks_export(tasks_fi
                           & (activity["snapshot_date"] == pd.Timestamp("2024-09-16")))]
     tasks = _tasks()
     card = sc.build(_frames(school_activity=activity, tasks=tasks[tasks["unit_id"] != "s3"]),
-                    region_code=REGION, oktmo=CITY, targets=TARGETS, task_file=tasks_file)
+                    region_code=REGION, oktmo=CITY, **_params(tasks_file))
     assert card.changes.schools_left["school_id"].tolist() == ["s3"]
     assert card.changes.k1_crossings["school_id"].tolist() == ["s1"]  # s3 is no crossing
     findings = [f.replace("\u00a0", " ") for f in present.findings(card)]
@@ -668,7 +675,7 @@ def test_the_findings_are_computed(card: sc.Scorecard) -> None:
 
 def test_no_tasks_export_in_the_findings(tasks_file: Path) -> None:
     card = sc.build(_frames(tasks=pd.DataFrame()), region_code=REGION, oktmo=CITY,
-                    targets=TARGETS, task_file=tasks_file)
+                    **_params(tasks_file))
     findings = [f.replace("\u00a0", " ") for f in present.findings(card)]
     assert findings[1] == ("Выгрузки о выполнении задач на 16 сентября 2024 г. или раньше нет — "
                            "задачи ОМСУ и школ не оценены.")

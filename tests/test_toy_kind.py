@@ -44,21 +44,19 @@ KIND = declare(__file__, name="toy_kind", notebook=HERE / "toy_kind.ipynb",
 BUILD = '''
 """The toy kind's figures: a pure build from its frames and params."""
 
-from helpers.warehouse import slices
+from helpers.briefings import skeleton
 
-from . import READS
+from . import KIND
 
 
-def build(frames, *, region_code, targets):
+def build(frames, *, region_code, targets, period=""):
     rows = frames["federal_snapshots"]
     return {"teachers": int(rows["teachers_total"].sum()), "target": targets.k1.value,
             "snapshot_date": str(rows["snapshot_date"].max())}
 
 
 def load(region_code, warehouse_path=None):
-    from helpers.briefings import inputs
-    return build(slices.read(READS, region_code, warehouse_path), region_code=region_code,
-                 **inputs.load([inputs.TARGETS]))
+    return skeleton.load(KIND, build, warehouse_path=warehouse_path, region_code=region_code)
 '''
 
 PRESENT = '''

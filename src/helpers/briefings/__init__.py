@@ -3,8 +3,10 @@
 - ``<kind>/__init__.py`` — the kind's one declaration, ``KIND``
   (:class:`~helpers.briefings.declaration.BriefingKind`): name, title, notebook, territory
   levels, the warehouse slices it reads and the params and reference files it reads;
-- ``<kind>/build.py`` — the typed result, a pure ``build(frames, …)`` from the frames it reads
-  and its parameters, and ``load(…)``, which reads the frames and builds;
+- ``<kind>/build.py`` — the typed result, a pure ``build(frames, …)`` from the frames it reads,
+  its params and reference (as arguments: it opens no file) and its parameters, and ``load(…)``:
+  :func:`helpers.briefings.skeleton.load`, which reads them in one place and builds; a kind's
+  «what changed» is its snapshot and comparison given to :func:`~helpers.briefings.skeleton.now_and_base`;
 - ``<kind>/present.py`` — what the reader sees: tables, charts, key figures and the HTML
   fragments rendered from ``templates/briefing/fragments/<kind>/``.
 

@@ -27,21 +27,22 @@ outputs only counts and rates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from helpers.briefings.diary_authorization_gaps import READS
-from helpers.config import settings
+from helpers.briefings import skeleton
+from helpers.briefings.diary_authorization_gaps import KIND
 from helpers.errors import BadInput, DataMissing
 from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
-from helpers.indicators.campaigns import Task, load_tasks, task_status
+from helpers.indicators.campaigns import Task, task_status
 from helpers.warehouse import slices
-from helpers.warehouse.reference import region_names
 
 TARGET = 1.0
 """Every pupil should be able to log in, and every check hold for every record: the slides set
@@ -550,7 +551,24 @@ def _municipality_names(municipalities: pd.DataFrame, schools: pd.DataFrame) -> 
 
 
 @dataclass(frozen=True)
-class _Export:
+class Territories:
+    """The region's schools and where each belongs: what every export is counted by."""
+
+    identity: pd.DataFrame  # school_id, school_name, oktmo, municipality (the school registry)
+    names: dict[str, str]  # ОКТМО → municipality name
+    oktmo: str  # the briefing's municipality ('' = the whole region)
+    region_code: str
+
+    def unit_of(self, column: str) -> pd.Series:
+        """school_id → its ``school_id``, its ``oktmo``, or the region's code (``region``)."""
+        ids = self.identity["school_id"].to_numpy()
+        if column == "region":
+            return pd.Series(self.region_code, index=ids)
+        return pd.Series(self.identity[column].to_numpy(), index=ids)
+
+
+@dataclass(frozen=True)
+class Export:
     """One export of the registries and what the briefing counts from it."""
 
     registry_day: dt.date  # «Ученики»
@@ -559,12 +577,33 @@ class _Export:
     pupils: pd.DataFrame
     parents: pd.DataFrame
     links: pd.DataFrame
-    counted: pd.DataFrame  # :func:`school_counts`
-    parents_flagged: pd.DataFrame  # :func:`parent_flags`
+    contingent_rows: pd.DataFrame  # the school monitoring's rows of ``contingent_day``
+    schools: pd.DataFrame  # per school of the registry: identity, counts and rates
+    municipalities: pd.DataFrame  # per municipality: oktmo, municipality, counts and rates
+    region: pd.Series  # the region's counts and rates
+    territory: pd.Series  # the briefing's municipality's, or the region's
+
+    @property
+    def day(self) -> dt.date:
+        return self.registry_day
+
+    @property
+    def read(self) -> tuple[pd.DataFrame, ...]:
+        """The rows of the export the counts were made from (for the data hash)."""
+        return tuple(_used(frame) for frame in (self.contingent_rows, self.pupils, self.parents,
+                                                self.links))
 
 
-def _export(frames: slices.Frames, period: str) -> _Export:
-    """The registries' export on or before ``period`` and its counts per school."""
+def _used(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``frame`` the briefing's data hash covers (:data:`USED_COLUMNS`)."""
+    return frame[[c for c in USED_COLUMNS if c in frame.columns]]
+
+
+def export_on_or_before(frames: slices.Frames, on_or_before: dt.date | None, *,
+                        territories: Territories, near: float) -> Export:
+    """The registries' latest export on or before a day (None: the latest) and its counts per
+    school, municipality and region."""
+    period = on_or_before.isoformat() if on_or_before else ""
     pupils_now = _at_or_before(frames["pupils"], period, "Ученики")
     parents_now = _at_or_before(frames["parents"], period, "Реестр родителей")
     parents_day = slices.snapshot_on_or_before(parents_now)
@@ -573,26 +612,46 @@ def _export(frames: slices.Frames, period: str) -> _Export:
     registry_day = slices.snapshot_on_or_before(pupils_now)
     base, contingent_day = contingent(frames["schools"], frames["school_activity"], registry_day)
     counted = school_counts(pupil_flags(pupils_now, parents_now, links_now), base)
-    return _Export(registry_day, parents_day, contingent_day, pupils_now, parents_now, links_now,
-                   counted, parent_flags(parents_now, links_now, pupils_now))
+    flagged = parent_flags(parents_now, links_now, pupils_now)
+
+    def rated(unit: str) -> pd.DataFrame:
+        return add_rates(gap_counts(counted, flagged, territories.unit_of(unit)), near)
+
+    schools = territories.identity.merge(rated("school_id"), left_on="school_id",
+                                         right_index=True, how="inner")
+    municipalities = rated("oktmo").rename_axis("oktmo").reset_index()
+    municipalities.insert(1, "municipality", municipalities["oktmo"].map(territories.names)
+                          .fillna(municipalities["oktmo"]))
+    region = rated("region").iloc[0]
+    oktmo = territories.oktmo
+    return Export(registry_day, parents_day, contingent_day, pupils_now, parents_now, links_now,
+                  _dated(frames["school_activity"], contingent_day), schools, municipalities,
+                  region, municipalities.set_index("oktmo").loc[oktmo] if oktmo else region)
 
 
-def _rated(export: _Export, unit_of_school: pd.Series, near: float) -> pd.DataFrame:
-    """:func:`gap_counts` and :func:`add_rates` of one export per unit."""
-    return add_rates(gap_counts(export.counted, export.parents_flagged, unit_of_school), near)
+def parents_exported_by(parents: pd.DataFrame, day: dt.date) -> bool:
+    """Whether «Реестр родителей» was exported on or before ``day``: only then may the export
+    of «Ученики» of ``day`` be the comparison base."""
+    return bool((pd.to_datetime(parents["snapshot_date"]) <= pd.Timestamp(day)).any())
 
 
-def _base_export(frames: slices.Frames, day: dt.date, min_days: int) -> _Export | None:
-    """The comparison base: the latest export of «Ученики» at least ``min_days`` before ``day``
-    (and «Реестр родителей» on or before it); None when there is none."""
-    dates = pd.to_datetime(frames["pupils"]["snapshot_date"]).dropna().unique()
-    base_day = moves.comparison_base(dates, day, min_days)
-    if base_day is None:
-        return None
-    parent_dates = pd.to_datetime(frames["parents"]["snapshot_date"])
-    if not (parent_dates <= pd.Timestamp(base_day)).any():
-        return None
-    return _export(frames, base_day.isoformat())
+def export_changes(base: Export | None, now: Export, *, territories: Territories,
+                   threshold: float, min_days: int) -> Changes:
+    """The week's :class:`Changes` from the base's counts to now's (none without a base)."""
+    if base is None:
+        return _no_changes(min_days, threshold)
+    oktmo, identity = territories.oktmo, territories.identity
+    in_base = int(base.territory["registry"]) > 0
+    local = now.schools if not oktmo else now.schools[now.schools["oktmo"] == oktmo]
+    moved = school_moves(base.schools[base.schools["school_id"].isin(set(local["school_id"]))],
+                         local)
+    places = municipality_moves(base.municipalities, now.municipalities)
+    places.insert(1, "municipality", places["oktmo"].map(territories.names).fillna(places["oktmo"]))
+    return Changes(
+        base_date=base.registry_day, base_parents_date=base.parents_day, min_days=min_days,
+        threshold=threshold, territory_in_base=in_base,
+        funnel=funnel_changes(now.territory, base.territory) if in_base else pd.DataFrame(),
+        schools=identity.merge(moved, on="school_id", how="inner"), municipalities=places)
 
 
 # --- the week's movements ----------------------------------------------------------------------
@@ -709,111 +768,75 @@ def _no_changes(min_days: int, threshold: float) -> Changes:
                    municipalities=pd.DataFrame())
 
 
-def build(frames: slices.Frames, *, region_code: str, oktmo: str = "", period: str = "",
-          near: float = 0.8, auth_task: Task | None = None, region_name: str = "",
-          base_days: int = 7) -> Diary:
-    """All figures of the briefing from one region's frames (:data:`READS`).
+def build(frames: slices.Frames, *, region_code: str, targets: ind.Targets,
+          tasks: tuple[str, Mapping[str, Task]], regions: pd.DataFrame, oktmo: str = "",
+          period: str = "") -> Diary:
+    """All figures of the briefing from one region's frames (:data:`READS`) and its params.
 
     Args:
         frames: the region's rows of ``schools``, ``municipalities``, ``school_activity``,
             ``pupils``, ``parents``, ``parent_children`` and ``tasks`` (every snapshot; the latest
             on or before ``period`` is used).
-        region_code, region_name: the region.
+        region_code: the region.
+        targets: the targets of ``params/targets.yml``: ``status.near`` (the «близко к цели»
+            share of the target) and ``changes.base_min_days`` (the comparison base of the
+            week's movements is the registries' export at least this many days older).
+        tasks: the campaign and tasks of ``params/tasks.yml`` (the task :data:`AUTH_TASK`,
+            «information on diary log-in passed on to schools», when it is there).
+        regions: the regions' reference (the region's name).
         oktmo: a municipality of the region for its own briefing ('' = the whole region).
         period: ISO date; the registries' latest export on or before it ('' = the latest).
-        near: the «близко к цели» share of the target (``params/targets.yml``).
-        auth_task: the task «information on diary log-in passed on to schools» of ``params/tasks.yml``.
-        base_days: the comparison base of the week's movements is the registries' export at
-            least this many days older (``changes.base_min_days`` of ``params/targets.yml``).
 
     Raises:
         ValueError: ``period`` not an ISO date, no registry export on or before it, or ``oktmo``
             not in the region.
     """
-    schools, municipalities = frames["schools"], frames["municipalities"]
-    activity, tasks = frames["school_activity"], frames["tasks"]
-
-    slices.check_period(period)
-    now = _export(frames, period)
-
+    schools, near = frames["schools"], targets.near
+    region_name = skeleton.region_name(regions, region_code)
     identity = pd.DataFrame({
         "school_id": schools["school_id"].astype("str"),
         "school_name": schools["school_name"].astype("str"),
         "oktmo": schools["oktmo"].astype("str"),
     })
-    names = _municipality_names(municipalities, schools)
+    names = _municipality_names(frames["municipalities"], schools)
     identity["municipality"] = identity["oktmo"].map(names).fillna(identity["oktmo"])
-    known = set(identity["oktmo"])
-    if oktmo and oktmo not in known:
+    if oktmo and oktmo not in set(identity["oktmo"]):
         raise BadInput(f"ОКТМО {oktmo} не найден среди муниципальных образований региона "
                          f"{region_code}, в которых есть школы / oktmo {oktmo} has no schools in "
                          f"region {region_code}")
-    school_of = pd.Series(identity["school_id"].to_numpy(), index=identity["school_id"].to_numpy())
-    oktmo_of = pd.Series(identity["oktmo"].to_numpy(), index=identity["school_id"].to_numpy())
-    region_of = pd.Series(region_code, index=identity["school_id"].to_numpy())
-
-    per_school = _rated(now, school_of, near)
-    per_school = identity.merge(per_school, left_on="school_id", right_index=True, how="inner")
-    auth, tasks_day = _auth_status(tasks, auth_task, period)
-    per_school = per_school.merge(auth, on="school_id", how="left")
-
-    def by_municipality(export: _Export) -> pd.DataFrame:
-        frame = _rated(export, oktmo_of, near).rename_axis("oktmo").reset_index()
-        frame.insert(1, "municipality", frame["oktmo"].map(names).fillna(frame["oktmo"]))
-        return frame
-
-    per_municipality = by_municipality(now)
-    region = _rated(now, region_of, near).iloc[0]
-    territory = (per_municipality.set_index("oktmo").loc[oktmo] if oktmo else region)
-
-    used = [schools, municipalities, _dated(activity, now.contingent_day), now.pupils, now.parents,
-            now.links, _dated(tasks, tasks_day)]
-
-    threshold = near * TARGET
-    base = _base_export(frames, now.registry_day, base_days)
-    if base is None:
-        changes = _no_changes(base_days, threshold)
-    else:
-        base_schools = _rated(base, school_of, near).rename_axis("school_id").reset_index()
-        base_municipalities = by_municipality(base)
-        if oktmo:
-            row = base_municipalities.set_index("oktmo").loc[oktmo]
-        else:
-            row = _rated(base, region_of, near).iloc[0]
-        in_base = int(row["registry"]) > 0
-        local = per_school if not oktmo else per_school[per_school["oktmo"] == oktmo]
-        local_ids = set(local["school_id"])
-        moved = school_moves(base_schools[base_schools["school_id"].isin(local_ids)],
-                             local)
-        moved = identity.merge(moved, on="school_id", how="inner")
-        places = municipality_moves(base_municipalities, per_municipality)
-        places.insert(1, "municipality", places["oktmo"].map(names).fillna(places["oktmo"]))
-        changes = Changes(
-            base_date=base.registry_day, base_parents_date=base.parents_day, min_days=base_days,
-            threshold=threshold, territory_in_base=in_base,
-            funnel=funnel_changes(territory, row) if in_base else pd.DataFrame(),
-            schools=moved, municipalities=places)
-        used += [_dated(activity, base.contingent_day), base.pupils, base.parents, base.links]
-
-    used = [frame[[c for c in USED_COLUMNS if c in frame.columns]] for frame in used]
+    territories = Territories(identity, names, oktmo, region_code)
+    auth_task = tasks[1].get(AUTH_TASK)
+    auth, tasks_day = _auth_status(frames["tasks"], auth_task, period)
+    min_days = targets.changes_base_days
+    compared = skeleton.now_and_base(
+        frames, period=period, min_days=min_days,
+        dates=pd.to_datetime(frames["pupils"]["snapshot_date"]).dropna().unique(),
+        snapshot=partial(export_on_or_before, territories=territories, near=near),
+        compare=partial(export_changes, territories=territories, threshold=near * TARGET,
+                        min_days=min_days),
+        candidate=partial(parents_exported_by, frames["parents"]),
+        read=[_used(frame) for frame in (schools, frames["municipalities"],
+                                          _dated(frames["tasks"], tasks_day))])
+    now = compared.now
+    per_school = now.schools.merge(auth, on="school_id", how="left")
     return Diary(
         region_code=region_code,
-        region_name=region_name or region_code,
+        region_name=region_name,
         oktmo=oktmo,
-        territory_name=names.get(oktmo, oktmo) if oktmo else (region_name or region_code),
+        territory_name=names.get(oktmo, oktmo) if oktmo else region_name,
         snapshot_date=now.registry_day,
         parents_date=now.parents_day,
         contingent_date=now.contingent_day,
         near=near,
         schools=per_school.sort_values(["municipality", "school_name", "school_id"]).reset_index(drop=True),
-        municipalities=per_municipality,
-        region=region,
-        territory=territory,
+        municipalities=now.municipalities,
+        region=now.region,
+        territory=now.territory,
         orphan_parents=parents_without_children(now.parents, now.links),
         auth_task=auth_task,
         tasks_date=tasks_day,
-        data_hash=slices.frames_hash(*used),
-        changes=changes,
+        data_hash=compared.data_hash,
+        changes=compared.changes,
     )
 
 
@@ -825,16 +848,8 @@ def load(region_code: str, oktmo: str = "", period: str = "",
         slices.MissingData: a registry table is not in the warehouse, or the region sent no
             school data.
     """
-    config = settings()
-    frames = slices.read(READS, region_code, warehouse_path)
-    slices.require_rows(frames, "schools", region_code)
-    targets = ind.load_targets()
-    _, tasks = load_tasks()
-    return build(frames, region_code=region_code, oktmo=oktmo.strip(),
-                 period=period or config.period, near=targets.near,
-                 auth_task=tasks.get(AUTH_TASK),
-                 region_name=region_names().get(region_code, region_code),
-                 base_days=targets.changes_base_days)
+    return skeleton.load(KIND, build, period=period, warehouse_path=warehouse_path,
+                         require=("schools",), region_code=region_code, oktmo=oktmo.strip())
 
 
 # --- what the briefing's pages are made of -----------------------------------------------------

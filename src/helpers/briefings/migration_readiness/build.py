@@ -36,7 +36,8 @@ Definitions (the methodology appendix prints them from the same constants):
   nothing left open on the old platforms).
 - *comparison base*: the latest chats export of the campaign's time (on or after its start) at
   least ``changes_base_days`` (``params/targets.yml`` ``changes.base_min_days``) before the
-  briefing's export; its figures are computed exactly as the export's (:func:`base_export`).
+  briefing's export; its figures are computed exactly as the export's
+  (:func:`helpers.briefings.skeleton.now_and_base`, with :func:`in_campaign`).
 
 :func:`build` is pure (the frames of :data:`~helpers.briefings.migration_readiness.READS` in,
 :class:`Readiness` out; it chooses the export with :func:`choose_export`); :func:`load` reads the
@@ -49,19 +50,19 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.briefings.migration_readiness import READS
-from helpers.config import settings
+from helpers.briefings import skeleton
+from helpers.briefings.migration_readiness import KIND
 from helpers.errors import BadInput, DataMissing
 from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
-from helpers.indicators.campaigns import Campaign, load_campaigns
+from helpers.indicators.campaigns import Campaign
 from helpers.vocabulary import fmt_date_short
 from helpers.warehouse import slices
-from helpers.warehouse.reference import region_names
 
 ACTIVE_MEMBERS_MIN = 1
 """A chat is active when at least this many of its members are active."""
@@ -490,12 +491,10 @@ MUNICIPALITY_MOVE_COLUMNS = ["oktmo", "municipality", "rank_before", "rank_after
                              "index_before", "index_after", "status_before", "status_after"]
 
 
-def base_export(dates: Iterable[dt.date], day: dt.date, campaign: Campaign,
-                min_days: int = 7) -> dt.date | None:
-    """The comparison base of the export of ``day``: the latest export of the campaign's time (on
-    or after its start) at least ``min_days`` days earlier; None when there is none."""
-    inside = {pd.Timestamp(d).date() for d in dates}
-    return moves.comparison_base([d for d in inside if d >= campaign.start], day, min_days)
+def in_campaign(campaign: Campaign, day: dt.date) -> bool:
+    """Whether an export of ``day`` is of the campaign's time (on or after its start): only
+    those may be the comparison base."""
+    return day >= campaign.start
 
 
 def _order(frame: pd.DataFrame, column: str, order: Iterable[str], by: list[str]) -> pd.DataFrame:
@@ -648,7 +647,7 @@ def no_changes(min_days: int) -> Changes:
 
 
 @dataclass(frozen=True)
-class _Export:
+class Export:
     """The figures of one chats export (the briefing's, or its comparison base)."""
 
     day: dt.date
@@ -669,8 +668,23 @@ class _Export:
         """Chats open on the campaign's old platforms (the department's too)."""
         return int((self.old["state"] == "open").sum())
 
+    @property
+    def read(self) -> tuple[pd.DataFrame, ...]:
+        """The rows of the export the figures were made from (for the data hash)."""
+        return (self.chats, self.members)
 
-def _export(frames: slices.Frames, day: dt.date, campaign: Campaign, near: float) -> _Export:
+
+def export_on_or_before(frames: slices.Frames, on_or_before: dt.date | None, *,
+                        campaign: Campaign, campaigns: Mapping[str, Campaign],
+                        near: float) -> Export:
+    """The figures of the chats export :func:`choose_export` picks on or before a day (None: the
+    latest of the campaign's time)."""
+    period = on_or_before.isoformat() if on_or_before else ""
+    day = choose_export(frames["chats"]["snapshot_date"], campaign, campaigns, period)
+    return _export(frames, day, campaign, near)
+
+
+def _export(frames: slices.Frames, day: dt.date, campaign: Campaign, near: float) -> Export:
     """The figures of the export of ``day`` (the monitoring and parents at their nearest dates)."""
     chats = of_export(frames["chats"], day)
     members = of_export(frames["chat_members"], day)[MEMBER_COLUMNS]
@@ -684,7 +698,7 @@ def _export(frames: slices.Frames, day: dt.date, campaign: Campaign, near: float
     expected = expected_by_role(at_date, parents_total, len(frames["municipalities"]))
     activity = chat_activity(members, moment, campaign.active_days)
     schools = school_readiness(frames["schools"], chats, activity, campaign, near)
-    return _Export(
+    return Export(
         day=day, chats=chats, members=members, moment=moment, activity_date=activity_date,
         parents_date=parents_date, expected=expected, schools=schools,
         department=department_chats(chats, members, campaign, expected, moment, near),
@@ -693,7 +707,7 @@ def _export(frames: slices.Frames, day: dt.date, campaign: Campaign, near: float
         old=old_chats(chats, campaign))
 
 
-def export_changes(before: _Export | None, after: _Export, near: float, min_days: int) -> Changes:
+def export_changes(before: Export | None, after: Export, *, near: float, min_days: int) -> Changes:
     """The :class:`Changes` from the base's figures to the export's (none without a base)."""
     if before is None:
         return no_changes(min_days)
@@ -732,7 +746,7 @@ class Readiness:
     region: pd.Series
     old_platforms: pd.DataFrame
     roles: pd.DataFrame
-    changes: Changes  # since the comparison base (:func:`base_export`)
+    changes: Changes  # since the comparison base (:func:`in_campaign`)
     data_hash: str
 
     @property
@@ -777,54 +791,64 @@ def _later_campaign(campaign: Campaign, campaigns: Mapping[str, Campaign], day: 
     return max(later, key=lambda c: c.start).title if later else ""
 
 
-def build(frames: slices.Frames, *, region_code: str, campaign: Campaign, period: str = "",
-          campaigns: Mapping[str, Campaign] | None = None, targets: ind.Targets | None = None,
-          region_name: str = "") -> Readiness:
-    """All figures of the briefing (pure: the frames of ``READS`` in).
+def build(frames: slices.Frames, *, region_code: str, campaign: str, targets: ind.Targets,
+          campaigns: Mapping[str, Campaign], regions: pd.DataFrame, period: str = "") -> Readiness:
+    """All figures of the briefing (pure: the frames of ``READS`` and the params in).
 
     The chats export is chosen by :func:`choose_export` from ``period`` and ``campaigns`` (the
-    campaigns of ``params/campaigns.yml``, which bound a campaign's time; only ``campaign``
-    itself when None); the member lists are that export's; the school monitoring and the
-    parents' registry are taken at their dates nearest to it. The same figures of the
-    comparison base (:func:`base_export`) give :attr:`Readiness.changes`.
+    campaigns of ``params/campaigns.yml``, which bound a campaign's time); the member lists are
+    that export's; the school monitoring and the parents' registry are taken at their dates
+    nearest to it. The same figures of the comparison base (the latest export of the campaign's
+    time at least ``changes.base_min_days`` older) give :attr:`Readiness.changes`.
+
+    Args:
+        frames: the region's rows of the tables of ``READS`` (every export).
+        region_code: the region.
+        campaign: the id of the campaign of ``campaigns`` the briefing is about.
+        targets: the targets of ``params/targets.yml``.
+        campaigns: the campaigns of ``params/campaigns.yml``.
+        regions: the regions' reference (the region's name).
+        period: ISO date; the latest export on or before it ('' = of the campaign's time).
 
     Raises:
-        ValueError: the region has no chats export, or none fits (see :func:`choose_export`).
+        ValueError: the campaign is unknown, the region has no chats export, or none fits
+            (see :func:`choose_export`).
     """
-    targets = targets or ind.load_targets()
-    campaigns = campaigns if campaigns is not None else {campaign.id: campaign}
+    chosen = campaign_by_id(campaign, campaigns)
     near = targets.near
     if frames["chats"].empty:
         raise DataMissing(f"В хранилище нет выгрузок чатов региона {region_code} / "
                          "no chats exports of the region")
-    day = choose_export(frames["chats"]["snapshot_date"], campaign, campaigns, period)
-    now = _export(frames, day, campaign, near)
-    base_day = base_export(frames["chats"]["snapshot_date"], day, campaign, targets.changes_base_days)
-    base = _export(frames, base_day, campaign, near) if base_day else None
-    chats, members, schools = now.chats, now.members, now.schools
-    compared = (base.chats, base.members) if base else ()
+    compared = skeleton.now_and_base(
+        frames, period=period, min_days=targets.changes_base_days,
+        dates=frames["chats"]["snapshot_date"],
+        snapshot=partial(export_on_or_before, campaign=chosen, campaigns=campaigns, near=near),
+        compare=partial(export_changes, near=near, min_days=targets.changes_base_days),
+        candidate=partial(in_campaign, chosen),
+        read=(frames["schools"], frames["municipalities"], frames["school_activity"],
+              parents_per_date(frames["parents"])))
+    now = compared.now
+    day, chats, members, schools = now.day, now.chats, now.members, now.schools
     return Readiness(
         region_code=region_code,
-        region_name=region_name or region_code,
-        campaign=campaign,
+        region_name=skeleton.region_name(regions, region_code),
+        campaign=chosen,
         snapshot_date=day,
         moment=now.moment,
         activity_date=now.activity_date,
         parents_date=now.parents_date,
-        later_campaign=_later_campaign(campaign, campaigns, day),
+        later_campaign=_later_campaign(chosen, campaigns, day),
         targets=targets,
         department=now.department,
-        seen_ages=seen_age_histogram(chats, members, campaign, now.moment),
-        chat_types=chat_type_summary(schools, campaign, near),
+        seen_ages=seen_age_histogram(chats, members, chosen, now.moment),
+        chat_types=chat_type_summary(schools, chosen, near),
         schools=schools,
         municipalities=now.municipalities,
         region=region_readiness(schools, near),
-        old_platforms=old_chats_by_platform(chats, campaign),
-        roles=role_coverage(chats, members, campaign, now.expected, now.moment),
-        changes=export_changes(base, now, near, targets.changes_base_days),
-        data_hash=slices.frames_hash(frames["schools"], frames["municipalities"], chats, members,
-                                     frames["school_activity"], parents_per_date(frames["parents"]),
-                                     *compared),
+        old_platforms=old_chats_by_platform(chats, chosen),
+        roles=role_coverage(chats, members, chosen, now.expected, now.moment),
+        changes=compared.changes,
+        data_hash=compared.data_hash,
     )
 
 
@@ -843,10 +867,5 @@ def load(region_code: str = "35", campaign: str = "telegram_to_sferum_2024", per
 
     Reads the region's rows of the tables of ``READS`` (every export), then :func:`build`.
     """
-    campaigns = load_campaigns()
-    chosen = campaign_by_id(campaign, campaigns)
-    frames = slices.read(READS, region_code, warehouse_path)
-    slices.require_rows(frames, "schools", region_code)
-    return build(frames, region_code=region_code, campaign=chosen,
-                 period=period or settings().period, campaigns=campaigns,
-                 region_name=region_names().get(region_code, ""))
+    return skeleton.load(KIND, build, period=period, warehouse_path=warehouse_path,
+                         require=("schools",), region_code=region_code, campaign=campaign)

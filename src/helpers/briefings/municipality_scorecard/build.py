@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
-from helpers.briefings.municipality_scorecard import READS
-from helpers.config import settings
+from helpers.briefings import skeleton
+from helpers.briefings.municipality_scorecard import KIND
 from helpers.errors import BadInput, DataMissing
 from helpers.indicators import campaigns, changes
 from helpers.indicators import kpis as ind
 from helpers.warehouse import slices
-from helpers.warehouse.reference import region_names
 
 COUNT_COLUMNS: tuple[str, ...] = ind.COUNT_COLUMNS
 SHARE_KPIS = ("k1", "k2", "k4", "k5")
@@ -717,9 +717,9 @@ def _municipality_name(oktmo: str, municipalities: pd.DataFrame, registry: pd.Da
     return str(own["municipality"].iloc[0]) if "municipality" in own and len(own) else oktmo
 
 
-def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = "",
-          targets: ind.Targets | None = None, task_file: Path | None = None,
-          region_name: str = "") -> Scorecard:
+def build(frames: slices.Frames, *, region_code: str, oktmo: str, targets: ind.Targets,
+          tasks: tuple[str, Mapping[str, campaigns.Task]], regions: pd.DataFrame,
+          period: str = "") -> Scorecard:
     """All figures of the scorecard of one municipality.
 
     Args:
@@ -729,21 +729,18 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = 
             when the region sent none) and ``municipalities`` (``oktmo, name``; may be empty).
         region_code: the region's code (for its name and the provenance).
         oktmo: the municipality's ОКТМО.
+        targets: the 2024–2025 targets (``params/targets.yml``).
+        tasks: the campaign and tasks of ``params/tasks.yml``.
+        regions: the regions' reference (the region's name).
         period: ISO date; the latest activity snapshot and tasks export on or before it are used
             and deadlines are judged on it ('' = the latest, judged on the tasks export's date).
-        targets: the 2024–2025 targets (``params/targets.yml`` by default).
-        task_file: the tasks parameters file (``params/tasks.yml`` by default).
-        region_name: the region's name (from the reference by default).
 
     Raises:
         ValueError: in Russian, when ``period`` is not an ISO date, the municipality has no
             schools, or there is no activity snapshot on or before ``period``.
     """
-    schools, activity = frames["schools"], frames["school_activity"]
-    tasks, municipalities = frames["tasks"], frames["municipalities"]
-    slices.check_period(period)
-    targets = targets or ind.load_targets()
-    campaign_id, specs = campaigns.load_tasks(task_file) if task_file else campaigns.load_tasks()
+    schools, municipalities = frames["schools"], frames["municipalities"]
+    campaign_id, specs = tasks
     task_specs = tuple(specs.values())
     registry = schools[schools["oktmo"] == oktmo].sort_values("school_id").reset_index(drop=True)
     name = _municipality_name(oktmo, municipalities, schools)
@@ -751,6 +748,78 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = 
         known = "" if name != oktmo else " (такого кода нет в справочнике муниципальных образований)"
         raise BadInput(f"В реестре ОО региона {region_code} нет школ с ОКТМО {oktmo}{known} / "
                          f"no schools with OKTMO {oktmo!r} in region {region_code}")
+    min_days = targets.changes_base_days
+    activity = skeleton.now_and_base(
+        frames, period=period, min_days=min_days, dates=_dates(frames["school_activity"]),
+        snapshot=partial(activity_on_or_before, region_code=region_code, registry=registry),
+        compare=partial(activity_changes, schools=schools, registry=registry, oktmo=oktmo,
+                        targets=targets))
+    day = activity.now.day
+    exports = skeleton.now_and_base(
+        frames, period=period, min_days=min_days, dates=_dates(frames["tasks"]),
+        snapshot=partial(export_on_or_before, registry=registry, oktmo=oktmo,
+                         task_specs=task_specs, judged_without_export=day),
+        compare=partial(export_changes, task_specs=task_specs, registry=registry,
+                        municipality_name=name),
+        read=(schools, municipalities, *activity.read))  # the hash: every row the card read
+    now, export = activity.now, exports.now
+    current, own = now.current, now.own
+    kpis = pd.DataFrame({
+        "municipality": with_statuses(territory_kpis(own), targets),
+        "region": with_statuses(territory_kpis(current), targets),
+    }).T
+    return Scorecard(
+        region_code=region_code,
+        region_name=skeleton.region_name(regions, region_code),
+        oktmo=oktmo,
+        municipality_name=name,
+        activity_date=day,
+        tasks_date=export.day,
+        as_of=export.as_of,
+        targets=targets,
+        tasks_campaign=campaign_id,
+        task_specs=task_specs,
+        kpis=kpis,
+        municipalities_ranked=municipality_ranking(current, schools),
+        tasks=export.table,
+        schools=school_rows(registry, own, export.states, export.own_rows, task_specs, targets),
+        trend=k1_trend(now.history),
+        municipality_trend=k1_trend(now.history[now.history["school_id"].isin(registry["school_id"])]),
+        data_hash=exports.data_hash,
+        changes=WeekChanges(min_days=min_days, **activity.changes, **exports.changes),
+    )
+
+
+def _dates(frame: pd.DataFrame) -> pd.Series:
+    """The export dates of a dated frame (none for a frame without columns: no export sent)."""
+    if "snapshot_date" not in frame:
+        return pd.Series(dtype="datetime64[ns]")
+    return pd.to_datetime(frame["snapshot_date"])
+
+
+@dataclass(frozen=True)
+class ActivitySnapshot:
+    """The activity monitoring on one snapshot date."""
+
+    day: dt.date
+    history: pd.DataFrame  # every school's rows up to ``day`` (the trend), dates as timestamps
+    current: pd.DataFrame  # every school's rows of ``day``
+    own: pd.DataFrame  # the municipality's schools' rows of ``day``
+
+    @property
+    def read(self) -> tuple[pd.DataFrame, ...]:
+        return (self.history,)
+
+
+def activity_on_or_before(frames: slices.Frames, on_or_before: dt.date | None, *,
+                          region_code: str, registry: pd.DataFrame) -> ActivitySnapshot:
+    """The latest activity snapshot on or before a day (None: the latest).
+
+    Raises:
+        DataMissing: there is none, in Russian.
+    """
+    activity = frames["school_activity"]
+    period = on_or_before.isoformat() if on_or_before else ""
     try:
         day = slices.snapshot_on_or_before(activity, period)
     except ValueError:
@@ -760,107 +829,80 @@ def build(frames: slices.Frames, *, region_code: str, oktmo: str, period: str = 
     dated = activity.assign(snapshot_date=pd.to_datetime(activity["snapshot_date"]))
     used = dated[dated["snapshot_date"] <= pd.Timestamp(day)]
     current = used[used["snapshot_date"] == pd.Timestamp(day)]
-    own = current[current["school_id"].isin(registry["school_id"])]
+    return ActivitySnapshot(day, used, current,
+                            current[current["school_id"].isin(registry["school_id"])])
 
-    tasks_day = _on_or_before(tasks, period)
-    as_of = dt.date.fromisoformat(period) if period else (tasks_day or day)
-    export = _task_export(tasks, tasks_day, registry, oktmo, task_specs, as_of)
-    task_table = municipality_tasks(task_specs, export.omsu_row, export.own_rows, export.states,
-                                    as_of)
 
-    min_days = targets.changes_base_days
-    activity_base = changes.comparison_base(used["snapshot_date"].unique(), day, min_days)
-    tasks_base = (changes.comparison_base(pd.to_datetime(tasks["snapshot_date"]).unique(),
-                                          tasks_day, min_days) if tasks_day else None)
-    base = _task_export(tasks, tasks_base, registry, oktmo, task_specs, tasks_base) \
-        if tasks_base else None
-    week = _week_changes(
-        used, schools, registry, oktmo, name, day, activity_base, targets, min_days,
-        tasks_base, base, export, task_table, task_specs)
-
-    kpis = pd.DataFrame({
-        "municipality": with_statuses(territory_kpis(own), targets),
-        "region": with_statuses(territory_kpis(current), targets),
-    }).T
-    own_history = used[used["school_id"].isin(registry["school_id"])]
-    task_rows_read = pd.concat([export.rows, *([base.rows] if base else [])])
-    return Scorecard(
-        region_code=region_code,
-        region_name=region_name or region_names().get(region_code, region_code),
-        oktmo=oktmo,
-        municipality_name=name,
-        activity_date=day,
-        tasks_date=tasks_day,
-        as_of=as_of,
-        targets=targets,
-        tasks_campaign=campaign_id,
-        task_specs=task_specs,
-        kpis=kpis,
-        municipalities_ranked=municipality_ranking(current, schools),
-        tasks=task_table,
-        schools=school_rows(registry, own, export.states, export.own_rows, task_specs, targets),
-        trend=k1_trend(used),
-        municipality_trend=k1_trend(own_history),
-        data_hash=slices.frames_hash(schools, used, task_rows_read, municipalities),
-        changes=week,
-    )
+def activity_changes(base: ActivitySnapshot | None, now: ActivitySnapshot, *,
+                     schools: pd.DataFrame, registry: pd.DataFrame, oktmo: str,
+                     targets: ind.Targets) -> dict[str, Any]:
+    """The activity's part of :class:`WeekChanges`: the base's date, the municipality's place,
+    its schools that crossed K1's target, entered or left the monitoring."""
+    if base is None:
+        empty = pd.DataFrame(columns=["school_id", "school_name"])
+        return {"activity_base": None, "standing": NO_STANDING,
+                "k1_crossings": pd.DataFrame(columns=CROSSING_COLUMNS), "schools_entered": empty,
+                "schools_left": empty}
+    entered, left = monitoring_changes(base.own, now.own, registry)
+    return {"activity_base": base.day, "standing": standing(base.current, now.current, schools, oktmo),
+            "k1_crossings": k1_crossings(base.own, now.own, registry, targets),
+            "schools_entered": entered, "schools_left": left}
 
 
 @dataclass(frozen=True)
-class _TaskExport:
-    """One tasks export as the scorecard reads it."""
+class TaskExport:
+    """One tasks export as the scorecard reads it, judged on ``as_of``."""
 
+    day: dt.date | None  # None: no export on or before the day (or none at all)
+    as_of: dt.date  # the day deadlines are judged on
     rows: pd.DataFrame  # every row of the export (the region's)
     own_rows: pd.DataFrame  # the rows of the municipality's schools
     omsu_row: pd.Series | None  # the ОМСУ's own row
     states: pd.DataFrame  # school_task_states of the municipality's schools
+    table: pd.DataFrame  # municipality_tasks: the ОМСУ's status of each task
+
+    @property
+    def read(self) -> tuple[pd.DataFrame, ...]:
+        return (self.rows,)
 
 
-def _task_export(tasks: pd.DataFrame, day: dt.date | None, registry: pd.DataFrame, oktmo: str,
-                 task_specs: Sequence[campaigns.Task], as_of: dt.date) -> _TaskExport:
-    """The municipality's rows of the export of ``day``, its schools' task states judged on
-    ``as_of``; without an export (``day`` None) every state is unknown."""
+def export_on_or_before(frames: slices.Frames, on_or_before: dt.date | None, *,
+                        registry: pd.DataFrame, oktmo: str, task_specs: Sequence[campaigns.Task],
+                        judged_without_export: dt.date) -> TaskExport:
+    """The municipality's rows of the latest tasks export on or before a day (None: the latest),
+    judged on that day — or, with None, on the export's date (``judged_without_export`` when
+    there is no export); without an export every state is unknown."""
+    tasks = frames["tasks"]
+    day = _on_or_before(tasks, on_or_before.isoformat() if on_or_before else "")
+    as_of = on_or_before or day or judged_without_export
     if day is None:  # no export on or before the period, or none at all
         empty = tasks.iloc[0:0]
         states = pd.DataFrame({"school_id": registry["school_id"], "in_tasks": True,
                                **{t.id: "unknown" for t in task_specs}})
-        return _TaskExport(empty, empty, None, states)
-    rows = tasks[pd.to_datetime(tasks["snapshot_date"]) == pd.Timestamp(day)]
-    own_rows = rows[(rows["level"] == "school") & rows["school_id"].isin(registry["school_id"])]
-    omsu = rows[(rows["level"] == "municipality") & (rows["oktmo"] == oktmo)]
-    states = school_task_states(registry["school_id"].tolist(), own_rows, task_specs, as_of)
-    return _TaskExport(rows, own_rows, omsu.iloc[-1] if len(omsu) else None, states)
+        rows, own_rows, omsu_row = empty, empty, None
+    else:
+        rows = tasks[pd.to_datetime(tasks["snapshot_date"]) == pd.Timestamp(day)]
+        own_rows = rows[(rows["level"] == "school") & rows["school_id"].isin(registry["school_id"])]
+        omsu = rows[(rows["level"] == "municipality") & (rows["oktmo"] == oktmo)]
+        omsu_row = omsu.iloc[-1] if len(omsu) else None
+        states = school_task_states(registry["school_id"].tolist(), own_rows, task_specs, as_of)
+    table = municipality_tasks(task_specs, omsu_row, own_rows, states, as_of)
+    return TaskExport(day, as_of, rows, own_rows, omsu_row, states, table)
 
 
-def _week_changes(used: pd.DataFrame, schools: pd.DataFrame, registry: pd.DataFrame, oktmo: str,
-                  name: str, day: dt.date, activity_base: dt.date | None, targets: ind.Targets,
-                  min_days: int, tasks_base: dt.date | None, base: _TaskExport | None,
-                  export: _TaskExport, task_table: pd.DataFrame,
-                  task_specs: Sequence[campaigns.Task]) -> WeekChanges:
-    """:class:`WeekChanges` of the municipality against both bases (either may be None)."""
-    empty = pd.DataFrame(columns=["school_id", "school_name"])
-    crossings, entered, left, place = (pd.DataFrame(columns=CROSSING_COLUMNS), empty, empty,
-                                       NO_STANDING)
-    if activity_base is not None:
-        before = used[used["snapshot_date"] == pd.Timestamp(activity_base)]
-        after = used[used["snapshot_date"] == pd.Timestamp(day)]
-        ids = registry["school_id"]
-        own_before, own_after = before[before["school_id"].isin(ids)], after[after["school_id"].isin(ids)]
-        crossings = k1_crossings(own_before, own_after, registry, targets)
-        entered, left = monitoring_changes(own_before, own_after, registry)
-        place = standing(before, after, schools, oktmo)
-    moved, open_before, open_after = pd.DataFrame(columns=TASK_MOVE_COLUMNS), None, None
-    if base is not None and tasks_base is not None:
-        omsu_before = municipality_tasks(task_specs, base.omsu_row, base.own_rows, base.states,
-                                         tasks_base)
-        moved = tasks_moved(base.states, export.states, omsu_before, task_table, task_specs,
-                            registry, name)
-        open_before = open_school_tasks(base.states, task_specs)
-        open_after = open_school_tasks(export.states, task_specs)
-    return WeekChanges(min_days=min_days, activity_base=activity_base, tasks_base=tasks_base,
-                       standing=place, k1_crossings=crossings, schools_entered=entered,
-                       schools_left=left, tasks_moved=moved, open_before=open_before,
-                       open_after=open_after)
+def export_changes(base: TaskExport | None, now: TaskExport, *,
+                   task_specs: Sequence[campaigns.Task], registry: pd.DataFrame,
+                   municipality_name: str) -> dict[str, Any]:
+    """The tasks' part of :class:`WeekChanges`: the base export's date, the tasks done or undone
+    since, the schools' own tasks open then and now."""
+    if base is None:
+        return {"tasks_base": None, "tasks_moved": pd.DataFrame(columns=TASK_MOVE_COLUMNS),
+                "open_before": None, "open_after": None}
+    return {"tasks_base": base.day,
+            "tasks_moved": tasks_moved(base.states, now.states, base.table, now.table, task_specs,
+                                       registry, municipality_name),
+            "open_before": open_school_tasks(base.states, task_specs),
+            "open_after": open_school_tasks(now.states, task_specs)}
 
 
 def load(region_code: str = "35", oktmo: str = "", period: str = "",
@@ -874,8 +916,6 @@ def load(region_code: str = "35", oktmo: str = "", period: str = "",
     Raises:
         slices.MissingData: the warehouse has no school registry or activity of the region.
     """
-    frames = slices.read(READS, region_code, warehouse_path)
-    slices.require_rows(frames, "schools", region_code)
-    slices.require_rows(frames, "school_activity", region_code)
-    return build(frames, region_code=region_code, oktmo=oktmo.strip(),
-                 period=period or settings().period)
+    return skeleton.load(KIND, build, period=period, warehouse_path=warehouse_path,
+                         require=("schools", "school_activity"), region_code=region_code,
+                         oktmo=oktmo.strip())

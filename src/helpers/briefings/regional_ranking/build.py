@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.briefings.regional_ranking import READS
-from helpers.config import settings
+from helpers.briefings import skeleton
+from helpers.briefings.regional_ranking import KIND
 from helpers.errors import DataMissing
 from helpers.indicators import changes as moves
 from helpers.indicators import kpis as ind
 from helpers.vocabulary import fmt_date
-from helpers.warehouse import slices, store
+from helpers.warehouse import slices
 
 HISTORY = "federal_snapshots"
 LIST_SIZE = 5  # the ТОП-5 lists: the five lowest by K1, the five best by ΔK1
@@ -141,54 +142,92 @@ class RegionPosition:
     district_size: int
 
 
-def build(frames: slices.Frames, *, period: str = "", window_weeks: int = 0,
-          highlight_region: str = "", targets: ind.Targets | None = None) -> Ranking:
+@dataclass(frozen=True)
+class Standings:
+    """The ranking on one snapshot date: what :func:`build` compares now and at the base."""
+
+    day: dt.date
+    history: pd.DataFrame  # every snapshot up to ``day`` (the ΔK1 window and the trend)
+    regions: pd.DataFrame  # :func:`ranked_regions`
+    national: pd.Series  # the country's K1–K5 with statuses
+
+    @property
+    def read(self) -> tuple[pd.DataFrame, ...]:
+        return (self.history.drop(columns=["source_file"], errors="ignore"),)
+
+
+def standings(frames: slices.Frames, on_or_before: dt.date | None, *, weeks: int,
+              targets: ind.Targets, regions: pd.DataFrame) -> Standings:
+    """The ranking of the latest snapshot on or before ``on_or_before`` (None: the latest).
+
+    ``regions``: the regions' reference (names, federal districts).
+    """
+    history = frames[HISTORY]
+    day = ind.latest_snapshot_date(history, on_or_before)
+    used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
+    national = ind.national_indicators(ind.select_snapshot(used, day))
+    return Standings(day=day, history=used,
+                     regions=ranked_regions(used, day, weeks, targets, regions),
+                     national=ind.add_status(national, targets))
+
+
+def build(frames: slices.Frames, *, targets: ind.Targets, regions: pd.DataFrame,
+          period: str = "", window_weeks: int = 0, highlight_region: str = "") -> Ranking:
     """All figures of the briefing for the latest snapshot on or before ``period``.
 
-    ``window_weeks`` 0 takes the ΔK1 window of ``params/targets.yml`` (``delta_k1.window_weeks``);
-    the week's changes are against the latest snapshot at least ``changes.base_min_days`` days
-    older (:func:`helpers.indicators.changes.comparison_base`).
+    Args:
+        frames: ``federal_snapshots`` of every region (:data:`READS`).
+        targets: the 2024–2025 targets (``params/targets.yml``).
+        regions: the regions' reference (``data/reference/regions.csv``).
+        period: ISO date ('' = the latest snapshot).
+        window_weeks: the ΔK1 window; 0 takes ``delta_k1.window_weeks`` of the targets.
+        highlight_region: a region's code for its own briefing ('' = none).
+
+    The week's changes are against the latest snapshot at least ``changes.base_min_days`` days
+    older (:func:`helpers.briefings.skeleton.now_and_base`).
     """
-    targets = targets or ind.load_targets()
     weeks = window_weeks or targets.delta_window_weeks
     history = frames[HISTORY].sort_values(["snapshot_date", "region_code"], kind="stable")
     history = history.reset_index(drop=True)
-    day = ind.latest_snapshot_date(history, period or None)
-    used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
-    snapshot = ind.select_snapshot(used, day)
-    regions = ranked_regions(used, day, weeks, targets)
-    national = ind.add_status(ind.national_indicators(snapshot), targets)
+    compared = skeleton.now_and_base(
+        {HISTORY: history}, period=period, min_days=targets.changes_base_days,
+        dates=pd.to_datetime(history["snapshot_date"]).unique(),
+        snapshot=partial(standings, weeks=weeks, targets=targets, regions=regions),
+        compare=partial(weekly_changes, min_days=targets.changes_base_days))
+    now = compared.now
+    snapshot = ind.select_snapshot(now.history, now.day)
     return Ranking(
-        snapshot_date=day,
+        snapshot_date=now.day,
         window_weeks=weeks,
-        window_start=day - dt.timedelta(weeks=weeks),
+        window_start=now.day - dt.timedelta(weeks=weeks),
         targets=targets,
-        national=national,
-        regions=regions,
-        districts=ind.add_status(ind.district_indicators(snapshot), targets),
-        trend=ind.national_trend(used, weeks, day),
-        region_trend=_region_trend(used, highlight_region, day, weeks),
+        national=now.national,
+        regions=now.regions,
+        districts=ind.add_status(ind.district_indicators(snapshot, regions), targets),
+        trend=ind.national_trend(now.history, weeks, now.day),
+        region_trend=_region_trend(now.history, highlight_region, now.day, weeks, regions),
         highlight_region=highlight_region,
-        data_hash=store.frame_hash(used.drop(columns=["source_file"], errors="ignore")),
-        changes=weekly_changes(used, day, weeks, targets, regions=regions, national=national),
+        data_hash=compared.data_hash,
+        changes=compared.changes,
     )
 
 
-def ranked_regions(history: pd.DataFrame, day: dt.date, weeks: int, targets: ind.Targets
-                   ) -> pd.DataFrame:
+def ranked_regions(history: pd.DataFrame, day: dt.date, weeks: int, targets: ind.Targets,
+                   reference: pd.DataFrame) -> pd.DataFrame:
     """Every region of the snapshot ``day``: KPIs, statuses, ΔK1 over ``weeks``, its rank by K1
     (1 = best; ties share the best place) and by ΔK1, and ``k1_gap`` — the active directors and
-    teachers it lacks for K1's target — in the ranking's order."""
+    teachers it lacks for K1's target — in the ranking's order (``reference``: the regions')."""
     used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
     snapshot = ind.select_snapshot(used, day)
-    regions = ind.add_status(ind.region_indicators(snapshot), targets)
+    regions = ind.add_status(ind.region_indicators(snapshot, reference), targets)
     people = snapshot.assign(k1_active=snapshot["directors_active"] + snapshot["teachers_active"],
                              k1_total=snapshot["directors_total"] + snapshot["teachers_total"])
     people["k1_gap"] = [k1_gap(active, total, targets.k1) for active, total
                         in zip(people["k1_active"], people["k1_total"], strict=True)]
     regions = regions.merge(people[["region_code", "k1_active", "k1_total", "k1_gap"]],
                             on="region_code", how="left")
-    deltas = ind.delta_k1(used, day, weeks)[["region_code", "start_date", "k1_start", "delta_k1"]]
+    deltas = ind.delta_k1(used, day, weeks, reference)
+    deltas = deltas[["region_code", "start_date", "k1_start", "delta_k1"]]
     regions = regions.merge(deltas, on="region_code", how="left")
     regions["rank"] = regions["k1"].rank(ascending=False, method="min").astype("int64")
     regions["delta_rank"] = regions["delta_k1"].rank(ascending=False, method="min").astype("Int64")
@@ -208,38 +247,24 @@ def k1_gap(active: float, total: float, target: ind.Target) -> int:
 
 # --- what changed since the comparison base -----------------------------------------------------
 
-def weekly_changes(history: pd.DataFrame, day: dt.date, weeks: int, targets: ind.Targets, *,
-                   regions: pd.DataFrame | None = None, national: pd.Series | None = None
-                   ) -> WeeklyChanges:
-    """The week's movements of the ranking: snapshot ``day`` against the comparison base.
-
-    ``regions``/``national``: the figures of ``day`` when already computed (:func:`ranked_regions`
-    and the national indicators with statuses); the base's are computed the same way.
-    """
-    used = history[pd.to_datetime(history["snapshot_date"]) <= pd.Timestamp(day)]
-    if regions is None:
-        regions = ranked_regions(used, day, weeks, targets)
-    if national is None:
-        national = ind.add_status(ind.national_indicators(ind.select_snapshot(used, day)), targets)
-    dates = pd.to_datetime(used["snapshot_date"]).unique()
-    base = moves.comparison_base(dates, day, targets.changes_base_days)
+def weekly_changes(base: Standings | None, now: Standings, *, min_days: int) -> WeeklyChanges:
+    """The week's movements of the ranking: the snapshot ``now`` against the comparison base."""
+    regions, national = now.regions, now.national
     if base is None:
         return WeeklyChanges(
-            base_date=None, min_days=targets.changes_base_days,
+            base_date=None, min_days=min_days,
             regions=_region_changes(None, regions), national=_national_changes(None, national),
             statuses=_status_changes(None, regions))
-    before = ranked_regions(used, base, weeks, targets)
-    national_before = ind.add_status(
-        ind.national_indicators(ind.select_snapshot(used, base)), targets)
+    before = base.regions
     lowest = moves.set_changes(_lowest(before), _lowest(regions))
     dynamics = moves.set_changes(_dynamics(before), _dynamics(regions))
     integration = moves.crossings(before, regions, key="region_code", met="k3")
     codes_before, codes_now = set(before["region_code"]), set(regions["region_code"])
     return WeeklyChanges(
-        base_date=base,
-        min_days=targets.changes_base_days,
+        base_date=base.day,
+        min_days=min_days,
         regions=_region_changes(before, regions),
-        national=_national_changes(national_before, national),
+        national=_national_changes(base.national, national),
         statuses=_status_changes(before, regions),
         lowest_entered=tuple(lowest[0]), lowest_left=tuple(lowest[1]),
         dynamics_entered=tuple(dynamics[0]), dynamics_left=tuple(dynamics[1]),
@@ -353,22 +378,21 @@ def _direction(before: str | None, after: str | None) -> str | None:
     return "up" if STATUS_ORDER[after] > STATUS_ORDER[before] else "down"
 
 
-def _region_trend(history: pd.DataFrame, region: str, day: dt.date, weeks: int) -> pd.DataFrame:
+def _region_trend(history: pd.DataFrame, region: str, day: dt.date, weeks: int,
+                  reference: pd.DataFrame) -> pd.DataFrame:
     if not region:
         return pd.DataFrame(columns=["snapshot_date", "k1"])
     start = pd.Timestamp(day - dt.timedelta(weeks=weeks))
     rows = history[(history["region_code"] == region)
                    & (pd.to_datetime(history["snapshot_date"]) >= start)]
-    return ind.region_indicators(rows)[["snapshot_date", "k1"]]
+    return ind.region_indicators(rows, reference)[["snapshot_date", "k1"]]
 
 
 def load(period: str = "", window_weeks: int = 0, highlight_region: str = "",
          warehouse_path: Path | None = None) -> Ranking:
     """The briefing's figures from the warehouse (``PERIOD``/``WAREHOUSE`` settings by default)."""
-    config = settings()
-    frames = slices.read(READS, "", warehouse_path or config.warehouse)
-    return build(frames, period=period or config.period, window_weeks=window_weeks,
-                 highlight_region=highlight_region)
+    return skeleton.load(KIND, build, period=period, warehouse_path=warehouse_path,
+                         window_weeks=window_weeks, highlight_region=highlight_region)
 
 
 # --- the highlighted region (a region's own briefing) ----------------------------------------
