@@ -33,6 +33,7 @@ MIN_CONTENTS_ENTRIES = 2
 
 _H1_MARKDOWN = re.compile(r"^\s{0,3}#\s+\S", re.MULTILINE)
 _H2_HTML = re.compile(r'<h2[^>]*\bid="(?P<id>[^"]+)"[^>]*>(?P<inner>.*?)</h2>', re.DOTALL)
+_HEADING_HTML = re.compile(r'<h([1-6])[^>]*\bid="(?P<id>[^"]+)"[^>]*>(?P<inner>.*?)</h\1>', re.DOTALL)
 _H1_HTML_END = re.compile(r"</h1>")
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -41,6 +42,7 @@ __all__ = [
     "BriefingHead",
     "add_contents",
     "ascii_heading_ids",
+    "heading_targets",
     "briefing_exporter",
     "briefing_resources",
     "running_title",
@@ -151,6 +153,11 @@ def ascii_heading_ids(page: str) -> str:
     for old, new in renamed.items():
         page = page.replace(f'href="#{old}"', f'href="#{new}"')
     return page
+
+
+def heading_targets(page: str) -> dict[str, str]:
+    """Each heading's id → its text: where the page's links lead (the PDF's link descriptions)."""
+    return {match["id"]: _heading_text(match["inner"]) for match in _HEADING_HTML.finditer(page)}
 
 
 def add_contents(page: str) -> str:

@@ -35,6 +35,8 @@ from pypdf.generic import (
 )
 
 from helpers.config import settings
+from helpers.render.accessible import make_accessible
+from helpers.render.html import heading_targets
 from helpers.render.provenance import AUTHOR, format_parameters
 
 CREATOR = "helpers.render: nbconvert + Chromium"
@@ -98,6 +100,7 @@ __all__ = [
     "ChromiumNotFound",
     "ClippedLayout",
     "PdfPrinter",
+    "finish_pdf",
     "header_template",
     "pdf_metadata",
     "resolve_chromium",
@@ -440,4 +443,11 @@ class PdfPrinter:
         ``pdf_path`` is written in one go; pass a temporary path to publish it atomically.
         """
         pdf = self.render(html_path, running_title=running_title)
-        pdf_path.write_bytes(stamp_metadata(pdf, metadata))
+        pdf_path.write_bytes(finish_pdf(pdf, html_path.read_text(encoding="utf-8"), metadata))
+
+
+def finish_pdf(pdf: bytes, page: str, metadata: Mapping[str, str]) -> bytes:
+    """Chromium's PDF of the HTML ``page`` made accessible (PDF/UA-1: artifacts, roles, link
+    descriptions, XMP; :mod:`helpers.render.accessible`) and stamped with ``metadata``."""
+    accessible, _ = make_accessible(pdf, title=metadata.get("/Title", ""), targets=heading_targets(page))
+    return stamp_metadata(accessible, metadata)
