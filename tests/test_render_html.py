@@ -136,11 +136,19 @@ def test_tables_keep_caption_and_status_classes(page: str) -> None:
 
 
 def test_figure_gets_its_caption(page: str) -> None:
-    figure = re.search(r'<figure class="figure">.*?</figure>', page, re.DOTALL)
+    figure = re.search(r'<figure class="figure" role="group">.*?</figure>', page, re.DOTALL)
     assert figure is not None
     assert "data:image/png;base64," in figure.group(0)
     assert "<figcaption>Активность педагогов по неделям</figcaption>" in figure.group(0)
     assert "&lt;Figure&gt;" not in page
+
+
+def test_every_image_has_a_russian_description_never_the_placeholder(page: str) -> None:
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert alts and len(alts) == page.count("<img ")
+    assert all(alt.strip() and "No description" not in alt for alt in alts)
+    # without a description of its own, an image is described by its caption
+    assert "Активность педагогов по неделям" in alts
 
 
 def test_caption_can_come_with_the_output() -> None:
