@@ -25,6 +25,7 @@ FORMATTERS: dict[str, Callable[[object], str]] = {
 NUMERIC_FORMATS = ("int", "percent", "pp", "decimal")
 WIDE_COLUMNS = 8  # from this many columns a table gets smaller type (class "wide" in the CSS)
 VERY_WIDE_COLUMNS = 12  # and from this many, smaller still ("very-wide")
+LONG_WORD = 30  # a cell with a run of more characters than this without a space may break anywhere
 
 
 def width_class(columns: int) -> str:
@@ -32,6 +33,15 @@ def width_class(columns: int) -> str:
     if columns >= VERY_WIDE_COLUMNS:
         return "briefing-table very-wide"
     return "briefing-table wide" if columns >= WIDE_COLUMNS else "briefing-table"
+
+
+def _long_word_class(value: object) -> str:
+    """``" long-word"`` for text with a run longer than :data:`LONG_WORD` characters and no space
+    (a registry's typo: a 300-character school name), which the stylesheet lets break anywhere so
+    that one bad cell cannot push the table past the page; other cells keep whole words."""
+    if not isinstance(value, str):
+        return ""
+    return " long-word" if any(len(word) > LONG_WORD for word in value.split()) else ""
 
 
 def _status_class(value: object) -> str:
@@ -51,6 +61,8 @@ def html_view(frame: pd.DataFrame, formats: dict[str, str], status_columns: Sequ
     for column, kind in formats.items():
         if kind in NUMERIC_FORMATS and column in classes:
             classes[column] = classes[column] + " num"
+    for column in frame.columns:
+        classes[column] = classes[column] + frame[column].map(_long_word_class).astype(str)
     for position in highlight_rows:
         classes.iloc[position] = classes.iloc[position] + " highlight"
     attributes = f'class="{width_class(len(frame.columns))}"'
