@@ -37,8 +37,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
+# What the tests open the outputs with, as readers' software would: poppler (pdftotext, pdfinfo) and
+# LibreOffice Calc (the workbooks printed to PDF).
+DEBIAN_READER_PACKAGES := poppler-utils libreoffice-calc
+READERS_FOUND := $(and $(shell command -v pdftotext),$(shell command -v soffice))
 
-.PHONY: help setup browser data validate ingest briefings briefing pack visual-references schedule \
+.PHONY: help setup browser readers data validate ingest briefings briefing pack visual-references schedule \
         schedule-status schedule-export deliver bench test test-all lint audit lab clean
 
 help: ## List the targets
@@ -54,6 +58,17 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 setup: $(STAMP) browser ## Create the virtual environment with pinned packages and check the browser
+
+readers: ## Install poppler-utils and libreoffice-calc when missing (as root), which the tests read the outputs with
+	@if [ -n "$(READERS_FOUND)" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(DEBIAN_READER_PACKAGES) for the readers' checks..."; \
+	  (apt-get install -y --no-install-recommends $(DEBIAN_READER_PACKAGES) >/dev/null 2>&1 || \
+	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(DEBIAN_READER_PACKAGES) >/dev/null)) \
+	  || { echo "apt-get install $(DEBIAN_READER_PACKAGES) failed"; exit 1; }; \
+	else \
+	  echo "The tests open the outputs as readers would; install: sudo apt-get install $(DEBIAN_READER_PACKAGES)"; \
+	fi
 
 browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root), else say what to install
 	@if [ -n "$$CHROMIUM" ]; then \
@@ -115,10 +130,10 @@ visual-references: setup $(BRIEFING_INPUTS) ## Render page one of each kind from
 	$(PY) -m helpers.ingestion
 	$(PY) tools/visual.py
 
-test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
+test: setup readers ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: setup ## Run every test, slow end-to-end renders included
+test-all: setup readers ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
 bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion (BENCH_BASELINE=REV: side by side with that revision) and the national batch projection

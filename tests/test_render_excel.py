@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +165,55 @@ def test_empty_table_still_gets_a_header(tmp_path: Path) -> None:
     sheet = build_workbook([payload], {})["Пусто"]
     assert sheet["A2"].value == "Школа"
     assert sheet.auto_filter.ref == "A2:A2"
+
+
+TITLE = "Вход в электронный дневник · Вологодская область · 16 сентября 2024 г."
+
+
+def wide_payload(rows: int = 120) -> dict[str, Any]:
+    """A long table of schools with ten numeric columns and one very long action text."""
+    frame = pd.DataFrame({"Школа": [f"МОУ «Средняя общеобразовательная школа № {n}»" for n in range(rows)],
+                          "Что сделать": ["Привязать учётную запись ребёнка 14 лет и старше к учётной "
+                                          "записи родителя на портале Госуслуг"] * rows,
+                          **{f"Проверка {i}": [0.5] * rows for i in range(1, 9)}})
+    return table_payload(frame, name="Проверки по школам", title="Проверки по школам: доля выполненных "
+                         "проверок в каждой школе региона, все школы, отсортированные по наименьшей доле",
+                         formats={f"Проверка {i}": "percent" for i in range(1, 9)})
+
+
+def test_every_table_sheet_prints_as_a_reader_expects() -> None:
+    schools = pd.DataFrame({"Школа": ["МОУ «СОШ № 1»", "МОУ «СОШ № 2»"], "K1": [0.21, 0.3]})
+    long_title = "Школы с наименьшей долей активных педагогов и обучающихся в обязательных чатах, по убыванию"
+    book = build_workbook([table_payload(schools, name="Школы", title=long_title, formats={"K1": "percent"}),
+                           wide_payload()], PROVENANCE, title=TITLE)
+    narrow, wide = book["Школы"], book["Проверки по школам"]
+    assert narrow.page_setup.orientation == "portrait" and wide.page_setup.orientation == "landscape"
+    for sheet in book:
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.oddHeader.left.text == TITLE
+        assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
+    assert wide.print_title_rows == "$2:$2"  # the header row on every page
+    # a long caption is spread over its table and wrapped, not cut at the page's edge
+    assert "A1:J1" in {str(merged) for merged in wide.merged_cells.ranges}
+    assert "A1:B1" in {str(merged) for merged in narrow.merged_cells.ranges}
+    assert narrow["A1"].alignment.wrap_text and narrow.row_dimensions[1].height >= 3 * 16
+    # the long action wraps inside its column, on a row tall enough for its lines
+    assert wide["B3"].alignment.wrap_text and wide.row_dimensions[3].height >= 30
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice missing: make readers installs it")
+def test_libreoffice_prints_the_wide_table_whole_with_header_and_page_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "книга.xlsx"
+    write_workbook(path, [wide_payload(rows=60)], PROVENANCE, title=TITLE)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "книга.pdf"), "-"], check=True,
+                           capture_output=True, text=True).stdout.split("\f")
+    pages = [page for page in pages if page.strip()]
+    sheet_pages = [page for page in pages if "Проверка 8" in page]  # the header row repeated
+    assert 2 <= len(sheet_pages) <= 4  # 60 rows on a few landscape pages, all ten columns on each
+    assert all(TITLE in page for page in pages)
+    assert all(f"из {len(pages)}" in page for page in pages)
