@@ -65,8 +65,18 @@ def show_table(
     payload = table_payload(
         frame, name=name, title=title, formats=formats, status_columns=status_columns
     )
-    caption = f'<p class="table-caption">{html.escape(title)}</p>'
-    display({"text/html": caption + html_view, TABLE_MIME: payload}, raw=True)
+    display({"text/html": captioned(html_view, title), TABLE_MIME: payload}, raw=True)
+
+
+def captioned(html_view: str, title: str) -> str:
+    """The table's caption as its ``<caption>`` (tagged ``Caption`` inside the PDF's ``Table``):
+    a caption inside the table is never printed at the foot of a page without its rows."""
+    caption = f'<caption class="table-caption">{html.escape(title)}</caption>'
+    start = html_view.find("<table")
+    end = html_view.find(">", start) + 1
+    if start < 0 or end <= 0:
+        return f'<p class="table-caption">{html.escape(title)}</p>' + html_view
+    return html_view[:end] + caption + html_view[end:]
 
 
 def show_provenance(provenance: dict[str, Any], html_view: str) -> None:
