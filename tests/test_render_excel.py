@@ -154,7 +154,7 @@ def test_tables_and_provenance_are_read_from_notebook_outputs() -> None:
         ],
     )
     nb = nbformat.from_dict(new_notebook(cells=[cell]))
-    assert find_tables(nb) == [table]
+    assert find_tables(nb) == [{**table, "number": 1}]
     assert find_provenance(nb) == PROVENANCE
     workbook = build_workbook(find_tables(nb), find_provenance(nb))
     assert workbook.sheetnames == ["Ключевые показатели", PROVENANCE_SHEET]
@@ -217,3 +217,37 @@ def test_libreoffice_prints_the_wide_table_whole_with_header_and_page_numbers(tm
     assert 2 <= len(sheet_pages) <= 4  # 60 rows on a few landscape pages, all ten columns on each
     assert all(TITLE in page for page in pages)
     assert all(f"из {len(pages)}" in page for page in pages)
+
+
+def test_tables_and_figures_are_numbered_as_in_the_pdf() -> None:
+    """The HTML numbers captions in display order; a table or figure shown only in the workbook
+    (``remove_output``) has no number there, and none in the workbook either."""
+    from helpers.render.html import number_captions
+    from helpers.render.payloads import find_figures
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+    def table(name: str) -> Any:
+        shown = f'<caption class="table-caption">{name}</caption>'
+        return new_output("display_data", data={"text/html": shown, TABLE_MIME: kpi_payload(name)})
+
+    def figure(caption: str) -> Any:
+        return new_output("display_data", data={"image/png": png, "image/svg+xml": "<svg/>"},
+                          metadata={"caption": caption})
+
+    hidden = new_code_cell("", outputs=[table("Только в книге"), figure("Только в книге")])
+    hidden.metadata["tags"] = ["remove_output"]
+    cells = [new_code_cell("", outputs=[figure("Первый"), table("Первая")]), hidden,
+             new_code_cell("", outputs=[table("Вторая"), figure("Второй")])]
+    nb = nbformat.from_dict(new_notebook(cells=cells))
+    book = build_workbook(find_tables(nb), PROVENANCE, figures=find_figures(nb))
+    assert [book[name]["A1"].value for name in ("Первая", "Только в книге", "Вторая")] == [
+        "Таблица 1 — Ключевые показатели регионов", "Ключевые показатели регионов",
+        "Таблица 2 — Ключевые показатели регионов"]
+    captions = [c.value for c in book["Графики"]["A"] if c.value]
+    assert captions == ["Рисунок 1 — Первый", "Рисунок — Только в книге", "Рисунок 2 — Второй"]
+    page = number_captions('<caption class="table-caption">Первая</caption><figcaption>Первый</figcaption>'
+                           '<caption class="table-caption">Вторая</caption><figcaption>Второй</figcaption>'
+                           '<p class="table-continued" data-continues="Первая">Продолжение таблицы</p>')
+    assert "Таблица 2 — </span>Вторая" in page and "Рисунок 2 — </span>Второй" in page
+    assert '<p class="table-caption table-continued">Продолжение таблицы 1</p>' in page

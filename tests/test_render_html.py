@@ -130,7 +130,8 @@ def test_stderr_is_hidden_from_the_reader(page: str) -> None:
 
 
 def test_tables_keep_caption_and_status_classes(page: str) -> None:
-    assert '<p class="table-caption">Показатели школ</p>' in page
+    assert ('<p class="table-caption"><span class="caption-number">Таблица 1 — </span>Показатели школ</p>'
+            in page)
     assert '<td class="status-met">выполнено</td>' in page
     assert ".status-behind" in page  # styled by the template
 
@@ -139,7 +140,8 @@ def test_figure_gets_its_caption(page: str) -> None:
     figure = re.search(r'<figure class="figure" role="group">.*?</figure>', page, re.DOTALL)
     assert figure is not None
     assert "data:image/png;base64," in figure.group(0)
-    assert "<figcaption>Активность педагогов по неделям</figcaption>" in figure.group(0)
+    assert ('<figcaption><span class="caption-number">Рисунок 1 — </span>Активность педагогов по неделям'
+            "</figcaption>") in figure.group(0)
     assert "&lt;Figure&gt;" not in page
 
 
@@ -153,7 +155,7 @@ def test_every_image_has_a_russian_description_never_the_placeholder(page: str) 
 
 def test_caption_can_come_with_the_output() -> None:
     page = to_html(executed_notebook(), HEAD)
-    assert "<figcaption>Подпись из метаданных вывода</figcaption>" in page
+    assert "Рисунок 2 — </span>Подпись из метаданных вывода</figcaption>" in page
     assert page.count("<figure") == 2
 
 

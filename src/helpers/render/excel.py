@@ -220,7 +220,10 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any], *, title: str = ""
                if max([_display_width(row[index - 1]) for row in rows], default=0) + 2 > width
                and column not in status_columns}
 
-    _caption(sheet, payload.get("title") or payload.get("name") or "", len(columns), sum(widths))
+    title_text = payload.get("title") or payload.get("name") or ""
+    number = payload.get("number")
+    caption = f"Таблица {number} — {title_text}" if number else title_text
+    _caption(sheet, caption, len(columns), sum(widths))
     for index, column in enumerate(columns, start=1):
         cell = put(sheet, HEADER_ROW, index, column)
         cell.font = BOLD
@@ -270,8 +273,9 @@ def write_figures(sheet: Worksheet, figures: Sequence[Figure], *, title: str = "
     """The notebook's PNG figures one below the other, each under its caption."""
     print_setup(sheet, title=title, width=PORTRAIT_MAX_WIDTH)
     row = 1
-    for number, figure in enumerate(figures, start=1):
-        put(sheet, row, 1, f"Рисунок {number}. {figure.caption}".rstrip(". ")).font = BOLD
+    for figure in figures:
+        number = f"Рисунок {figure.number}" if figure.number else "Рисунок"
+        put(sheet, row, 1, f"{number} — {figure.caption}" if figure.caption else number).font = BOLD
         image = Image(io.BytesIO(figure.png))
         sheet.add_image(image, f"A{row + 1}")
         row += 2 + math.ceil(image.height / FIGURE_ROW_PX)

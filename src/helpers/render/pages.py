@@ -78,7 +78,8 @@ def stranded(pdf_bytes: bytes) -> list[Stranded]:
             return []
         numbers = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
         tops = root.get("/K")
-        tree = [_node(kid, numbers, 1) for kid in (tops if isinstance(tops, pikepdf.Array) else [tops])]
+        tops = list(tops) if isinstance(tops, pikepdf.Array) else [tops]
+        tree = [_node(kid, numbers, 1) for kid in tops if isinstance(kid, pikepdf.Dictionary)]
     order = [node for top in tree for node in _walk(top)]
     found = []
     for index, node in enumerate(order):
@@ -94,8 +95,8 @@ def stranded(pdf_bytes: bytes) -> list[Stranded]:
             if caption is not None and rows and rows[0] > caption.pages[-1]:
                 found.append(Stranded("/Caption", caption.pages[-1], rows[0]))
         elif any(c.role == "/Figure" for c in node.children):
-            figure = [p for c in node.children if c.role == "/Figure" for p in c.pages]
-            caption = [p for c in node.children if c.role == "/Caption" for p in c.pages]
-            if figure and caption and caption[0] != figure[-1]:
-                found.append(Stranded("/Caption", caption[0], figure[-1]))
+            image = [p for c in node.children if c.role == "/Figure" for p in c.pages]
+            below = [p for c in node.children if c.role == "/Caption" for p in c.pages]
+            if image and below and below[0] != image[-1]:
+                found.append(Stranded("/Caption", below[0], image[-1]))
     return found
