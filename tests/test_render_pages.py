@@ -11,7 +11,7 @@ import pytest
 from helpers.config import TEMPLATES_DIR
 from helpers.presentation.display import captioned
 from helpers.presentation.tables import html_view
-from helpers.render.pages import Stranded, stranded
+from helpers.render.pages import Stranded, stranded, table_breaks
 from helpers.render.pdf import PdfPrinter
 
 CSS = (TEMPLATES_DIR / "briefing" / "briefing.css").read_text(encoding="utf-8")
@@ -59,3 +59,25 @@ def test_a_table_caption_stays_with_the_first_rows(tmp_path: Path, printer: PdfP
     body = f'<p style="height: 5mm">Абзац.</p>{table()}'
     pdf = printer.render(notebook_page(tmp_path, filler_mm - 20, body), running_title="Проверка")
     assert stranded(pdf) == []
+
+
+def test_a_table_continued_on_the_next_page_says_so_and_repeats_its_header(tmp_path: Path,
+                                                                            printer: PdfPrinter) -> None:
+    import subprocess
+
+    from helpers.render.html import number_captions
+
+    path = notebook_page(tmp_path, 20, number_captions(table(rows=90)))
+    pdf = printer.render(path, running_title="Проверка")
+    assert table_breaks(pdf)[1] == []  # every page's part is a table of its own
+    (tmp_path / "continued.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "continued.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 3 and "Таблица 1 — Школы с наименьшим K1" in pages[0]
+    for page in pages[1:]:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        assert lines[1] == "Продолжение таблицы 1"  # under the running header
+        assert lines[2].split() == ["Школа", "K1"]  # the header row again
+    assert all(f"МОУ «СОШ № {n}»" in text for n in range(90))  # no row lost or doubled
+    assert sum(text.count(f"МОУ «СОШ № {n}» ") for n in range(90)) == 90

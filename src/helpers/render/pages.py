@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-__all__ = ["Stranded", "stranded"]
+__all__ = ["Stranded", "stranded", "table_breaks"]
 
 HEADINGS = frozenset({"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"})
 
@@ -68,10 +68,8 @@ def _leaves_after(order: list[_Node], index: int) -> int | None:
     return None
 
 
-def stranded(pdf_bytes: bytes) -> list[Stranded]:
-    """Headings whose next content starts on a later page, table captions whose table's first row
-    does, figure captions on another page than their figure: what a reader finds cut off from
-    what it belongs to."""
+def _tree(pdf_bytes: bytes) -> list[_Node]:
+    """The structure tree's top elements with the pages of their content ([] when untagged)."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         root = pdf.Root.get("/StructTreeRoot")
         if root is None:
@@ -79,8 +77,30 @@ def stranded(pdf_bytes: bytes) -> list[Stranded]:
         numbers = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
         tops = root.get("/K")
         tops = list(tops) if isinstance(tops, pikepdf.Array) else [tops]
-        tree = [_node(kid, numbers, 1) for kid in tops if isinstance(kid, pikepdf.Dictionary)]
-    order = [node for top in tree for node in _walk(top)]
+        return [_node(kid, numbers, 1) for kid in tops if isinstance(kid, pikepdf.Dictionary)]
+
+
+def _rows(table: _Node) -> list[_Node]:
+    return [node for child in table.children for node in _walk(child) if node.role == "/TR"]
+
+
+def table_breaks(pdf_bytes: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """How many tables the PDF has, and where each one continues on a new page: (the table's
+    index among them, the index of its first row on the new page), in reading order."""
+    tables = [node for top in _tree(pdf_bytes) for node in _walk(top) if node.role == "/Table"]
+    breaks = []
+    for index, table in enumerate(tables):
+        rows = [row for row in _rows(table) if row.pages]
+        breaks += [(index, position) for position in range(1, len(rows))
+                   if rows[position].pages[0] > rows[position - 1].pages[-1]]
+    return len(tables), breaks
+
+
+def stranded(pdf_bytes: bytes) -> list[Stranded]:
+    """Headings whose next content starts on a later page, table captions whose table's first row
+    does, figure captions on another page than their figure: what a reader finds cut off from
+    what it belongs to."""
+    order = [node for top in _tree(pdf_bytes) for node in _walk(top)]
     found = []
     for index, node in enumerate(order):
         if not node.pages:
