@@ -251,3 +251,23 @@ def test_tables_and_figures_are_numbered_as_in_the_pdf() -> None:
                            '<p class="table-continued" data-continues="Первая">Продолжение таблицы</p>')
     assert "Таблица 2 — </span>Вторая" in page and "Рисунок 2 — </span>Второй" in page
     assert '<p class="table-caption table-continued">Продолжение таблицы 1</p>' in page
+
+
+def test_a_column_of_mixed_figures_keeps_numbers_each_in_its_own_format() -> None:
+    frame = pd.DataFrame({"Что изменилось": ["Индекс готовности", "Готовые школы", "Чат закрыт"],
+                          "Было": [0.429, 3, "открыт"], "Изменение": [0.143, 18, ""],
+                          "ОКТМО": ["19701000", "19730000", "19605000"]})
+    payload = table_payload(frame, name="Изменения", title="Изменения", formats={"ОКТМО": "text"},
+                            row_formats={"Было": ["percent", "int", "text"],
+                                         "Изменение": ["pp", "signed", "text"]})
+    sheet = build_workbook([payload], PROVENANCE)["Изменения"]
+    cells = {(row[0].value, column): cell for row in sheet.iter_rows(min_row=3)
+             for column, cell in zip(("Что", "Было", "Изменение", "ОКТМО"), row, strict=True)}
+    share, count = cells[("Индекс готовности", "Было")], cells[("Готовые школы", "Изменение")]
+    assert (share.value, share.number_format) == (0.429, EXCEL_FORMATS["percent"])
+    assert cells[("Индекс готовности", "Изменение")].value == pytest.approx(14.3)  # п.п. with a sign
+    assert (count.value, count.number_format) == (18, "+#,##0;-#,##0;0")
+    assert cells[("Чат закрыт", "Было")].value == "открыт"
+    assert all(isinstance(cells[(what, "ОКТМО")].value, str) for what, _ in cells)  # codes stay text
+    with pytest.raises(ValueError, match="one format per row"):
+        table_payload(frame, name="x", title="x", row_formats={"Было": ["percent"]})

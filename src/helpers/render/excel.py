@@ -39,6 +39,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 # are stored ×100 (a difference of shares 0.031 is the number 3.1 with the unit «п.п.»).
 EXCEL_FORMATS = {
     "int": "#,##0",
+    "signed": "+#,##0;-#,##0;0",
     "percent": "0.0%",
     "pp": '+0.0" п.п.";-0.0" п.п.";0.0" п.п."',
     "decimal": "#,##0.0",
@@ -214,6 +215,7 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any], *, title: str = ""
     columns: list[str] = list(payload["columns"])
     rows: list[list[Any]] = [list(row) for row in payload["rows"]]
     formats: Mapping[str, str] = payload.get("formats") or {}
+    row_formats: Mapping[str, Sequence[str]] = payload.get("row_formats") or {}
     status_columns = set(payload.get("status_columns") or ())
     widths = _column_widths(columns, rows)
     wrapped = {index for index, (column, width) in enumerate(zip(columns, widths, strict=True), start=1)
@@ -232,7 +234,7 @@ def write_table(sheet: Worksheet, payload: Mapping[str, Any], *, title: str = ""
 
     for offset, row in enumerate(rows):
         for index, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-            declared = formats.get(column)
+            declared = row_formats[column][offset] if column in row_formats else formats.get(column)
             cell = put(sheet, FIRST_DATA_ROW + offset, index, excel_value(value, declared))
             if declared in EXCEL_FORMATS:
                 cell.number_format = EXCEL_FORMATS[declared]

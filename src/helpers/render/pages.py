@@ -75,9 +75,9 @@ def _tree(pdf_bytes: bytes) -> list[_Node]:
         if root is None:
             return []
         numbers = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
-        tops = root.get("/K")
-        tops = list(tops) if isinstance(tops, pikepdf.Array) else [tops]
-        return [_node(kid, numbers, 1) for kid in tops if isinstance(kid, pikepdf.Dictionary)]
+        top = root.get("/K")
+        kids = list(top) if isinstance(top, pikepdf.Array) else [top]
+        return [_node(kid, numbers, 1) for kid in kids if isinstance(kid, pikepdf.Dictionary)]
 
 
 def _rows(table: _Node) -> list[_Node]:
