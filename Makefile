@@ -41,6 +41,10 @@ DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 # LibreOffice Calc (the workbooks printed to PDF).
 DEBIAN_READER_PACKAGES := poppler-utils libreoffice-calc
 READERS_FOUND := $(and $(shell command -v pdftotext),$(shell command -v soffice))
+# One shell step: apt-get install the packages $(1) (updating the lists once if that fails).
+apt_install = (apt-get install -y --no-install-recommends $(1) >/dev/null 2>&1 || \
+	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(1) >/dev/null)) \
+	  || { echo "apt-get install $(1) failed"; exit 1; }
 
 .PHONY: help setup browser readers data validate ingest briefings briefing pack visual-references schedule \
         schedule-status schedule-export deliver bench test test-all lint audit lab clean
@@ -63,9 +67,7 @@ readers: ## Install poppler-utils and libreoffice-calc when missing (as root), w
 	@if [ -n "$(READERS_FOUND)" ]; then exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing $(DEBIAN_READER_PACKAGES) for the readers' checks..."; \
-	  (apt-get install -y --no-install-recommends $(DEBIAN_READER_PACKAGES) >/dev/null 2>&1 || \
-	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(DEBIAN_READER_PACKAGES) >/dev/null)) \
-	  || { echo "apt-get install $(DEBIAN_READER_PACKAGES) failed"; exit 1; }; \
+	  $(call apt_install,$(DEBIAN_READER_PACKAGES)); \
 	else \
 	  echo "The tests open the outputs as readers would; install: sudo apt-get install $(DEBIAN_READER_PACKAGES)"; \
 	fi
@@ -79,9 +81,7 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing $(DEBIAN_BROWSER_PACKAGES) for PDF rendering..."; \
-	  (apt-get install -y --no-install-recommends $(DEBIAN_BROWSER_PACKAGES) >/dev/null 2>&1 || \
-	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(DEBIAN_BROWSER_PACKAGES) >/dev/null)) \
-	  || { echo "apt-get install $(DEBIAN_BROWSER_PACKAGES) failed"; exit 1; }; \
+	  $(call apt_install,$(DEBIAN_BROWSER_PACKAGES)); \
 	else \
 	  echo "PDF rendering needs Chromium and a font with Cyrillic glyphs. Install them:"; \
 	  echo "  sudo apt-get install $(DEBIAN_BROWSER_PACKAGES)"; \
