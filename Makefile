@@ -37,9 +37,17 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
+# What the tests open the outputs with, as readers' software would: poppler (pdftotext, pdfinfo) and
+# LibreOffice Calc (the workbooks printed to PDF).
+DEBIAN_READER_PACKAGES := poppler-utils libreoffice-calc
+READERS_FOUND := $(and $(shell command -v pdftotext),$(shell command -v soffice))
+# One shell step: apt-get install the packages $(1) (updating the lists once if that fails).
+apt_install = (apt-get install -y --no-install-recommends $(1) >/dev/null 2>&1 || \
+	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(1) >/dev/null)) \
+	  || { echo "apt-get install $(1) failed"; exit 1; }
 
-.PHONY: help setup browser data validate ingest briefings briefing kinds pack visual-references schedule \
-        schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean
+.PHONY: help setup browser readers data validate ingest briefings briefing kinds pack visual-references \
+        schedule schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -55,6 +63,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) browser ## Create the virtual environment with pinned packages and check the browser
 
+readers: ## Install poppler-utils and libreoffice-calc when missing (as root), which the tests read the outputs with
+	@if [ -n "$(READERS_FOUND)" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(DEBIAN_READER_PACKAGES) for the readers' checks..."; \
+	  $(call apt_install,$(DEBIAN_READER_PACKAGES)); \
+	else \
+	  echo "The tests open the outputs as readers would; install: sudo apt-get install $(DEBIAN_READER_PACKAGES)"; \
+	fi
+
 browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root), else say what to install
 	@if [ -n "$$CHROMIUM" ]; then \
 	  if [ -f "$$CHROMIUM" ] && [ -x "$$CHROMIUM" ]; then exit 0; fi; \
@@ -64,9 +81,7 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing $(DEBIAN_BROWSER_PACKAGES) for PDF rendering..."; \
-	  (apt-get install -y --no-install-recommends $(DEBIAN_BROWSER_PACKAGES) >/dev/null 2>&1 || \
-	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(DEBIAN_BROWSER_PACKAGES) >/dev/null)) \
-	  || { echo "apt-get install $(DEBIAN_BROWSER_PACKAGES) failed"; exit 1; }; \
+	  $(call apt_install,$(DEBIAN_BROWSER_PACKAGES)); \
 	else \
 	  echo "PDF rendering needs Chromium and a font with Cyrillic glyphs. Install them:"; \
 	  echo "  sudo apt-get install $(DEBIAN_BROWSER_PACKAGES)"; \
@@ -118,10 +133,10 @@ visual-references: setup $(BRIEFING_INPUTS) ## Render page one of each kind from
 	$(PY) -m helpers.ingestion
 	$(PY) tools/visual.py
 
-test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
+test: setup readers ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: setup ## Run every test, slow end-to-end renders included
+test-all: setup readers ## Run every test, slow end-to-end renders included
 	$(PY) -m pytest -q
 
 MTA_PACKAGES := postfix sasl2-bin libsasl2-modules

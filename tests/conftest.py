@@ -113,3 +113,28 @@ def printer() -> Iterator[PdfPrinter]:
         pytest.skip(str(missing))
     with opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def published(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The regional briefings of the Vologda demo rendered through the batch engine (readiness and
+    diary of the region, a municipality's diary and scorecard) and the national ranking: the
+    outputs readers get."""
+    from helpers.batch import territories
+    from helpers.batch.executors import LocalExecutor
+    from helpers.batch.plan import job_for, load_kinds
+    from helpers.batch.run import run_batch
+
+    kinds = load_kinds()
+    jobs = [job_for(kinds["migration_readiness"], territories.by_code("35"), {}),
+            job_for(kinds["diary_authorization_gaps"], territories.by_code("35"), {}),
+            job_for(kinds["diary_authorization_gaps"], territories.by_code("19701000"), {}),
+            job_for(kinds["municipality_scorecard"], territories.by_code("19730000"), {}),
+            job_for(kinds["regional_ranking"], territories.by_code("RU"), {})]
+    output = tmp_path_factory.mktemp("published") / "output"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WAREHOUSE", str(demo_warehouse))
+        summary = run_batch("privacy", jobs, output_dir=output, warehouse=demo_warehouse,
+                            force=True, make_executor=lambda: LocalExecutor(output, jobs=2, timeout=300))
+    assert (summary.rendered, summary.failed) == (len(jobs), 0), summary.failures
+    return output

@@ -12,13 +12,7 @@ import re
 from pathlib import Path
 
 import openpyxl
-import pytest
 from pypdf import PdfReader
-
-from helpers.batch import territories
-from helpers.batch.executors import LocalExecutor
-from helpers.batch.plan import job_for, load_kinds
-from helpers.batch.run import run_batch
 
 SNILS = re.compile(r"\d{3}-\d{3}-\d{3}[ -]\d{2}|\b\d{11}\b")
 FULL_NAME = re.compile(r"[А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+)?")
@@ -39,22 +33,6 @@ def _texts(output: Path) -> dict[str, str]:
         elif path.suffix in (".html", ".ipynb", ".json", ".jsonl"):
             texts[str(path)] = path.read_text(encoding="utf-8")
     return texts
-
-
-@pytest.fixture(scope="module")
-def published(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    kinds = load_kinds()
-    jobs = [job_for(kinds["migration_readiness"], territories.by_code("35"), {}),
-            job_for(kinds["diary_authorization_gaps"], territories.by_code("35"), {}),
-            job_for(kinds["diary_authorization_gaps"], territories.by_code("19701000"), {}),
-            job_for(kinds["municipality_scorecard"], territories.by_code("19730000"), {})]
-    output = tmp_path_factory.mktemp("published") / "output"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WAREHOUSE", str(demo_warehouse))
-        summary = run_batch("privacy", jobs, output_dir=output, warehouse=demo_warehouse,
-                            force=True, make_executor=lambda: LocalExecutor(output, jobs=2, timeout=300))
-    assert (summary.rendered, summary.failed) == (4, 0), summary.failures
-    return output
 
 
 def test_every_regional_kind_was_published(published: Path) -> None:

@@ -672,9 +672,15 @@ def test_the_changes_sheet_lists_every_move(moved: rd.Readiness) -> None:
         *["Чат на прежней платформе закрыт в срок"] * 2,
         "Чат на прежней платформе закрыт после даты перехода",
         *["Чат департамента: участники ожидаемых ролей"] * 2, *["Место МО по индексу готовности"] * 2]
-    assert table.iloc[0, 3:].tolist() == ["42,9 %", "57,1 %", "+14,3 п.п."]
-    assert table.iloc[2].tolist() == ["Школа стала готовой", "Бабаевский м. о.", "МБОУ «СОШ № 2»", "75,0 %",
-                                      "100,0 %", "+25,0 п.п."]
+    raw = present.changes_table(moved)  # shares and counts stay numbers, formatted per row
+    assert raw.iloc[0, 3:].tolist() == pytest.approx([3 / 7, 4 / 7, 1 / 7])
+    assert raw.iloc[1, 3:].tolist() == [0, 1, 1]
+    assert table.iloc[2, :3].tolist() == ["Школа стала готовой", "Бабаевский м. о.", "МБОУ «СОШ № 2»"]
+    assert raw.iloc[2, 3:].tolist() == pytest.approx([0.75, 1.0, 0.25])
+    formats = present.changes_row_formats(moved)
+    assert formats["Было"][:3] == ["percent", "int", "percent"]
+    assert formats["Изменение"][:2] == ["pp", "signed"]
+    assert set(formats["Стало"][3:]) == {"text"}
     assert table.iloc[5, 2:5].tolist() == ["МБОУ «СОШ № 3»: Telegram, чат родителей класса 1В", "открыт",
                                           "закрыт 12.09.2024"]
     assert table.iloc[4, 2] == "департамент: Telegram, чат департамента с директорами"

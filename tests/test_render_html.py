@@ -130,22 +130,32 @@ def test_stderr_is_hidden_from_the_reader(page: str) -> None:
 
 
 def test_tables_keep_caption_and_status_classes(page: str) -> None:
-    assert '<p class="table-caption">Показатели школ</p>' in page
+    assert ('<p class="table-caption"><span class="caption-number">Таблица 1 — </span>Показатели школ</p>'
+            in page)
     assert '<td class="status-met">выполнено</td>' in page
     assert ".status-behind" in page  # styled by the template
 
 
 def test_figure_gets_its_caption(page: str) -> None:
-    figure = re.search(r'<figure class="figure">.*?</figure>', page, re.DOTALL)
+    figure = re.search(r'<figure class="figure" role="group">.*?</figure>', page, re.DOTALL)
     assert figure is not None
     assert "data:image/png;base64," in figure.group(0)
-    assert "<figcaption>Активность педагогов по неделям</figcaption>" in figure.group(0)
+    assert ('<figcaption><span class="caption-number">Рисунок 1 — </span>Активность педагогов по неделям'
+            "</figcaption>") in figure.group(0)
     assert "&lt;Figure&gt;" not in page
+
+
+def test_every_image_has_a_russian_description_never_the_placeholder(page: str) -> None:
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert alts and len(alts) == page.count("<img ")
+    assert all(alt.strip() and "No description" not in alt for alt in alts)
+    # without a description of its own, an image is described by its caption
+    assert "Активность педагогов по неделям" in alts
 
 
 def test_caption_can_come_with_the_output() -> None:
     page = to_html(executed_notebook(), HEAD)
-    assert "<figcaption>Подпись из метаданных вывода</figcaption>" in page
+    assert "Рисунок 2 — </span>Подпись из метаданных вывода</figcaption>" in page
     assert page.count("<figure") == 2
 
 

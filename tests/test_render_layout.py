@@ -55,10 +55,11 @@ def test_key_figure_cards_and_a_wide_table_fit_the_page(tmp_path: Path, printer:
 
 
 def test_a_table_too_wide_for_the_page_fails_naming_it(tmp_path: Path, printer: PdfPrinter) -> None:
-    unbreakable = pd.DataFrame({f"Столбец{i}": ["Оченьдлинноенеразрывноезначениеячейки"]
-                                for i in range(8)})
+    # numbers never break (a long text does, see the test of a school name without a space)
+    unbreakable = pd.DataFrame({f"Столбец{i}": [1234567890.5] for i in range(30)})
+    formats = {f"Столбец{i}": "decimal" for i in range(30)}
     with pytest.raises(ClippedLayout) as clipped:
-        printer.render(page(tmp_path, html_view(unbreakable, {})), running_title="Проверка")
+        printer.render(page(tmp_path, html_view(unbreakable, formats)), running_title="Проверка")
     assert any(element.startswith("table.briefing-table") for element in clipped.value.elements)
     assert "за правым полем" in str(clipped.value)
 
@@ -134,3 +135,14 @@ def test_a_page_one_that_would_run_over_is_set_tighter_to_fit(tmp_path: Path, pr
     assert tight and end <= PRINTABLE_HEIGHT_PX
     short = page(tmp_path, fragments.summary_html(about="", findings=findings[:5]) + breaks)
     assert not _page_one_state(printer, short)[0]  # a page one that fits keeps the house type
+
+
+def test_one_school_name_without_a_space_wraps_inside_its_cell(tmp_path: Path, printer: PdfPrinter) -> None:
+    typo = "СредняяобщеобразовательнаяшколаВологды" * 8  # 304 characters, no space
+    schools = pd.DataFrame({"Школа": [typo, "МОУ «Школа № 5»"], "K1": [0.2, 0.31],
+                            "Статус": ["✖ отстаёт", "✔ выполнено"]})
+    body = (html_view(schools, {"K1": "percent"}, ["Статус"]) + f"<p>Школа с наименьшим K1: {typo}.</p>"
+            + cards())
+    pdf = printer.render(page(tmp_path, body), running_title="Проверка")
+    text = "".join(p.extract_text() for p in PdfReader(__import__("io").BytesIO(pdf)).pages)
+    assert "МОУ «Школа № 5»" in text and "31,0" in text  # the rest of the table is printed

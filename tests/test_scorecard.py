@@ -594,7 +594,8 @@ def test_the_week_on_page_one(card: sc.Scorecard) -> None:
         {"Что изменилось": "Место по K1 в области", "Школа или ОМСУ": "город Вологда",
          "Было": "1 из 2; K1 22,5\u00a0%", "Стало": "1 из 2; K1 25,0\u00a0%"},
         {"Что изменилось": "Достигла цели по K1", "Школа или ОМСУ": "МОУ «СОШ № 1»",
-         "Было": "20,0\u00a0%", "Стало": "30,0\u00a0%"}]
+         "Было": 0.2, "Стало": 0.3}]  # K1 stays a number, a share in the workbook
+    assert present.changes_row_formats(card) == {"Было": ["text", "percent"], "Стало": ["text", "percent"]}
     assert "мониторинг активности — с 09.09.2024" in present.changes_title(card)
 
 

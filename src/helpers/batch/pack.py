@@ -46,7 +46,7 @@ from helpers.errors import BadInput
 from helpers.render import catalog, exporters
 from helpers.render.digest import PageChanges, page_changes
 from helpers.render.html import BriefingHead, running_title, status_css
-from helpers.render.pdf import ClippedLayout, PdfPrinter, pdf_metadata, stamp_metadata
+from helpers.render.pdf import ClippedLayout, PdfPrinter, finish_pdf, pdf_metadata
 from helpers.render.provenance import format_moment, parse_date, render_moment
 from helpers.render.publish import atomic_write_bytes, atomic_write_text, temp_sibling
 
@@ -323,7 +323,7 @@ def _publish(meeting: Meeting, day: dt.date, chosen: Sequence[Mapping[str, Any]]
     provenance = {"meeting_date": day.isoformat(), "briefings": len(ready),
                   "rendered_at": moment.isoformat()}
     title = f"{meeting.title} · {words.fmt_date(day)}"
-    atomic_write_bytes(pdf_path, stamp_metadata(pdf, pdf_metadata(title, provenance)))
+    atomic_write_bytes(pdf_path, finish_pdf(pdf, final_html, pdf_metadata(title, provenance)))
     atomic_write_text(html_path, final_html)
     count = _page_count(pdf)
     data_day = max((i["snapshot"] for i in ready if i["snapshot"]), default=None)

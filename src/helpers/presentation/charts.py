@@ -5,9 +5,17 @@ data or changes global state except ``apply_style``. The matplotlib backend is n
 kernel (JupyterLab, papermill) it is the inline one, so an analyst's plain ``df.plot()`` or
 seaborn call shows in the notebook and in the briefing (SVG for HTML/PDF, PNG for the Excel
 workbook); without a kernel matplotlib picks a non-interactive backend by itself.
+
+Every chart has a Russian description for readers who cannot see it (the HTML ``alt``, the PDF
+``/Alt``): each chart function derives it from the data it plots (``describe_*``: what the chart
+shows, the highest and lowest values, the target line) and :func:`show` displays it with the
+figure; a figure made elsewhere is described from what it plots (:func:`describe_figure`).
 """
 
 from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -17,12 +25,16 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.vocabulary import STATUSES, fmt_date_short, fmt_int, fmt_percent
+from helpers.vocabulary import STATUSES, fmt_date, fmt_date_short, fmt_decimal, fmt_int, fmt_percent, plural
 
 # Status colours (colour-blind safe) — always paired with a word or a marker shape.
 STATUS_COLORS = {code: status.chart for code, status in STATUSES.items()}
 PRIMARY, MUTED, TARGET = "#2166ac", "#9e9e9e", "#b2182b"
 FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
+# The Russian description of each chart made here (what a screen reader says instead of the picture:
+# the HTML ``alt``, the PDF ``/Alt``), kept beside its figure until :func:`show` displays it.
+_DESCRIPTIONS: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
+DESCRIPTION_KEY = "description"  # the display metadata key the HTML template reads
 
 
 def apply_style() -> None:
@@ -53,6 +65,20 @@ def _inline_formats() -> None:
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("svg", "png")
+    _describe_inline_figures()
+
+
+def _describe_inline_figures() -> None:
+    """Figures the inline backend shows (an analyst's plain plot) carry their description in the
+    display metadata, as :func:`show` does for the charts made here."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/svg+xml"]
+    draw = formatter.lookup_by_type(Figure)  # set_matplotlib_formats' printer, new on every call
+    formatter.for_type(Figure, lambda figure: (draw(figure), {DESCRIPTION_KEY: description_of(figure)}))
 
 
 def _figure(height_cm: float) -> tuple[Figure, plt.Axes]:
@@ -90,7 +116,8 @@ def trend_chart(trend: pd.DataFrame, *, value: str, target: float | None, title:
     axes.set_ylim(0, max(v for v in values if pd.notna(v)) * 1.2 or 1)
     axes.set_title(title, loc="left")
     axes.legend(loc="lower right", frameon=False)
-    return figure
+    series = [(label, trend)] + ([(highlight_label, shown)] if shown is not None else [])
+    return _described(figure, describe_trend(series, value=value, target=target, title=title))
 
 
 def category_bars(frame: pd.DataFrame, *, label: str, value: str, title: str,
@@ -110,7 +137,7 @@ def category_bars(frame: pd.DataFrame, *, label: str, value: str, title: str,
     _percent_axis(axes.xaxis)
     axes.set_title(title, loc="left")
     axes.grid(axis="y", visible=False)
-    return figure
+    return _described(figure, describe_bars(frame, label=label, value=value, title=title, target=target))
 
 
 def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
@@ -130,19 +157,21 @@ def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
     _percent_axis(axes.xaxis)
     axes.set_title(title, loc="left")
     axes.grid(axis="y", visible=False)
-    return figure
+    return _described(figure, describe_plan_fact(rows, title=title))
 
 
-def show(figure: Figure, caption: str) -> None:
-    """Display a chart as SVG (sharp in print, text kept as text) with its caption, then free it."""
+def show(figure: Figure, caption: str, description: str | None = None) -> None:
+    """Display a chart as SVG (sharp in print, text kept as text) with its caption and its
+    description (by default the one its chart function derived, :func:`description`), then free it."""
     from io import StringIO
 
     from IPython.display import SVG, display
 
+    said = description or description_of(figure)
     buffer = StringIO()
     figure.savefig(buffer, format="svg")
     plt.close(figure)
-    display(SVG(buffer.getvalue()), metadata={"caption": caption})
+    display(SVG(buffer.getvalue()), metadata={"caption": caption, DESCRIPTION_KEY: said})
 
 
 def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,
@@ -168,7 +197,8 @@ def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, tit
     _percent_axis(axes.xaxis)
     axes.set_title(title, loc="left", pad=18 if comparison is not None else 6)
     axes.grid(axis="y", visible=False)
-    return figure
+    return _described(figure, describe_funnel(steps, label=label, value=value, share=share, title=title,
+                                              comparison=comparison, comparison_label=comparison_label))
 
 
 def age_histogram(frame: pd.DataFrame, *, title: str, active_label: str) -> Figure:
@@ -196,4 +226,148 @@ def age_histogram(frame: pd.DataFrame, *, title: str, active_label: str) -> Figu
     axes.set_title(title, loc="left")
     axes.grid(axis="x", visible=False)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(groups), frameon=False)
+    return _described(figure, describe_histogram(frame, title=title, active_label=active_label))
+
+
+# --- descriptions: what a reader who cannot see the chart is told, from the chart's own data ---
+
+def _described(figure: Figure, text: str) -> Figure:
+    _DESCRIPTIONS[figure] = text
     return figure
+
+
+def _sentence(*parts: str) -> str:
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _target_phrase(target: float | None, values: Iterable[float]) -> str:
+    """«Пунктир — цель 75 %; её достигли 3 из 12.» (empty without a target)."""
+    if target is None or pd.isna(target):
+        return ""
+    shown = [v for v in values if pd.notna(v)]
+    reached = sum(v >= target for v in shown)
+    return f"Пунктир — цель {fmt_percent(target, 0)}; её достигли {reached} из {len(shown)}."
+
+
+def _extremes(names: Iterable[object], values: Iterable[float], fmt: Callable[[float], str]) -> str:
+    """«Наибольшее значение — Name (20,5 %), наименьшее — Other (3,1 %).»"""
+    pairs = [(str(n), float(v)) for n, v in zip(names, values, strict=True) if pd.notna(v)]
+    if not pairs:
+        return "Значений нет."
+    high = max(pairs, key=lambda pair: pair[1])
+    low = min(pairs, key=lambda pair: pair[1])
+    if len(pairs) == 1:
+        return f"Значение — {high[0]} ({fmt(high[1])})."
+    return f"Наибольшее значение — {high[0]} ({fmt(high[1])}), наименьшее — {low[0]} ({fmt(low[1])})."
+
+
+HIGHLIGHT_MARK = "▶ "  # how a bar chart's label marks the briefing's own territory
+
+
+def describe_bars(frame: pd.DataFrame, *, label: str, value: str, title: str,
+                  target: float | None = None) -> str:
+    """The description of :func:`category_bars`: what it shows, the highlighted bar, the highest
+    and lowest, the target."""
+    labels = frame[label].astype(str)
+    marked = labels.str.startswith(HIGHLIGHT_MARK)
+    names = labels.str.removeprefix(HIGHLIGHT_MARK)
+    count = len(frame)
+    highlighted = "".join(f"Выделено: {name} ({fmt_percent(share)})."
+                          for name, share in zip(names[marked], frame[value][marked], strict=True))
+    bars = plural(count, "столбец", "столбца", "столбцов")
+    return _sentence(f"Столбчатая диаграмма: {title}; {count} {bars}.",
+                     highlighted, _extremes(names, frame[value], fmt_percent),
+                     _target_phrase(target, frame[value]))
+
+
+def describe_trend(series: list[tuple[str, pd.DataFrame]], *, value: str, target: float | None,
+                   title: str) -> str:
+    """The description of :func:`trend_chart`: each line from its first to its last date, its
+    highest and lowest points when they lie between, and the target against the last point."""
+    parts = [f"Линейный график: {title}."]
+    for name, frame in series:
+        rows = frame.dropna(subset=[value]).sort_values("snapshot_date")
+        if rows.empty:
+            continue
+        dates = [fmt_date(pd.Timestamp(day).date()) for day in rows["snapshot_date"]]
+        values = rows[value].tolist()
+        line = f"{name}: с {fmt_percent(values[0])} ({dates[0]}) до {fmt_percent(values[-1])} ({dates[-1]})"
+        high, low = values.index(max(values)), values.index(min(values))
+        if {high, low} - {0, len(values) - 1}:
+            line += (f"; наибольшее значение {fmt_percent(values[high])} ({dates[high]}), "
+                     f"наименьшее {fmt_percent(values[low])} ({dates[low]})")
+        if target is not None and pd.notna(target):
+            line += "; цель достигнута" if values[-1] >= target else "; ниже цели"
+        parts.append(line + ".")
+    if target is not None and pd.notna(target):
+        parts.append(f"Пунктир — цель {fmt_percent(target, 0)}.")
+    return _sentence(*parts)
+
+
+def describe_plan_fact(rows: pd.DataFrame, *, title: str) -> str:
+    """The description of :func:`plan_fact_chart`: fact against plan for every indicator."""
+    items = [f"{name}: факт {fmt_percent(fact)}, план {fmt_percent(plan, 0)}, "
+             f"{STATUSES[status].word if status in STATUSES else status}"
+             for name, fact, plan, status in zip(rows["label"], rows["fact"], rows["plan"], rows["status"],
+                                                 strict=True)]
+    return _sentence(f"Диаграмма «факт и план»: {title}.", "; ".join(items) + ".",
+                     _extremes(rows["label"], rows["fact"], fmt_percent))
+
+
+def describe_funnel(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,
+                    comparison: str | None = None, comparison_label: str = "") -> str:
+    """The description of :func:`funnel_chart`: every step's share of the first and its count."""
+    items = []
+    for _, row in steps.iterrows():
+        compared = (f", {comparison_label} {fmt_percent(row[comparison])}"
+                    if comparison is not None and pd.notna(row[comparison]) else "")
+        items.append(f"{row[label]}: {fmt_percent(row[share])} ({fmt_int(row[value])}){compared}")
+    what = title if title.lower().startswith("воронка") else f"Воронка: {title}"
+    return _sentence(f"{what}; доля каждого шага от первого.", "; ".join(items) + ".",
+                     _extremes(steps[label], steps[share], fmt_percent))
+
+
+def describe_histogram(frame: pd.DataFrame, *, title: str, active_label: str) -> str:
+    """The description of :func:`age_histogram`: per chat, the commonest bin and the share within
+    the activity window."""
+    parts = [f"Гистограмма: {title}; доля участников каждого чата по давности последнего визита."]
+    for chat, rows in frame.groupby("chat", sort=False):
+        rows = rows.sort_values("order")
+        top = rows.loc[rows["share"].idxmax()] if rows["share"].notna().any() else None
+        active = rows.loc[rows["active"].astype(bool), "share"].sum()
+        most = f" больше всего — {top['bin']} ({fmt_percent(top['share'])});" if top is not None else ""
+        parts.append(f"«{chat}»:{most} {active_label} — {fmt_percent(active)}.")
+    return _sentence(*parts)
+
+
+def describe_figure(figure: Figure) -> str:
+    """A description read from a figure made elsewhere (an analyst's ``df.plot()``): its titles
+    and, for bars and lines, the highest and lowest values as plotted."""
+    parts = []
+    for axes in figure.get_axes():
+        title = axes.get_title(loc="left") or axes.get_title() or axes.get_ylabel()
+        parts.append(f"График: {title}." if title else "График.")
+        bars = [patch for container in axes.containers for patch in container]
+        if bars:
+            horizontal = all(bar.get_x() == bars[0].get_x() for bar in bars) and len(bars) > 1
+            values = [bar.get_width() if horizontal else bar.get_height() for bar in bars]
+            ticks = axes.get_yticklabels() if horizontal else axes.get_xticklabels()
+            names = [tick.get_text() for tick in ticks][: len(values)]
+            if len(names) == len(values):
+                parts.append(_extremes(names, values, _plotted))
+        for line in axes.get_lines():
+            ys = pd.to_numeric(pd.Series(line.get_ydata()), errors="coerce").dropna()
+            name = str(line.get_label())
+            if len(ys) > 1 and not name.startswith("_"):
+                parts.append(f"{name}: от {_plotted(ys.min())} до {_plotted(ys.max())}.")
+    return _sentence(*parts) or "График."
+
+
+def _plotted(value: float) -> str:
+    """A plotted value: an integer as such, else two decimals (Russian comma)."""
+    return fmt_int(value) if float(value).is_integer() else fmt_decimal(value, 2)
+
+
+def description_of(figure: Figure) -> str:
+    """The description of a chart: the one its chart function derived, else read from it."""
+    return _DESCRIPTIONS.get(figure) or describe_figure(figure)

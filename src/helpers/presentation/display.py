@@ -20,7 +20,7 @@ TABLE_MIME = "application/vnd.sferum.table+json"
 PROVENANCE_MIME = "application/vnd.sferum.provenance+json"
 
 # Number formats a table column may declare; the Excel writer maps them to Excel formats.
-NUMBER_FORMATS = ("int", "percent", "pp", "decimal", "date", "text")
+NUMBER_FORMATS = ("int", "signed", "percent", "pp", "decimal", "date", "text")
 
 
 def _json_ready(frame: pd.DataFrame) -> list[list[Any]]:
@@ -36,12 +36,18 @@ def table_payload(
     title: str,
     formats: dict[str, str] | None = None,
     status_columns: Sequence[str] = (),
+    row_formats: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON payload of one table: sheet name, caption, columns, rows, formats, status columns."""
-    formats = formats or {}
-    unknown = set(formats.values()) - set(NUMBER_FORMATS)
+    """The JSON payload of one table: sheet name, caption, columns, rows, formats, status columns,
+    and ``row_formats``: for a column whose rows hold different kinds of figures (a share in one
+    row, a count in the next), one format per row."""
+    formats, row_formats = formats or {}, row_formats or {}
+    declared = set(formats.values()) | {kind for kinds in row_formats.values() for kind in kinds}
+    unknown = declared - set(NUMBER_FORMATS)
     if unknown:
         raise ValueError(f"unknown number formats {sorted(unknown)}; use one of {NUMBER_FORMATS}")
+    if any(len(kinds) != len(frame) for kinds in row_formats.values()):
+        raise ValueError("row_formats: one format per row of the table")
     return {
         "name": name,
         "title": title,
@@ -49,6 +55,7 @@ def table_payload(
         "rows": _json_ready(frame),
         "formats": {str(k): v for k, v in formats.items()},
         "status_columns": [str(c) for c in status_columns],
+        **({"row_formats": {str(k): list(v) for k, v in row_formats.items()}} if row_formats else {}),
     }
 
 
@@ -60,13 +67,25 @@ def show_table(
     title: str,
     formats: dict[str, str] | None = None,
     status_columns: Sequence[str] = (),
+    row_formats: dict[str, list[str]] | None = None,
 ) -> None:
     """Display a table: ``html_view`` for readers, the raw values for the Excel workbook."""
     payload = table_payload(
-        frame, name=name, title=title, formats=formats, status_columns=status_columns
+        frame, name=name, title=title, formats=formats, status_columns=status_columns,
+        row_formats=row_formats,
     )
-    caption = f'<p class="table-caption">{html.escape(title)}</p>'
-    display({"text/html": caption + html_view, TABLE_MIME: payload}, raw=True)
+    display({"text/html": captioned(html_view, title), TABLE_MIME: payload}, raw=True)
+
+
+def captioned(html_view: str, title: str) -> str:
+    """The table's caption as its ``<caption>`` (tagged ``Caption`` inside the PDF's ``Table``):
+    a caption inside the table is never printed at the foot of a page without its rows."""
+    caption = f'<caption class="table-caption">{html.escape(title)}</caption>'
+    start = html_view.find("<table")
+    end = html_view.find(">", start) + 1
+    if start < 0 or end <= 0:
+        return f'<p class="table-caption">{html.escape(title)}</p>' + html_view
+    return html_view[:end] + caption + html_view[end:]
 
 
 def show_provenance(provenance: dict[str, Any], html_view: str) -> None:

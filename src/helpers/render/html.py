@@ -33,6 +33,7 @@ MIN_CONTENTS_ENTRIES = 2
 
 _H1_MARKDOWN = re.compile(r"^\s{0,3}#\s+\S", re.MULTILINE)
 _H2_HTML = re.compile(r'<h2[^>]*\bid="(?P<id>[^"]+)"[^>]*>(?P<inner>.*?)</h2>', re.DOTALL)
+_HEADING_HTML = re.compile(r'<h([1-6])[^>]*\bid="(?P<id>[^"]+)"[^>]*>(?P<inner>.*?)</h\1>', re.DOTALL)
 _H1_HTML_END = re.compile(r"</h1>")
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -41,6 +42,8 @@ __all__ = [
     "BriefingHead",
     "add_contents",
     "ascii_heading_ids",
+    "heading_targets",
+    "number_captions",
     "briefing_exporter",
     "briefing_resources",
     "running_title",
@@ -153,6 +156,41 @@ def ascii_heading_ids(page: str) -> str:
     return page
 
 
+_NUMBERED = re.compile(
+    r'<(?P<tag>caption|p) class="table-caption">(?P<title>.*?)</(?P=tag)>'
+    r'|<p class="table-continued" data-continues="(?P<continues>[^"]*)">[^<]*</p>'
+    r"|<figcaption>", re.DOTALL)
+
+
+def number_captions(page: str) -> str:
+    """«Таблица N — » and «Рисунок N — » written into the page's captions in their order, and
+    «Продолжение таблицы N» where a table is continued (the number of the table whose title it
+    names). The workbook numbers its tables and figures the same way
+    (:func:`helpers.render.payloads.find_tables`, :func:`~helpers.render.payloads.find_figures`)."""
+    numbers = {"table": 0, "figure": 0}
+    by_title: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        if match["tag"]:
+            numbers["table"] += 1
+            by_title[html.unescape(match["title"])] = numbers["table"]
+            return (f'<{match["tag"]} class="table-caption"><span class="caption-number">Таблица '
+                    f'{numbers["table"]} — </span>{match["title"]}</{match["tag"]}>')
+        if match["continues"] is not None:
+            continued = by_title.get(html.unescape(match["continues"]))
+            text = f"Продолжение таблицы {continued}" if continued else "Продолжение таблицы"
+            return f'<p class="table-caption table-continued">{text}</p>'
+        numbers["figure"] += 1
+        return f'<figcaption><span class="caption-number">Рисунок {numbers["figure"]} — </span>'
+
+    return _NUMBERED.sub(number, page)
+
+
+def heading_targets(page: str) -> dict[str, str]:
+    """Each heading's id → its text: where the page's links lead (the PDF's link descriptions)."""
+    return {match["id"]: _heading_text(match["inner"]) for match in _HEADING_HTML.finditer(page)}
+
+
 def add_contents(page: str) -> str:
     """Put a contents block (links to every ``h2``) after the first ``h1``, or at the top.
 
@@ -185,4 +223,4 @@ def to_html(nb: NotebookNode, head: BriefingHead | None = None) -> str:
     """
     head = head or BriefingHead(provenance=find_provenance(nb))
     body, _ = briefing_exporter().from_notebook_node(nb, resources=briefing_resources(nb, head))
-    return add_contents(ascii_heading_ids(body))
+    return add_contents(ascii_heading_ids(number_captions(body)))

@@ -16,7 +16,7 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,6 +36,9 @@ from pypdf.generic import (
 
 from helpers.config import settings
 from helpers.errors import RenderFailed
+from helpers.render.accessible import make_accessible
+from helpers.render.html import heading_targets
+from helpers.render.pages import table_breaks
 from helpers.render.provenance import AUTHOR, format_parameters
 
 CREATOR = "helpers.render: nbconvert + Chromium"
@@ -99,6 +102,7 @@ __all__ = [
     "ChromiumNotFound",
     "ClippedLayout",
     "PdfPrinter",
+    "finish_pdf",
     "header_template",
     "pdf_metadata",
     "resolve_chromium",
@@ -261,6 +265,43 @@ PAGE_ONE_END = """() => {
   return mark ? mark.getBoundingClientRect().top + window.scrollY : 0;
 }"""
 TIGHT_PAGE_ONE = "tight-page-one"
+# A numbered table that runs onto the next page is cut there into a table of its own, headed by
+# «Продолжение таблицы N» and the header row (ГОСТ 7.32): breaks = [table index, first row on the
+# new page] of the printed PDF (render.pages.table_breaks), in the order of the document's tables.
+# A table is numbered by its caption, or by a «Продолжение таблицы N» just before it (an appendix);
+# tables without a number are left to Chromium, which repeats their header row.
+SPLIT_TABLES = """(breaks) => {
+  const tables = Array.from(document.querySelectorAll("table"));
+  let split = 0;
+  for (const [index, row] of breaks.slice().reverse()) {
+    const table = tables[index];
+    const label = table && table.querySelector(":scope > caption .caption-number");
+    let before = table ? table.previousElementSibling : null;
+    while (before && before.tagName === "STYLE") before = before.previousElementSibling;
+    const heading = label || (before && before.matches(".table-continued") ? before : null);
+    const written = heading ? (heading.textContent.match(/\\d+/) || [""])[0] : "";
+    const number = table && (table.dataset.tableNumber || written);
+    const rows = table ? Array.from(table.rows) : [];
+    const headRows = table && table.tHead ? table.tHead.rows.length : 0;
+    if (!number || row <= headRows || row >= rows.length) continue;
+    const part = table.cloneNode(false);
+    part.removeAttribute("id");
+    part.dataset.tableNumber = number;
+    if (table.tHead) part.appendChild(table.tHead.cloneNode(true));
+    const body = document.createElement("tbody");
+    rows.slice(row).forEach((moved) => body.appendChild(moved));
+    part.appendChild(body);
+    const note = document.createElement("p");
+    note.className = "table-caption table-continued";
+    note.textContent = "Продолжение таблицы " + number;
+    note.style.breakBefore = "page";
+    table.after(note);
+    note.after(part);
+    split += 1;
+  }
+  return split;
+}"""
+MAX_CONTINUATION_PASSES = 4  # each pass prints again; the extra lines rarely need a second
 
 
 def fit_page_one(page: Page) -> bool:
@@ -288,6 +329,22 @@ def check_layout(page: Page) -> None:
     clipped = page.evaluate(LAYOUT_CHECK, [PRINTABLE_WIDTH_PX, LAYOUT_TOLERANCE_PX])
     if clipped:
         raise ClippedLayout(list(clipped))
+
+
+def print_continued(page: Page, print_page: Callable[[], bytes]) -> bytes:
+    """Print, then cut each numbered table where it runs onto a new page and print again (see
+    :data:`SPLIT_TABLES`) until no numbered table runs on, at most
+    :data:`MAX_CONTINUATION_PASSES` times. Measured on the printed file, because only Chromium's
+    own pagination knows where a page ends."""
+    pdf = print_page()
+    for _ in range(MAX_CONTINUATION_PASSES):
+        tables, breaks = table_breaks(pdf)
+        if not breaks or tables != page.evaluate("document.querySelectorAll('table').length"):
+            break
+        if not page.evaluate(SPLIT_TABLES, breaks):
+            break
+        pdf = print_page()
+    return pdf
 
 
 class PdfPrinter:
@@ -409,7 +466,7 @@ class PdfPrinter:
     def render(self, html_path: Path, *, running_title: str) -> bytes:
         """The PDF of ``html_path``: A4, ГОСТ margins, running header, «стр. X из Y» footer."""
         with self._checked_page(html_path) as page:
-            return page.pdf(
+            return print_continued(page, lambda: page.pdf(
                 format="A4",
                 margin=PAGE_MARGINS,
                 display_header_footer=True,
@@ -418,15 +475,15 @@ class PdfPrinter:
                 print_background=True,
                 tagged=True,
                 outline=True,
-            )
+            ))
 
     def render_document(self, html_path: Path) -> bytes:
         """The PDF of a document that sets its own pages in CSS (``@page`` size, margins and
         margin boxes for running headers and page numbers), e.g. the meeting pack: tagged, with an
         outline, after the same layout check."""
         with self._checked_page(html_path) as page:
-            return page.pdf(prefer_css_page_size=True, print_background=True, tagged=True,
-                            outline=True)
+            return print_continued(page, lambda: page.pdf(
+                prefer_css_page_size=True, print_background=True, tagged=True, outline=True))
 
     def print_pdf(
         self,
@@ -441,4 +498,11 @@ class PdfPrinter:
         ``pdf_path`` is written in one go; pass a temporary path to publish it atomically.
         """
         pdf = self.render(html_path, running_title=running_title)
-        pdf_path.write_bytes(stamp_metadata(pdf, metadata))
+        pdf_path.write_bytes(finish_pdf(pdf, html_path.read_text(encoding="utf-8"), metadata))
+
+
+def finish_pdf(pdf: bytes, page: str, metadata: Mapping[str, str]) -> bytes:
+    """Chromium's PDF of the HTML ``page`` made accessible (PDF/UA-1: artifacts, roles, link
+    descriptions, XMP; :mod:`helpers.render.accessible`) and stamped with ``metadata``."""
+    accessible, _ = make_accessible(pdf, title=metadata.get("/Title", ""), targets=heading_targets(page))
+    return stamp_metadata(accessible, metadata)

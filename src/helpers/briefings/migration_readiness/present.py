@@ -561,41 +561,63 @@ def _old_chat_label(row: pd.Series) -> str:
     return f"{where}: {platform_label(row['platform'])}, {kind}"
 
 
-def changes_table(readiness: Readiness) -> pd.DataFrame:
-    """The full lists behind «Что изменилось», one row per change (the Excel sheet «Изменения»):
-    the region, schools, old-platform chats, the department's chats, the municipalities' ranks."""
+CHANGED_COLUMNS = CHANGES_COLUMNS[3:]  # «Было», «Стало», «Изменение»: a figure or a text per row
+_PERCENT_ROW, _COUNT_ROW, _TEXT_ROW = ["percent", "percent", "pp"], ["int", "int", "signed"], ["text"] * 3
+
+
+def _change_rows(readiness: Readiness) -> list[tuple[list[object], list[str]]]:
+    """Each row of :func:`changes_table` with the formats of its «Было», «Стало», «Изменение»:
+    shares and counts stay numbers (the workbook formats them), composite values are text."""
     changes = readiness.changes
     if not changes.has_base or changes.region_before is None:
-        return pd.DataFrame(columns=CHANGES_COLUMNS)
+        return []
     region, before = readiness.region, changes.region_before
-    rows: list[list[object]] = [
-        ["Индекс готовности региона", "", readiness.region_name, words.fmt_percent(before["index"]),
-         words.fmt_percent(region["index"]), words.fmt_pp(region["index"] - before["index"])],
-        ["Готовые к переходу школы", "", readiness.region_name, words.fmt_int(before["ready_schools"]),
-         words.fmt_int(region["ready_schools"]),
-         words.fmt_signed_int(int(region["ready_schools"]) - int(before["ready_schools"]))],
+    rows: list[tuple[list[object], list[str]]] = [
+        (["Индекс готовности региона", "", readiness.region_name, float(before["index"]),
+          float(region["index"]), float(region["index"] - before["index"])], _PERCENT_ROW),
+        (["Готовые к переходу школы", "", readiness.region_name, int(before["ready_schools"]),
+          int(region["ready_schools"]), int(region["ready_schools"]) - int(before["ready_schools"])],
+         _COUNT_ROW),
     ]
     for _, school in changes.schools.iterrows():
-        rows.append([SCHOOL_MOVE_LABELS[school["move"]], _short(school["municipality"]),
-                     school["school_name"], words.fmt_percent(school["index_before"]),
-                     words.fmt_percent(school["index_after"]),
-                     words.fmt_pp(school["index_after"] - school["index_before"])])
+        rows.append(([SCHOOL_MOVE_LABELS[school["move"]], _short(school["municipality"]),
+                      school["school_name"], _share(school["index_before"]), _share(school["index_after"]),
+                      _share(school["index_after"] - school["index_before"])], _PERCENT_ROW))
     for _, chat in changes.old_chats.iterrows():
         now = {"gone": "нет в выгрузке", "opened": "открыт"}.get(
             chat["move"], f"закрыт {words.fmt_date_short(chat['closed'])}" if chat["closed"] else "закрыт")
-        rows.append([OLD_MOVE_LABELS[chat["move"]], _short(chat["municipality"]), _old_chat_label(chat),
-                     "не открыт" if chat["move"] == "opened" else "открыт", now, ""])
+        rows.append(([OLD_MOVE_LABELS[chat["move"]], _short(chat["municipality"]), _old_chat_label(chat),
+                      "не открыт" if chat["move"] == "opened" else "открыт", now, ""], _TEXT_ROW))
     for _, chat in changes.department.iterrows():
-        rows.append(["Чат департамента: участники ожидаемых ролей", "", f"«{chat['title']}»",
-                     f"{words.fmt_int(chat['joined_before'])} из {words.fmt_int(chat['expected'])}",
-                     f"{words.fmt_int(chat['joined_after'])} из {words.fmt_int(chat['expected'])}",
-                     f"{words.fmt_signed_int(chat['joined_after'] - chat['joined_before'])} (вступили — "
-                     f"{words.fmt_int(chat['entered'])}, вышли — {words.fmt_int(chat['left'])})"])
+        rows.append((["Чат департамента: участники ожидаемых ролей", "", f"«{chat['title']}»",
+                      f"{words.fmt_int(chat['joined_before'])} из {words.fmt_int(chat['expected'])}",
+                      f"{words.fmt_int(chat['joined_after'])} из {words.fmt_int(chat['expected'])}",
+                      f"{words.fmt_signed_int(chat['joined_after'] - chat['joined_before'])} (вступили — "
+                      f"{words.fmt_int(chat['entered'])}, вышли — {words.fmt_int(chat['left'])})"],
+                     _TEXT_ROW))
     for _, town in changes.municipalities.iterrows():
-        rows.append(["Место МО по индексу готовности", _short(town["municipality"]), "",
-                     _place(town["rank_before"], town["index_before"]),
-                     _place(town["rank_after"], town["index_after"]), words.fmt_places(town["move"])])
-    return pd.DataFrame(rows, columns=CHANGES_COLUMNS)
+        rows.append((["Место МО по индексу готовности", _short(town["municipality"]), "",
+                      _place(town["rank_before"], town["index_before"]),
+                      _place(town["rank_after"], town["index_after"]), words.fmt_places(town["move"])],
+                     _TEXT_ROW))
+    return rows
+
+
+def _share(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def changes_table(readiness: Readiness) -> pd.DataFrame:
+    """The full lists behind «Что изменилось», one row per change (the Excel sheet «Изменения»):
+    the region, schools, old-platform chats, the department's chats, the municipalities' ranks;
+    formatted by :func:`changes_row_formats`."""
+    return pd.DataFrame([row for row, _ in _change_rows(readiness)], columns=CHANGES_COLUMNS)
+
+
+def changes_row_formats(readiness: Readiness) -> dict[str, list[str]]:
+    """The format of each row's «Было», «Стало», «Изменение» in :func:`changes_table`."""
+    kinds = [row_kinds for _, row_kinds in _change_rows(readiness)]
+    return {column: [row[index] for row in kinds] for index, column in enumerate(CHANGED_COLUMNS)}
 
 
 def _place(rank: float | None, index: float) -> str:

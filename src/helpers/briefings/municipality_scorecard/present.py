@@ -281,14 +281,29 @@ CHANGES_FORMATS = {"Что изменилось": "text", "Школа или О�
 def changes_table(card: Scorecard) -> pd.DataFrame:
     """Every move behind the «Что изменилось» block, for the workbook's «Изменения» sheet: the
     place, each school that reached or lost K1's target, entered or left the monitoring, each
-    task done or undone, with the base date and the value then and now."""
-    week, rows = card.changes, []
+    task done or undone, with the base date and the value then and now (formatted by
+    :func:`changes_row_formats`)."""
+    return pd.DataFrame(_change_rows(card)[0], columns=list(CHANGES_FORMATS))
+
+
+def changes_row_formats(card: Scorecard) -> dict[str, list[str]]:
+    """The format of each row's «Было» and «Стало» in :func:`changes_table`: K1 a share, the rest
+    text."""
+    kinds = _change_rows(card)[1]
+    return {"Было": kinds, "Стало": kinds}
+
+
+def _change_rows(card: Scorecard) -> tuple[list[dict[str, object]], list[str]]:
+    """The rows of :func:`changes_table` and the format of each row's «Было» and «Стало»."""
+    week, rows, kinds = card.changes, [], []
     place = week.standing
     names = {task.id: task_name(task.id, task.label) for task in card.task_specs}
 
-    def add(change: str, who: str, task: str, since: object, before: str, after: str) -> None:
+    def add(change: str, who: str, task: str, since: object, before: object, after: object,
+            kind: str = "text") -> None:
         rows.append({"Что изменилось": CHANGE_WORDS[change], "Школа или ОМСУ": who,
                      "Задача": task, "С какого дня": since, "Было": before, "Стало": after})
+        kinds.append(kind)
 
     def standing_text(rank: int | None, total: int, k1: float | None) -> str:
         return "—" if rank is None else f"{rank} из {total}; K1 {words.fmt_percent(k1)}"
@@ -299,8 +314,8 @@ def changes_table(card: Scorecard) -> pd.DataFrame:
             standing_text(place.rank_before, place.municipalities_before, place.k1_before),
             standing_text(place.rank_after, place.municipalities_after, place.k1_after))
         for _, row in week.k1_crossings.iterrows():
-            add(row["direction"], row["school_name"], "", since,
-                words.fmt_percent(row["k1_before"]), words.fmt_percent(row["k1_after"]))
+            add(row["direction"], row["school_name"], "", since, row["k1_before"], row["k1_after"],
+                "percent")
         for change, frame in (("entered", week.schools_entered), ("left", week.schools_left)):
             for name in _school_names(frame):
                 add(change, name, "", since, "есть" if change == "left" else "нет",
@@ -312,7 +327,7 @@ def changes_table(card: Scorecard) -> pd.DataFrame:
                 words.task_label(row["after"]))
     if not rows:
         add("none", card.municipality_name, "", None, "—", "—")
-    return pd.DataFrame(rows, columns=list(CHANGES_FORMATS))
+    return rows, kinds
 
 
 def changes_title(card: Scorecard) -> str:

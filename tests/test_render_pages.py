@@ -1,0 +1,83 @@
+"""No heading or caption is printed at the foot of a page away from what it introduces: checked on
+the PDF Chromium prints (its structure tree says where each element landed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.config import TEMPLATES_DIR
+from helpers.presentation.display import captioned
+from helpers.presentation.tables import html_view
+from helpers.render.pages import Stranded, stranded, table_breaks
+from helpers.render.pdf import PdfPrinter
+
+CSS = (TEMPLATES_DIR / "briefing" / "briefing.css").read_text(encoding="utf-8")
+# what the house rules keep together, undone: the checker must see the stranded heading then
+NO_KEEPING = ("h2, .cell { break-after: auto !important; } .cell { break-before: auto !important; }"
+              " .output_html table caption { caption-side: top; }")
+FIGURE = ('<figure class="figure" role="group"><img alt="Столбцы" style="height: 70mm; width: 100mm" '
+          'src="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRo'
+          'PSIxMCIgaGVpZ2h0PSIxMCI+PHJlY3Qgd2lkdGg9IjEwIiBoZWlnaHQ9IjEwIi8+PC9zdmc+"><figcaption>Подпись'
+          "</figcaption></figure>")
+
+
+def notebook_page(tmp_path: Path, filler_mm: int, after_heading: str, extra_css: str = "") -> Path:
+    """Cells as nbconvert writes them: a filler, a markdown cell with only a heading (an analyst's
+    new section), then a code cell's output."""
+    path = tmp_path / "cells.html"
+    path.write_text(
+        f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><style>{CSS}{extra_css}</style></head>'
+        '<body><main class="briefing">'
+        f'<div class="cell text_cell"><p style="height: {filler_mm}mm">Начало.</p></div>'
+        '<div class="cell text_cell"><div class="inner_cell"><div class="text_cell_render">'
+        '<h2 id="section-1">Раздел аналитика</h2></div></div></div>'
+        '<div class="cell code_cell"><div class="output_wrapper"><div class="output_html">'
+        f"{after_heading}</div></div></div></main></body></html>", encoding="utf-8")
+    return path
+
+
+def table(rows: int = 30) -> str:
+    frame = pd.DataFrame({"Школа": [f"МОУ «СОШ № {n}»" for n in range(rows)], "K1": [0.2] * rows})
+    return captioned(html_view(frame, {"K1": "percent"}), "Школы с наименьшим K1, по возрастанию")
+
+
+@pytest.mark.parametrize("filler_mm", [228, 236, 244])
+def test_a_heading_at_the_foot_of_a_page_moves_to_the_figure_it_introduces(
+        tmp_path: Path, printer: PdfPrinter, filler_mm: int) -> None:
+    pdf = printer.render(notebook_page(tmp_path, filler_mm, FIGURE), running_title="Проверка")
+    assert stranded(pdf) == []
+    unkept = printer.render(notebook_page(tmp_path, filler_mm, FIGURE, NO_KEEPING), running_title="Проверка")
+    assert Stranded("/H2", 1, 2) in stranded(unkept)  # what the reader would have got
+
+
+@pytest.mark.parametrize("filler_mm", [236, 242, 248])
+def test_a_table_caption_stays_with_the_first_rows(tmp_path: Path, printer: PdfPrinter,
+                                                   filler_mm: int) -> None:
+    body = f'<p style="height: 5mm">Абзац.</p>{table()}'
+    pdf = printer.render(notebook_page(tmp_path, filler_mm - 20, body), running_title="Проверка")
+    assert stranded(pdf) == []
+
+
+def test_a_table_continued_on_the_next_page_says_so_and_repeats_its_header(tmp_path: Path,
+                                                                            printer: PdfPrinter) -> None:
+    import subprocess
+
+    from helpers.render.html import number_captions
+
+    path = notebook_page(tmp_path, 20, number_captions(table(rows=90)))
+    pdf = printer.render(path, running_title="Проверка")
+    assert table_breaks(pdf)[1] == []  # every page's part is a table of its own
+    (tmp_path / "continued.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "continued.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 3 and "Таблица 1 — Школы с наименьшим K1" in pages[0]
+    for page in pages[1:]:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        assert lines[1] == "Продолжение таблицы 1"  # under the running header
+        assert lines[2].split() == ["Школа", "K1"]  # the header row again
+    assert all(f"МОУ «СОШ № {n}»" in text for n in range(90))  # no row lost or doubled
+    assert sum(text.count(f"МОУ «СОШ № {n}» ") for n in range(90)) == 90
