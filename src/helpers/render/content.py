@@ -5,8 +5,10 @@ re-render after a code deploy that changes no word and no figure sends nothing; 
 figure is sent. The hash covers, in display order, the text of every displayed HTML fragment
 (markup stripped: a renamed CSS class is not news), every table's title, columns and values
 (the Excel-only tables included), the notebook's own prose (markdown cells), printed text and
-each chart's caption and description — and leaves out the provenance block (render time, code
-version, data hash), image bytes and file bytes.
+each chart's caption — and leaves out the provenance block (render time, code version, data
+hash), image bytes and file bytes, and a chart's description for screen readers: it is worded
+by code from the same figures the briefing's tables and cards show, so a deploy that words it
+better is not news to a reader, while the figures it describes are hashed where they are shown.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def _output_parts(output: NotebookNode) -> Iterator[Any]:
         yield _words("".join(html) if isinstance(html, list) else html)
     elif any(mime.startswith(IMAGE_PREFIX) for mime in data):
         metadata = output.get("metadata") or {}
-        yield {key: metadata.get(key) for key in ("caption", "description", "alt") if metadata.get(key)}
+        if metadata.get("caption"):
+            yield {"caption": metadata["caption"]}
 
 
 def content_parts(nb: NotebookNode) -> list[Any]:
