@@ -262,7 +262,8 @@ def test_briefings_rendered_on_workers_that_share_no_disk_arrive_on_the_driver(m
 
 
 @pytest.mark.slow
-def test_on_the_cluster_a_briefing_over_its_time_fails_and_a_lost_scheduler_ends_the_batch(machines) -> None:
+def test_on_the_cluster_overruns_and_deadly_briefings_fail_and_a_lost_scheduler_ends_the_batch(
+        machines) -> None:
     running, driver = machines
     running.add_worker("w1")
     running.wait_for(1)
@@ -275,6 +276,10 @@ def test_on_the_cluster_a_briefing_over_its_time_fails_and_a_lost_scheduler_ends
     slow = run_batch("slow", _jobs(("35",), sleep_seconds=120.0), output_dir=output,
                      warehouse=warehouse, force=False, make_executor=lambda: executor(8))
     assert slow.failed == 1 and "превышено время" in slow.failures[0]
+    deadly = run_batch("deadly", _jobs(("48",), kill_worker=True), output_dir=output,
+                       warehouse=warehouse, force=False, make_executor=lambda: executor(120))
+    assert deadly.failed == 1 and "аварийно на этой справке 2 раз" in deadly.failures[0]
+    running.wait_for(1)  # the nanny started the worker again: the cluster is still there
     jobs = _jobs(sleep_seconds=3.0)
     threading.Timer(25, running.stop_scheduler).start()
     lost = run_batch("lost", jobs, output_dir=output, warehouse=warehouse, force=False,
