@@ -124,15 +124,17 @@ visual-references: setup $(BRIEFING_INPUTS) ## Render page one of each kind from
 	$(PY) -m helpers.ingestion
 	$(PY) tools/visual.py
 
-# A briefing that kills its worker is run once more elsewhere, then failed (allowed-failures=1).
+# Dask's settings for the cluster (allowed-failures 1, a leaner worker): deploy/dask/sferum.yaml.
+DASK_SETTINGS := DASK_CONFIG=$(call q,$(CURDIR)/deploy/dask)
+
 cluster-scheduler: $(STAMP) ## Start the Dask scheduler for EXECUTOR=dask (DASK_PORT=8786, dashboard DASK_DASHBOARD=8787)
-	DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1 $(VENV)/bin/dask scheduler \
+	$(DASK_SETTINGS) $(VENV)/bin/dask scheduler \
 	  --port "$$DASK_PORT" --dashboard-address ":$$DASK_DASHBOARD"
 
 cluster-worker: setup ## Start this machine's Dask workers: make cluster-worker DASK_SCHEDULER=host:port (WORKERS=cores)
 	@test -n "$$DASK_SCHEDULER" || { echo "DASK_SCHEDULER=host:port обязателен (адрес make cluster-scheduler) / is required" >&2; exit 2; }
 	@case "$$WORKERS" in ''|*[!0-9]*|0) echo "WORKERS=$(call q,$(WORKERS)): ожидается число исполнителей" >&2; exit 2;; esac
-	$(VENV)/bin/dask worker "$$DASK_SCHEDULER" --nworkers "$$WORKERS" --nthreads 1 \
+	$(DASK_SETTINGS) $(VENV)/bin/dask worker "$$DASK_SCHEDULER" --nworkers "$$WORKERS" --nthreads 1 \
 	  --preload helpers.batch.cluster --name "$$(hostname)" --local-directory "$$WORKER_DIR/dask"
 
 test: setup ## Run the tests (slow end-to-end renders excluded, one representative render included)
@@ -145,7 +147,7 @@ bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers
 	$(PY) -m helpers.ingestion
 	$(PY) tools/bench.py
 	@if [ "$$BENCH_CLUSTER" = 1 ]; then $(PY) tools/bench_cluster.py; \
-	else echo "Кластер пропущен (BENCH_CLUSTER=1 make bench: пул и кластер Dask из JOBS исполнителей на этой машине, BENCH_N=10 каждого вида; BENCH_TRANSFER_MB=1200 — пересылка файла размером с национальное хранилище) — cluster bench skipped"; fi
+	else echo "Кластер пропущен (BENCH_CLUSTER=1 make bench: пул и кластер Dask из JOBS исполнителей на этой машине, BENCH_N=13 каждого вида, не меньше 40 справок; BENCH_TRANSFER_MB=1200 — пересылка файла размером с национальное хранилище) — cluster bench skipped"; fi
 	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb \
 	  $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) && \
 	  DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16; \

@@ -156,7 +156,7 @@ class Cluster:
         self.root, self.driver = root, driver
         self.scheduler_file = root / "scheduler.json"
         self.processes: list[subprocess.Popen] = []
-        env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+        env = {**os.environ, "DASK_CONFIG": str(PROJECT_ROOT / "deploy" / "dask")}
         self.scheduler = self._start([str(VENV_BIN / "dask"), "scheduler", "--port", "0",
                                       "--no-dashboard", "--scheduler-file", str(self.scheduler_file)],
                                      env, root)
@@ -176,6 +176,7 @@ class Cluster:
         home = self.root / name
         project = _machine_copy(home, changed_params)
         env = {**os.environ, "PYTHONPATH": str(project / "src"), "WORKER_DIR": str(home / "worker"),
+               "DASK_CONFIG": str(PROJECT_ROOT / "deploy" / "dask"),
                "OUTPUT_DIR": str(home / "output"), "WAREHOUSE": str(home / "warehouse.duckdb")}
         command = [str(VENV_BIN / "dask"), "worker", "--scheduler-file", str(self.scheduler_file),
                    "--nthreads", "1", "--preload", "helpers.batch.cluster", "--no-dashboard",
@@ -311,4 +312,8 @@ def test_the_systemd_units_start_the_make_targets_of_the_cluster() -> None:
         text = (PROJECT_ROOT / "deploy" / "systemd" / f"{unit}.service").read_text(encoding="utf-8")
         assert f"make --no-print-directory {target}" in text
         assert f"\n{target}:" in makefile
-    assert "--preload helpers.batch.cluster" in makefile and "ALLOWED_FAILURES=1" in makefile
+    assert "--preload helpers.batch.cluster" in makefile and "DASK_CONFIG=" in makefile
+    import yaml
+
+    dask_settings = yaml.safe_load((PROJECT_ROOT / "deploy" / "dask" / "sferum.yaml").read_text())
+    assert dask_settings["distributed"]["scheduler"]["allowed-failures"] == cluster.ALLOWED_FAILURES
