@@ -21,11 +21,19 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 TIMEOUT    ?= 300
 EXECUTOR   ?= local
 DASK_SCHEDULER ?=
+export DASK_PORT DASK_DASHBOARD WORKERS
+# The cluster (make cluster-scheduler / cluster-worker): the scheduler's port and dashboard, the
+# workers started on this machine (one thread each: one kernel and one Chromium per worker) and
+# their own folder (warehouse versions received from the driver, scratch).
+DASK_PORT  ?= 8786
+DASK_DASHBOARD ?= 8787
+WORKERS    ?= $(JOBS)
+WORKER_DIR ?= data/worker
 # Every setting reaches the programs through the environment, never pasted into a shell command:
 # a value such as TERRITORY='RU; touch x' stays one value, and the programs check it (a bad one
 # ends in one line and exit code 2). Paths a recipe itself needs are single-quoted with $(call q,…).
 export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOBS TIMEOUT SCHOOL_REGIONS \
-       EXECUTOR DASK_SCHEDULER EXCLUDE SCALE
+       EXECUTOR DASK_SCHEDULER EXCLUDE SCALE WORKER_DIR
 q = '$(subst ','\'',$(1))'
 # Delivery (also read from .env): exported only when given, so .env fills in the rest.
 MAIL_VARIABLES := SMTP_HOST SMTP_PORT SMTP_SECURITY SMTP_USER SMTP_PASSWORD SMTP_FROM SMTP_CA_FILE CATALOG_URL MAIL_MAX_MB DRY_RUN
@@ -47,7 +55,8 @@ apt_install = (apt-get install -y --no-install-recommends $(1) >/dev/null 2>&1 |
 	  || { echo "apt-get install $(1) failed"; exit 1; }
 
 .PHONY: help setup browser readers data validate ingest briefings briefing kinds pack visual-references \
-        schedule schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean
+        schedule schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean \
+        cluster-scheduler cluster-worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -133,6 +142,19 @@ visual-references: setup $(BRIEFING_INPUTS) ## Render page one of each kind from
 	$(PY) -m helpers.ingestion
 	$(PY) tools/visual.py
 
+# Dask's settings for the cluster (allowed-failures 1, a leaner worker): deploy/dask/sferum.yaml.
+DASK_SETTINGS := DASK_CONFIG=$(call q,$(CURDIR)/deploy/dask)
+
+cluster-scheduler: $(STAMP) ## Start the Dask scheduler for EXECUTOR=dask (DASK_PORT=8786, dashboard DASK_DASHBOARD=8787)
+	$(DASK_SETTINGS) $(VENV)/bin/dask scheduler \
+	  --port "$$DASK_PORT" --dashboard-address ":$$DASK_DASHBOARD"
+
+cluster-worker: setup ## Start this machine's Dask workers: make cluster-worker DASK_SCHEDULER=host:port (WORKERS=cores)
+	@test -n "$$DASK_SCHEDULER" || { echo "DASK_SCHEDULER=host:port обязателен (адрес make cluster-scheduler) / is required" >&2; exit 2; }
+	@case "$$WORKERS" in ''|*[!0-9]*|0) echo "WORKERS=$(call q,$(WORKERS)): ожидается число исполнителей" >&2; exit 2;; esac
+	$(DASK_SETTINGS) $(VENV)/bin/dask worker "$$DASK_SCHEDULER" --nworkers "$$WORKERS" --nthreads 1 \
+	  --preload helpers.batch.cluster --name "$$(hostname)" --local-directory "$$WORKER_DIR/dask"
+
 test: setup readers ## Run the tests (slow end-to-end renders excluded, one representative render included)
 	$(PY) -m pytest -q -m "not slow"
 
@@ -151,9 +173,11 @@ test-mta: $(STAMP) ## Delivery against Debian's postfix (STARTTLS, own CA, SASL,
 	fi
 	$(PY) -m pytest -q -m mta tests/test_mta.py
 
-bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_NATIONAL=1 adds national ingestion (BENCH_BASELINE=REV: side by side with that revision) and the national batch projection
+bench: setup $(BRIEFING_INPUTS) ## Naive loop vs suite vs floor at equal workers (BENCH_KINDS=all, BENCH_N=2 per kind); BENCH_CLUSTER=1 adds the local pool vs a Dask cluster on this machine; BENCH_NATIONAL=1 adds national ingestion (BENCH_BASELINE=REV: side by side with that revision) and the national batch projection
 	$(PY) -m helpers.ingestion
 	$(PY) tools/bench.py
+	@if [ "$$BENCH_CLUSTER" = 1 ]; then $(PY) tools/bench_cluster.py; \
+	else echo "Кластер пропущен (BENCH_CLUSTER=1 make bench: пул и кластер Dask из JOBS исполнителей на этой машине, BENCH_N=13 каждого вида, не меньше 40 справок; BENCH_TRANSFER_MB=1200 — пересылка файла размером с национальное хранилище) — cluster bench skipped"; fi
 	@if [ "$$BENCH_NATIONAL" = 1 ]; then $(PY) tools/bench_ingest.py --data-dir data/national --keep data/national.duckdb \
 	  $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) && \
 	  DATA_DIR=data/national WAREHOUSE=data/national.duckdb $(PY) tools/bench_batch.py --cores 16; \

@@ -212,16 +212,17 @@ def test_a_briefing_over_its_time_is_stopped_and_recorded(tmp_path: Path) -> Non
 def test_the_same_batch_runs_on_a_dask_cluster(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    from helpers.batch.executors import DaskExecutor
+    from helpers.batch.cluster import DaskExecutor
 
     db_path = tmp_path / "warehouse.duckdb"
     store.rebuild(db_path, {"federal_snapshots": _federal_rows()}, {})
     output = tmp_path / "output"
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      preload=["helpers.batch.cluster"]) as cluster:
         summary = run_batch("dask", _jobs(PROBE, fail_on="77"), output_dir=output, warehouse=db_path,
                             force=False, make_executor=lambda: DaskExecutor(
-                                output, address=cluster.scheduler_address, timeout=120))
+                                output, address=cluster.scheduler_address, timeout=120,
+                                warehouse=db_path))
     assert (summary.rendered, summary.failed) == (2, 1)
     entries = {e["territory"]: e for e in catalog.load_manifest(output)}
     assert (output / entries["35"]["outputs"]["pdf"]).exists()

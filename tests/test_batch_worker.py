@@ -12,7 +12,7 @@ PROBE = Path(__file__).parent / "fixtures" / "batch" / "probe.ipynb"
 
 SCRIPT = """
 import json, sys
-from helpers.batch.executors import SKIPPED_OPTIONAL_IMPORTS, skip_optional_imports
+from helpers.batch.worker import SKIPPED_OPTIONAL_IMPORTS, skip_optional_imports
 skip_optional_imports()
 import helpers.render.pipeline
 import nbformat

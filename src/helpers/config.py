@@ -2,6 +2,7 @@
 
 Nothing else in the package hard-codes a path: import the settings from here.
 Environment overrides: ``DATA_DIR``, ``OUTPUT_DIR``, ``WAREHOUSE``, ``PERIOD``, ``CHROMIUM``,
+``WORKER_DIR`` (a cluster worker's copies of the warehouse and scratch folder),
 ``PARAMS_DIR`` and ``KINDS_PATH`` (read once, at import),
 ``SFERUM_SECRET`` (pseudonymisation key; read from ``.env`` when not set); for delivery
 ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_SECURITY``, ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_FROM``,
@@ -56,6 +57,7 @@ class Settings:
     warehouse: Path
     period: str
     chromium: str
+    worker_dir: Path  # a Dask worker's own folder: warehouse versions it received, scratch
 
     @property
     def federal_dir(self) -> Path:
@@ -114,6 +116,7 @@ def settings() -> Settings:
         warehouse=_path_from_env("WAREHOUSE", PROJECT_ROOT / "data" / "warehouse.duckdb"),
         period=os.environ.get("PERIOD", "").strip(),
         chromium=default_chromium(),
+        worker_dir=_path_from_env("WORKER_DIR", PROJECT_ROOT / "data" / "worker"),
     )
 
 

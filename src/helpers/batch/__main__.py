@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from helpers import cli
-from helpers.batch.executors import DaskExecutor, Executor, LocalExecutor
+from helpers.batch.cluster import ClusterRefused, DaskExecutor
+from helpers.batch.executors import Executor, LocalExecutor
 from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single
 from helpers.batch.run import BatchBusy, run_batch
 from helpers.config import settings
@@ -119,10 +120,11 @@ def _check_chromium(configured: str) -> None:
                          f"Chromium или уберите CHROMIUM / CHROMIUM is not an executable file"])
 
 
-def _executor_factory(args: argparse.Namespace, output_dir: Path):  # noqa: ANN202
+def _executor_factory(args: argparse.Namespace, output_dir: Path, warehouse: Path):  # noqa: ANN202
     def make() -> Executor:
         if args.executor == "dask":
-            return DaskExecutor(output_dir, address=args.dask_scheduler, timeout=args.timeout)
+            return DaskExecutor(output_dir, address=args.dask_scheduler, timeout=args.timeout,
+                                warehouse=warehouse, note=_warn)
         return LocalExecutor(output_dir, jobs=max(1, args.jobs), timeout=args.timeout)
 
     return make
@@ -149,16 +151,22 @@ def main(argv: list[str] | None = None) -> int:
         if config.period:
             check_period(config.period, store.snapshot_range(config.warehouse))
         _check_chromium(os.environ.get("CHROMIUM", "").strip())
+        if args.executor == "dask" and not args.dask_scheduler.strip():
+            raise PlanError(["EXECUTOR=dask: укажите планировщик, DASK_SCHEDULER=host:port "
+                             "(make cluster-scheduler его запускает) / DASK_SCHEDULER is required"])
     except (PlanError, ValueError) as exc:
         sys.stderr.write(f"План не составлен:\n{exc}\n")
         return EXIT_PLAN
     try:
         summary = run_batch(name, jobs, output_dir=config.output_dir, warehouse=config.warehouse,
-                            force=args.force, make_executor=_executor_factory(args, config.output_dir),
-                            note=_warn)
+                            force=args.force, note=_warn,
+                            make_executor=_executor_factory(args, config.output_dir, config.warehouse))
     except BatchBusy as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_BUSY
+    except ClusterRefused as exc:
+        sys.stderr.write(f"Кластер не принял пакет: {exc}\n")
+        return EXIT_PLAN
     sys.stdout.write(reasons_text(summary.reasons))
     for failure in summary.failures:
         sys.stderr.write(f"✖ {failure}\n")

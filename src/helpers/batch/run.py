@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -21,14 +22,15 @@ from typing import Any
 
 import nbformat
 
-from helpers.batch.executors import TIMINGS, Executor, Outcome
+from helpers.batch.executors import Executor, ExecutorLost, Outcome
 from helpers.batch.fingerprint import DataHasher, changes, fingerprint
 from helpers.batch.plan import Job
 from helpers.batch.progress import BatchProgress
+from helpers.batch.worker import FILES, SCRATCH, SCRATCH_DIR, TIMINGS
 from helpers.render import catalog
 from helpers.render.content import content_hash
 from helpers.render.provenance import render_moment
-from helpers.render.publish import sweep_stale_temps
+from helpers.render.publish import publish_files, sweep_stale_temps
 
 FLUSH_SECONDS = 2.0
 RUNS_LOG = "runs.jsonl"
@@ -45,6 +47,7 @@ class Summary:
     rendered: int = 0
     failed: int = 0
     interrupted: bool = False
+    lost: str = ""  # why the pool went away mid-batch (a Dask scheduler that stopped answering)
     started_at: str = field(default_factory=lambda: render_moment().isoformat())
     elapsed_s: float = 0.0
     # for make bench, not logged: seconds by stage per rendered briefing, and in the catalog
@@ -58,12 +61,15 @@ class Summary:
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.lost else 0
 
     def text(self) -> str:
-        state = "ПРЕРВАН" if self.interrupted else "готов"
+        state = "ПРЕРВАН" if self.interrupted or self.lost else "готов"
+        lost = (f"\n{self.lost}; сформированное опубликовано, остальное будет сформировано при "
+                f"следующем запуске / the cluster went away, what finished is published") \
+            if self.lost else ""
         return (f"Пакет «{self.batch}» {state}: справок {self.planned}, актуальных {self.up_to_date}, "
-                f"сформировано {self.rendered}, с ошибкой {self.failed}; {self.elapsed_s:.1f} с.")
+                f"сформировано {self.rendered}, с ошибкой {self.failed}; {self.elapsed_s:.1f} с.{lost}")
 
 
 class BatchBusy(RuntimeError):
@@ -227,6 +233,7 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
         if stale_lock_note(lock):
             note(stale_lock_note(lock))
         sweep_stale_temps(output_dir)
+        shutil.rmtree(output_dir / SCRATCH_DIR, ignore_errors=True)  # a killed run's local scratch
         with DataHasher(warehouse) as hasher:
             prints = {job.key: fingerprint(job, hasher.job_data(job)) for job in jobs}
         known = {catalog.entry_key(e): e for e in catalog.load_manifest(output_dir)}
@@ -242,7 +249,8 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
             for job, _why in stale:
                 executor.submit(job)  # type: ignore[union-attr]
             last_flush = time.monotonic()
-            for outcome in executor.outcomes() if executor else []:
+            for returned in executor.outcomes() if executor else []:
+                outcome = publish_outcome(output_dir, returned)
                 entry = {k: v for k, v in outcome.entry.items() if k != TIMINGS}
                 summary.timings.append({"kind": outcome.job.kind.name, **outcome.entry.get(TIMINGS, {})})
                 pending.append({**entry, "fingerprint": prints[outcome.job.key],
@@ -258,6 +266,8 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
                     pending, last_flush = [], time.monotonic()
         except KeyboardInterrupt:
             summary.interrupted = True
+        except ExecutorLost as exc:
+            summary.lost = str(exc)
         finally:
             progress.close()
             if executor is not None:
@@ -284,6 +294,26 @@ class CatalogNotWritten(OSError):
         super().__init__(f"каталог {output_dir / 'index.html'} не обновлён ({cause.strerror or cause}); "
                          f"прежний каталог и справки на месте, освободите место и повторите "
                          f"запуск / catalog not written")
+
+
+def publish_outcome(output_dir: Path, outcome: Outcome) -> Outcome:
+    """Publish the files a job handed back (both pools alike); its entry says ``ok`` only when
+    every output it lists is on this disk."""
+    entry = dict(outcome.entry)
+    files, scratch = entry.pop(FILES, None) or {}, entry.pop(SCRATCH, None)
+    try:
+        publish_files(output_dir, files)
+    except (OSError, ValueError) as exc:
+        entry.update(status="failed", outputs={},
+                     error=f"файлы справки не опубликованы / not published: {exc}")
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    missing = [path for path in (entry.get("outputs") or {}).values() if not (output_dir / path).is_file()]
+    if entry.get("status") == "ok" and missing:
+        entry.update(status="failed", outputs={},
+                     error=f"файлов справки нет на диске / missing: {', '.join(missing)}")
+    return Outcome(outcome.job, entry)
 
 
 def _count(summary: Summary, outcome: Outcome) -> None:

@@ -11,8 +11,8 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
 
 # Published files are read by people and web servers, not only by their writer: mkstemp's 0600
 # would hide them, so they get the usual mode of a regular file.
@@ -127,6 +127,37 @@ def staged() -> Iterator[Staging]:
         staging.commit()
     finally:
         staging.discard()
+
+
+def _inside(output_dir: Path, relative: str) -> Path:
+    """``output_dir / relative``, refusing a path that would leave the folder (it came from a
+    worker, possibly another machine)."""
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or any(p in {"..", "."} for p in parts):
+        raise ValueError(f"{relative!r} is not a path inside the output folder")
+    return output_dir.joinpath(*parts)
+
+
+def publish_files(output_dir: Path, files: Mapping[str, bytes | str | Path]) -> list[Path]:
+    """Publish one briefing's files together under ``output_dir``: all of them or none.
+
+    Args:
+        output_dir: the output folder.
+        files: relative path → the file's bytes (a worker on another machine), or → a finished
+            file on the same file system (a local worker's scratch folder), moved, not copied.
+
+    Returns:
+        The published paths.
+    """
+    targets = {_inside(output_dir, relative): content for relative, content in files.items()}
+    with staged() as staging:
+        for final, content in targets.items():
+            temp = staging.path(final)
+            if isinstance(content, bytes):
+                temp.write_bytes(content)
+            else:
+                os.replace(content, temp)
+    return list(targets)
 
 
 def sweep_stale_temps(output_dir: Path) -> list[Path]:
