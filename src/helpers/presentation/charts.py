@@ -9,6 +9,9 @@ workbook); without a kernel matplotlib picks a non-interactive backend by itself
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -23,6 +26,39 @@ from helpers.vocabulary import STATUSES, fmt_date_short, fmt_int, fmt_percent
 STATUS_COLORS = {code: status.chart for code, status in STATUSES.items()}
 PRIMARY, MUTED, TARGET = "#2166ac", "#9e9e9e", "#b2182b"
 FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart block: the figure, its numbered caption and a description in words (alt text)."""
+
+    figure: Figure
+    caption: str
+    description: str = ""
+
+
+DESCRIBED = 5  # values a description names, first and last kept
+
+
+def describe(title: str, labels: Sequence[object], values: Sequence[float], *,
+             percent: bool = True) -> str:
+    """A chart in words, from its data: «Заголовок: A — 26,0 %; B — 24,1 %; …; Z — 3,2 %»."""
+    shown = [(str(label), value) for label, value in zip(labels, values, strict=True)]
+    if len(shown) > DESCRIBED:
+        shown = [*shown[:DESCRIBED - 1], ("…", float("nan")), shown[-1]]
+    fmt = fmt_percent if percent else fmt_int
+    parts = [label if label == "…" else f"{label} — {fmt(value)}" for label, value in shown]
+    return f"{title}: " + "; ".join(parts) if parts else title
+
+
+def describe_trend(title: str, dates: Sequence[object], values: Sequence[float]) -> str:
+    """A line over dates in words: where it starts and where it ends."""
+    points = [(pd.Timestamp(d).date(), v) for d, v in zip(dates, values, strict=True) if pd.notna(v)]
+    if not points:
+        return title
+    (first, start), (last, end) = points[0], points[-1]
+    return (f"{title}: {fmt_percent(start)} на {fmt_date_short(first)}, "
+            f"{fmt_percent(end)} на {fmt_date_short(last)}")
 
 
 def apply_style() -> None:
@@ -133,8 +169,14 @@ def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
     return figure
 
 
-def show(figure: Figure, caption: str) -> None:
-    """Display a chart as SVG (sharp in print, text kept as text) with its caption, then free it."""
+def chart(figure: Figure, caption: str, description: str) -> Chart:
+    """The chart block of a figure (``description`` from :func:`describe` or :func:`describe_trend`)."""
+    return Chart(figure, caption, description)
+
+
+def show(figure: Figure, caption: str, description: str = "") -> None:
+    """Display a chart as SVG (sharp in print, text kept as text) with its caption and its
+    description (the alt text), then free it."""
     from io import StringIO
 
     from IPython.display import SVG, display
@@ -142,7 +184,8 @@ def show(figure: Figure, caption: str) -> None:
     buffer = StringIO()
     figure.savefig(buffer, format="svg")
     plt.close(figure)
-    display(SVG(buffer.getvalue()), metadata={"caption": caption})
+    metadata = {"caption": caption, "description": description} if description else {"caption": caption}
+    display(SVG(buffer.getvalue()), metadata=metadata)
 
 
 def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,

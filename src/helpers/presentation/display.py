@@ -18,6 +18,7 @@ from IPython.display import HTML, display
 
 TABLE_MIME = "application/vnd.sferum.table+json"
 PROVENANCE_MIME = "application/vnd.sferum.provenance+json"
+PAGE_ONE_MIME = "application/vnd.sferum.page-one+json"  # lead, key figures, findings, changes
 
 # Number formats a table column may declare; the Excel writer maps them to Excel formats.
 NUMBER_FORMATS = ("int", "percent", "pp", "decimal", "date", "text")
@@ -52,6 +53,14 @@ def table_payload(
     }
 
 
+_numbered = {"table": 0}  # tables shown since the setup cell, numbered as the PDF numbers them
+
+
+def reset_numbers() -> None:
+    """Start numbering tables from 1 again (the setup cell of a notebook run)."""
+    _numbered["table"] = 0
+
+
 def show_table(
     frame: pd.DataFrame,
     html_view: str,
@@ -60,12 +69,21 @@ def show_table(
     title: str,
     formats: dict[str, str] | None = None,
     status_columns: Sequence[str] = (),
+    numbered: bool = True,
 ) -> None:
-    """Display a table: ``html_view`` for readers, the raw values for the Excel workbook."""
+    """Display a table: ``html_view`` for readers, the raw values for the Excel workbook.
+
+    ``numbered``: the page shows it and counts it («Таблица N», by the page's CSS); JupyterLab
+    shows the same number from the caption's ``data-number``. A table of a ``remove_output``
+    cell (the workbook's only) is not numbered."""
     payload = table_payload(
         frame, name=name, title=title, formats=formats, status_columns=status_columns
     )
-    caption = f'<p class="table-caption">{html.escape(title)}</p>'
+    number = ""
+    if numbered:
+        _numbered["table"] += 1
+        number = f' data-number="Таблица {_numbered["table"]} — "'
+    caption = f'<p class="table-caption"{number}>{html.escape(title)}</p>'
     display({"text/html": caption + html_view, TABLE_MIME: payload}, raw=True)
 
 

@@ -1,0 +1,76 @@
+"""JupyterLab shows what the page shows: the page's card, status and table styles, scoped to Lab.
+
+The published page has its stylesheet (``templates/briefing/briefing.css``); a notebook opened in
+JupyterLab has not. :func:`show_style` displays the rules an analyst needs to see the briefing
+as the reader will — key-figure cards, status colours, table captions numbered as in the PDF —
+rewritten for Lab's output areas (``.jp-RenderedHTMLCommon``), so they style nothing else. The
+setup cell that shows it is tagged ``remove_output``: the page keeps its own stylesheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from IPython.display import display
+
+from helpers import vocabulary as words
+from helpers.config import TEMPLATES_DIR
+from helpers.presentation.display import reset_numbers
+
+STYLESHEET = TEMPLATES_DIR / "briefing" / "briefing.css"
+LAB_OUTPUT = ".jp-RenderedHTMLCommon"
+LAB_ONLY = "sferum_lab_only"  # output metadata: the output is for JupyterLab, not the reader
+# selectors of the rules JupyterLab needs: cards, statuses, tables, page-one boxes
+KEPT = (".key-figure", ".kf-", ".status", ".table-caption", ".briefing-table", "table.",
+        "section.summary", "section.changes", ".summary-", ".changes-", ".findings", ".num",
+        ".highlight", ".table-more")
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def status_css() -> str:
+    """The status colours as CSS variables, from the vocabulary the Excel writer also uses."""
+    return ":root {" + "".join(
+        f" --{s.code}-fill: #{s.fill.lower()}; --{s.code}-ink: #{s.ink.lower()};"
+        for s in words.STATUSES.values()) + " }"
+
+
+def _rules(css: str) -> Iterator[tuple[str, str]]:
+    """The top-level rules of a stylesheet as (selector, body); at-rule blocks skipped whole."""
+    text, position = _COMMENT.sub("", css), 0
+    while (start := text.find("{", position)) >= 0:
+        selector, depth, end = text[position:start].strip(), 1, start + 1
+        while depth and end < len(text):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        yield selector, text[start + 1:end - 1].strip()
+        position = end
+
+
+def _scoped(selector: str) -> str:
+    """A selector rewritten to apply inside Lab's output areas only."""
+    parts = [s.strip().replace(".output_html", LAB_OUTPUT) for s in selector.split(",")]
+    return ", ".join(p if p.startswith(LAB_OUTPUT) else f"{LAB_OUTPUT} {p}" for p in parts)
+
+
+@cache
+def lab_css() -> str:
+    """The page's card, status and table rules, scoped to Lab, with the page's colours."""
+    css = STYLESHEET.read_text(encoding="utf-8")
+    variables = [b for s, b in _rules(css) if s == ":root"]
+    declarations = " ".join(line.strip() for body in variables for line in body.splitlines()
+                            if line.strip().startswith("--"))
+    status = status_css().removeprefix(":root {").removesuffix(" }")
+    kept = [f"{_scoped(s)} {{ {b} }}" for s, b in _rules(css)
+            if not s.startswith("@") and any(k in s for k in KEPT)]
+    numbered = (f"{LAB_OUTPUT} .table-caption::before {{ counter-increment: none; "
+                "content: attr(data-number); }")
+    return "\n".join([f"{LAB_OUTPUT} {{ {declarations} {status} }}", *kept, numbered])
+
+
+def show_style() -> None:
+    """Display the Lab stylesheet (in the setup cell, tagged ``remove_output``) and start
+    numbering the tables from 1, as the page does."""
+    reset_numbers()
+    display({"text/html": f"<style>{lab_css()}</style>"}, raw=True, metadata={LAB_ONLY: True})
