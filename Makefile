@@ -38,7 +38,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser data validate ingest briefings briefing kinds pack visual-references schedule \
+.PHONY: help setup browser notebook-filter data validate ingest briefings briefing kinds pack visual-references schedule \
         schedule-status schedule-export deliver bench test test-all lint audit lab clean
 
 help: ## List the targets
@@ -53,7 +53,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(STAMP) browser ## Create the virtual environment with pinned packages and check the browser
+setup: $(STAMP) browser notebook-filter ## Create the virtual environment with pinned packages and check the browser
+
+# Notebooks saved from JupyterLab keep their outputs on disk; git sees them through nbstripout
+# (.gitattributes: *.ipynb filter=nbstripout), so outputs are never committed nor shown by git status.
+GIT_REPO ?= $(CURDIR)
+notebook-filter: $(STAMP) ## Keep notebook outputs out of git: nbstripout as the git filter of *.ipynb (GIT_REPO=; run by make setup)
+	@if git -C "$(GIT_REPO)" rev-parse --git-dir >/dev/null 2>&1; then \
+	  git -C "$(GIT_REPO)" config filter.nbstripout.clean "'$(abspath $(PY))' -m nbstripout --keep-id"; \
+	  git -C "$(GIT_REPO)" config filter.nbstripout.smudge cat; \
+	  git -C "$(GIT_REPO)" config filter.nbstripout.required true; \
+	  git -C "$(GIT_REPO)" config diff.ipynb.textconv "'$(abspath $(PY))' -m nbstripout --keep-id -t"; \
+	else echo "$(GIT_REPO): не git-репозиторий — фильтр выводов блокнотов не настроен / not a git repository"; fi
 
 browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root), else say what to install
 	@if [ -n "$$CHROMIUM" ]; then \
@@ -145,7 +156,8 @@ LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks (helpers importable; LAB_PORT=8888; docs/analysts.md)
 	@case "$(LAB_PORT)" in ''|*[!0-9]*) echo "LAB_PORT=$(call q,$(LAB_PORT)): ожидается номер порта" >&2; exit 2;; esac
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG) \
+	  --ContentsManager.pre_save_hook=helpers.presentation.lab.strip_on_save
 
 # OUTPUT_DIR is removed only when it is the suite's: empty, or holding its manifest or run log
 # (so OUTPUT_DIR=$$HOME or a typo never deletes someone's files).

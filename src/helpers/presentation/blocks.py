@@ -187,7 +187,7 @@ def show(block: Block | Sequence[Block]) -> None:
                    formats=block.formats, status_columns=block.status_columns,
                    numbered=not block.excel_only)
     elif isinstance(block, Chart):
-        charts.show(block.figure, block.caption, block.description)
+        charts.show(block.figure, block.caption, block.description, png=block.workbook)
     elif isinstance(block, PageOne):
         from IPython.display import display
 

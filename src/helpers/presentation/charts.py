@@ -9,6 +9,7 @@ workbook); without a kernel matplotlib picks a non-interactive backend by itself
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class Chart:
     figure: Figure
     caption: str
     description: str = ""
+    workbook: bool = False  # also a picture on the workbook's «Графики» sheet
 
 
 DESCRIBED = 5  # values a description names, first and last kept
@@ -174,18 +176,84 @@ def chart(figure: Figure, caption: str, description: str) -> Chart:
     return Chart(figure, caption, description)
 
 
-def show(figure: Figure, caption: str, description: str = "") -> None:
+def show(figure: Figure, caption: str, description: str = "", *, png: bool = False) -> None:
     """Display a chart as SVG (sharp in print, text kept as text) with its caption and its
-    description (the alt text), then free it."""
-    from io import StringIO
+    description (the alt text), then free it; ``png``: a PNG beside it, for the workbook."""
+    from io import BytesIO, StringIO
 
     from IPython.display import SVG, display
 
     buffer = StringIO()
     figure.savefig(buffer, format="svg")
+    bundle: dict[str, str] = {"image/svg+xml": str(SVG(buffer.getvalue()).data)}
+    if png:
+        picture = BytesIO()
+        figure.savefig(picture, format="png")
+        bundle["image/png"] = base64.b64encode(picture.getvalue()).decode("ascii")
     plt.close(figure)
     metadata = {"caption": caption, "description": description} if description else {"caption": caption}
-    display(SVG(buffer.getvalue()), metadata=metadata)
+    display(bundle, raw=True, metadata=metadata)
+
+
+# --- charts for analysts: one call from a frame to a captioned, described chart block -----------
+
+def _values_axis(axes: plt.Axes, axis: matplotlib.axis.Axis, percent: bool) -> None:
+    if percent:
+        _percent_axis(axis)
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_int(v)))
+
+
+def bars(frame: pd.DataFrame, *, label: str, value: str, title: str, caption: str,
+         percent: bool = True, target: float | None = None) -> Chart:
+    """Horizontal bars of ``value`` by ``label`` (largest on top), each bar's value written
+    beside it, a percent axis for shares, the target as a dashed line."""
+    ordered = frame.sort_values(value)
+    figure, axes = _figure(max(5.0, 0.55 * len(ordered) + 1.5))
+    axes.barh([str(v) for v in ordered[label]], ordered[value], color=PRIMARY)
+    written = fmt_percent if percent else fmt_int
+    for y, number in enumerate(ordered[value]):
+        axes.annotate(written(number), (number, y), xytext=(3, 0), textcoords="offset points",
+                      va="center", fontsize=8)
+    if target is not None:
+        axes.axvline(target, color=TARGET, linestyle="--", linewidth=1)
+    _values_axis(axes, axes.xaxis, percent)
+    axes.set_title(title, loc="left")
+    axes.grid(axis="y", visible=False)
+    description = describe(title, list(ordered[label])[::-1], list(ordered[value])[::-1],
+                           percent=percent)
+    return Chart(figure, caption, description, workbook=True)
+
+
+def line(frame: pd.DataFrame, *, date: str, value: str, title: str, caption: str,
+         percent: bool = True, target: float | None = None) -> Chart:
+    """``value`` over the dates of ``date`` as a line with markers, dates as ДД.ММ, a percent
+    axis for shares from 0, the target as a dashed line."""
+    figure, axes = _figure(7)
+    axes.plot(frame[date], frame[value], color=PRIMARY, marker="o", markersize=3)
+    if target is not None:
+        axes.axhline(target, color=TARGET, linestyle="--", linewidth=1)
+    axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
+    _values_axis(axes, axes.yaxis, percent)
+    axes.set_ylim(0, max(frame[value].max(), target or 0) * 1.2 or 1)
+    axes.set_title(title, loc="left")
+    description = (describe_trend(title, frame[date], frame[value]) if percent
+                   else describe(title, [fmt_date_short(pd.Timestamp(d).date()) for d in frame[date]],
+                                 frame[value], percent=False))
+    return Chart(figure, caption, description, workbook=True)
+
+
+def plan_vs_fact(frame: pd.DataFrame, *, label: str, fact: str, plan: str, status: str,
+                 title: str, caption: str) -> Chart:
+    """Fact against plan of shares, one bar each (``status``: a key of the vocabulary's
+    statuses, coloured and worded), the plan as a black tick."""
+    rows = pd.DataFrame({"label": frame[label], "fact": frame[fact], "plan": frame[plan],
+                         "status": frame[status]})
+    described = [f"{row.label} — факт {fmt_percent(row.fact)}, план {fmt_percent(row.plan, 0)}"
+                 for row in rows.itertuples()]
+    return Chart(plan_fact_chart(rows, title=title), caption, f"{title}: " + "; ".join(described),
+                 workbook=True)
 
 
 def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,

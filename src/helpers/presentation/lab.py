@@ -5,6 +5,7 @@ JupyterLab has not. :func:`show_style` displays the rules an analyst needs to se
 as the reader will — key-figure cards, status colours, table captions numbered as in the PDF —
 rewritten for Lab's output areas (``.jp-RenderedHTMLCommon``), so they style nothing else. The
 setup cell that shows it is tagged ``remove_output``: the page keeps its own stylesheet.
+:func:`strip_on_save` keeps Lab's saves free of outputs (``make lab`` installs it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 from IPython.display import display
 
@@ -74,3 +76,20 @@ def show_style() -> None:
     numbering the tables from 1, as the page does."""
     reset_numbers()
     display({"text/html": f"<style>{lab_css()}</style>"}, raw=True, metadata={LAB_ONLY: True})
+
+
+TRANSIENT_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled")
+
+
+def strip_on_save(model: dict[str, Any], **_: Any) -> None:
+    """JupyterLab's pre-save hook (``make lab``): a notebook is written without outputs or
+    execution counts, so an analyst's save or Lab's autosave leaves the file as committed —
+    the outputs stay on screen, not on disk."""
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    for cell in model["content"].get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        metadata = cell.get("metadata") or {}
+        for key in TRANSIENT_CELL_KEYS:
+            metadata.pop(key, None)

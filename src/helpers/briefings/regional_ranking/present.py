@@ -22,7 +22,7 @@ from helpers.briefings.regional_ranking.build import (
 )
 from helpers.indicators import kpis as ind
 from helpers.presentation import blocks, charts, fragments
-from helpers.presentation.blocks import Block, Changes, Note, PageOne, Provenance, Table
+from helpers.presentation.blocks import Block, Changes, Note, PageOne, Provenance, Table, shared
 from helpers.presentation.charts import Chart
 from helpers.presentation.fragments import KeyFigure
 
@@ -614,9 +614,10 @@ def region_card(ranking: Ranking) -> list[Block]:
     (nothing in the national briefing)."""
     if not ranking.highlight_region:
         return []
+    neighbours = neighbours_table(ranking)
     return [Note(region_position_html(ranking)),
-            Table(neighbours_table(ranking), neighbours_title(ranking), "Соседи по рейтингу",
-                  RANKING_FORMATS, ["Статус K1"], neighbour_highlight(ranking)),
+            Table(neighbours, neighbours_title(ranking), "Соседи по рейтингу",
+                  shared(RANKING_FORMATS, neighbours), ["Статус K1"], neighbour_highlight(ranking)),
             _trend(ranking, region_trend_caption(ranking))]
 
 
