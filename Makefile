@@ -38,7 +38,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM_FOUND := $(shell command -v chromium || command -v chromium-browser)
 DEBIAN_BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 
-.PHONY: help setup browser notebook-filter data validate ingest briefings briefing kinds pack visual-references schedule \
+.PHONY: help setup browser notebook-filter territories data validate ingest briefings briefing kinds pack visual-references schedule \
         schedule-status schedule-export deliver bench test test-all lint audit lab clean
 
 help: ## List the targets
@@ -98,14 +98,17 @@ ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the wareho
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
 briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
-	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= render one briefing: make briefing KIND=… TERRITORY=… (make briefings renders BATCH=)" >&2; exit 2; }
+	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= — это для одной справки: make briefing KIND=… TERRITORY=… (make briefings формирует пакет BATCH=) / use make briefing for one briefing" >&2; exit 2; }
 	$(PY) -m helpers.ingestion $(if $(FORCE),--force)
 	$(PY) -m helpers.batch
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
-	@test -n "$$KIND" || { echo "KIND= is required (make kinds lists them)" >&2; exit 2; }
+	@test -n "$$KIND" || { echo "Не указан вид справки: make briefing KIND=… TERRITORY=… (виды — make kinds, коды территорий — make territories) / KIND= is required" >&2; exit 2; }
 	$(PY) -m helpers.ingestion
 	TERRITORY="$${TERRITORY:-RU}" $(PY) -m helpers.batch
+
+territories: $(STAMP) ## List the territory codes (TERRITORY= values) with their names; Q=Вологда searches the names
+	$(PY) -m helpers.batch --territories "$$Q"
 
 kinds: $(STAMP) ## List the briefing kinds (KIND= values): levels, tables and params files each reads
 	$(PY) -m helpers.batch --kinds

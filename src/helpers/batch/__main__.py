@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from helpers import cli
 from helpers.batch.executors import DaskExecutor, Executor, LocalExecutor
+from helpers.batch import territories
 from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single
 from helpers.batch.run import BatchBusy, run_batch
 from helpers.config import settings
@@ -57,6 +58,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dask-scheduler", default=os.environ.get("DASK_SCHEDULER", ""))
     parser.add_argument("--kinds", action="store_true",
                         help="перечислить виды справок: уровни территорий, что читает каждый")
+    parser.add_argument("--territories", nargs="?", const="", default=None, metavar="НАЗВАНИЕ",
+                        help="перечислить коды территорий (с НАЗВАНИЕМ — только подходящие)")
     return parser.parse_args(argv)
 
 
@@ -136,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if args.kinds:
         sys.stdout.write(kinds_text())
+        return 0
+    if args.territories is not None:
+        sys.stdout.write(territories.territories_text(args.territories))
         return 0
     config = settings()
     common = {"period": config.period} if config.period else {}
