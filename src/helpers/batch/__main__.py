@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from helpers import cli
-from helpers.batch.executors import DaskExecutor, Executor, LocalExecutor
 from helpers.batch import territories
+from helpers.batch.executors import DaskExecutor, Executor, LocalExecutor
 from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single
 from helpers.batch.run import BatchBusy, run_batch
 from helpers.config import settings
