@@ -155,11 +155,12 @@ audit: $(STAMP) ## Security: pip-audit of the pinned packages (skipped offline),
 
 # Root (as the README's set-up assumes on a fresh machine) needs --allow-root; nobody else does.
 LAB_PORT ?= 8888
+LAB_DIR ?= notebooks
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks (helpers importable; LAB_PORT=8888; docs/analysts.md)
 	@case "$(LAB_PORT)" in ''|*[!0-9]*) echo "LAB_PORT=$(call q,$(LAB_PORT)): ожидается номер порта" >&2; exit 2;; esac
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG) \
+	$(VENV)/bin/jupyter lab --notebook-dir=$(LAB_DIR) --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG) \
 	  --ContentsManager.pre_save_hook=helpers.presentation.lab.strip_on_save
 
 # OUTPUT_DIR is removed only when it is the suite's: empty, or holding its manifest or run log
