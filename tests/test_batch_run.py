@@ -73,11 +73,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(fp, "PROJECT_ROOT", tmp_path)
     monkeypatch.setattr(fp, "PACKAGE_DIR", code)
     monkeypatch.setattr(fp, "TEMPLATES_DIR", template)
-    for cached in (fp.code_hash, fp.template_hash, fp.notebook_hash, fp.lock_hash):
-        cached.cache_clear()
+    fp.clear_caches()
     yield tmp_path, db_path, notebook, code, template
-    for cached in (fp.code_hash, fp.template_hash, fp.notebook_hash, fp.lock_hash):
-        cached.cache_clear()
+    fp.clear_caches()
 
 
 def _jobs(notebook: Path, scope: str = "region", **extra: object) -> list[Job]:
@@ -92,8 +90,7 @@ def _run(setup, jobs: list[Job], force: bool = False) -> list[str]:
     output = tmp / "output"
     run_batch("test", jobs, output_dir=output, warehouse=db_path, force=force,
               make_executor=lambda: RecordingExecutor(output, rendered))
-    for cached in (fp.code_hash, fp.template_hash, fp.notebook_hash, fp.lock_hash):
-        cached.cache_clear()
+    fp.clear_caches()
     return rendered
 
 

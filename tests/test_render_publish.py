@@ -79,12 +79,6 @@ def test_a_failed_stage_publishes_nothing(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
-def test_adopt_refuses_a_file_from_another_folder(tmp_path: Path) -> None:
-    (tmp_path / "x").mkdir()
-    with pytest.raises(ValueError), staged() as staging:
-        staging.adopt(tmp_path / "x" / "t.ipynb", tmp_path / "y" / "t.ipynb")
-
-
 def test_the_sweep_removes_only_the_suites_own_temporaries(tmp_path: Path) -> None:
     from helpers.render.publish import sweep_stale_temps, temp_sibling
 

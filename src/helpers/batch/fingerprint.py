@@ -88,7 +88,7 @@ def notebook_hash(path: Path) -> str:
 
 def kind_hash(kind: Kind) -> str:
     """A kind's own code and fragments (its package and fragments folder; empty for a probe)."""
-    return _files_hash(tuple(p for p in kind.own_files if p != kind.notebook))
+    return _files_hash(kind.own_files)
 
 
 @cache

@@ -38,7 +38,3 @@ def registry() -> dict[str, BriefingKind]:
         if isinstance(declared, BriefingKind):
             kinds.append(declared)
     return {kind.name: kind for kind in sorted(kinds, key=lambda k: (k.order, k.name))}
-
-
-def kind_names() -> tuple[str, ...]:
-    return tuple(registry())

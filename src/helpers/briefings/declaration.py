@@ -85,8 +85,9 @@ class BriefingKind:
 
     @property
     def own_files(self) -> tuple[Path, ...]:
-        """Its notebook, its package's code and its fragments: a change re-renders this kind only."""
-        files = [self.notebook]
+        """Its package's code and its fragments (the notebook is hashed on its own): a change
+        re-renders this kind only."""
+        files: list[Path] = []
         if self.package is not None:
             files += sorted(self.package.rglob("*.py"))
         if self.fragments is not None and self.fragments.is_dir():

@@ -94,12 +94,6 @@ class Staging:
             self._pending[final] = temp_sibling(final)
         return self._pending[final]
 
-    def adopt(self, temp: Path, final: Path) -> None:
-        """Publish an already written temporary file (same directory as ``final``) with the rest."""
-        if temp.parent.resolve() != final.parent.resolve():
-            raise ValueError(f"{temp} must be in the folder of {final} to be moved atomically")
-        self._pending[final] = temp
-
     def commit(self) -> list[Path]:
         """Move every written file into place; returns the final paths."""
         for final, temp in self._pending.items():
