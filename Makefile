@@ -54,7 +54,7 @@ apt_install = (apt-get install -y --no-install-recommends $(1) >/dev/null 2>&1 |
 	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(1) >/dev/null)) \
 	  || { echo "apt-get install $(1) failed"; exit 1; }
 
-.PHONY: help setup browser readers data validate ingest briefings briefing kinds pack visual-references \
+.PHONY: help setup browser readers notebook-filter data validate ingest briefings briefing kinds territories pack visual-references \
         schedule schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean \
         cluster-scheduler cluster-worker
 
@@ -70,7 +70,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(STAMP) browser ## Create the virtual environment with pinned packages and check the browser
+setup: $(STAMP) browser notebook-filter ## Create the virtual environment with pinned packages and check the browser
+
+# Notebooks saved from JupyterLab keep their outputs on disk; git sees them through nbstripout
+# (.gitattributes: *.ipynb filter=nbstripout), so outputs are never committed nor shown by git status.
+GIT_REPO ?= $(CURDIR)
+notebook-filter: $(STAMP) ## Keep notebook outputs out of git: nbstripout as the git filter of *.ipynb (GIT_REPO=; run by make setup)
+	@if git -C "$(GIT_REPO)" rev-parse --git-dir >/dev/null 2>&1; then \
+	  git -C "$(GIT_REPO)" config filter.nbstripout.clean "'$(abspath $(PY))' -m nbstripout --keep-id"; \
+	  git -C "$(GIT_REPO)" config filter.nbstripout.smudge cat; \
+	  git -C "$(GIT_REPO)" config filter.nbstripout.required true; \
+	  git -C "$(GIT_REPO)" config diff.ipynb.textconv "'$(abspath $(PY))' -m nbstripout --keep-id -t"; \
+	else echo "$(GIT_REPO): не git-репозиторий — фильтр выводов блокнотов не настроен / not a git repository"; fi
 
 readers: ## Install poppler-utils and libreoffice-calc when missing (as root), which the tests read the outputs with
 	@if [ -n "$(READERS_FOUND)" ]; then exit 0; \
@@ -111,14 +122,17 @@ ingest: $(STAMP) ## Validate and load the exports under DATA_DIR into the wareho
 BRIEFING_INPUTS := $(if $(filter $(DEMO_DIR),$(DATA_DIR)),data,)
 
 briefings: setup $(BRIEFING_INPUTS) ## Set up, (generate demo data,) ingest, render BATCH (or REGION=) into OUTPUT_DIR
-	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= render one briefing: make briefing KIND=… TERRITORY=… (make briefings renders BATCH=)" >&2; exit 2; }
+	@test -z "$$KIND$$TERRITORY" || { echo "KIND=/TERRITORY= — это для одной справки: make briefing KIND=… TERRITORY=… (make briefings формирует пакет BATCH=) / use make briefing for one briefing" >&2; exit 2; }
 	$(PY) -m helpers.ingestion $(if $(FORCE),--force)
 	$(PY) -m helpers.batch
 
 briefing: setup $(BRIEFING_INPUTS) ## Render one briefing: make briefing KIND=regional_ranking TERRITORY=35
-	@test -n "$$KIND" || { echo "KIND= is required (make kinds lists them)" >&2; exit 2; }
+	@test -n "$$KIND" || { echo "Не указан вид справки: make briefing KIND=… TERRITORY=… (виды — make kinds, коды территорий — make territories) / KIND= is required" >&2; exit 2; }
 	$(PY) -m helpers.ingestion
 	TERRITORY="$${TERRITORY:-RU}" $(PY) -m helpers.batch
+
+territories: $(STAMP) ## List the territory codes (TERRITORY= values) with their names; Q=Вологда searches the names
+	$(PY) -m helpers.batch --territories "$$Q"
 
 kinds: $(STAMP) ## List the briefing kinds (KIND= values): levels, tables and params files each reads
 	$(PY) -m helpers.batch --kinds
@@ -192,11 +206,13 @@ audit: $(STAMP) ## Security: pip-audit of the pinned packages (skipped offline),
 
 # Root (as the README's set-up assumes on a fresh machine) needs --allow-root; nobody else does.
 LAB_PORT ?= 8888
+LAB_DIR ?= notebooks
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks (helpers importable; LAB_PORT=8888; docs/analysts.md)
 	@case "$(LAB_PORT)" in ''|*[!0-9]*) echo "LAB_PORT=$(call q,$(LAB_PORT)): ожидается номер порта" >&2; exit 2;; esac
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(LAB_DIR) --port=$(LAB_PORT) --no-browser $(LAB_ROOT_FLAG) \
+	  --ContentsManager.pre_save_hook=helpers.presentation.lab.strip_on_save
 
 # OUTPUT_DIR is removed only when it is the suite's: empty, or holding its manifest or run log
 # (so OUTPUT_DIR=$$HOME or a typo never deletes someone's files).

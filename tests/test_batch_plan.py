@@ -125,6 +125,29 @@ def test_unknown_territory_code_suggests_a_close_one() -> None:
         territories.by_code("350")
 
 
+def test_an_unknown_code_says_where_the_codes_are(warehouse) -> None:
+    with pytest.raises(territories.UnknownTerritory) as refused:
+        territories.by_code("99999999")
+    message = str(refused.value)
+    assert message.startswith("неизвестный код территории «99999999»")
+    assert "make territories" in message and "Q=" in message
+
+
+def test_a_name_instead_of_a_code_gets_the_code_for_that_name(warehouse) -> None:
+    with pytest.raises(territories.UnknownTerritory) as refused:
+        territories.by_code("город Вологда")
+    assert "«город Вологда» — название, а нужен код территории" in str(refused.value)
+    assert "19701000 — город Вологда" in str(refused.value)
+
+
+def test_the_territory_list_is_searchable_by_name(warehouse) -> None:
+    assert territories.territories_text("вологодская обл").split() [:2] == ["35", "Вологодская"]
+    assert "19701000  город Вологда" in territories.territories_text("ВОЛОГДА")
+    assert territories.territories_text("Атлантида").startswith("По запросу «Атлантида»")
+    assert len(territories.territories_text().splitlines()) == 1 + 89 + len(
+        territories.expand("municipalities of 35"))
+
+
 def test_unknown_parameter_name_fails_with_did_you_mean() -> None:
     problems = check_parameters(PROBE, {"teritory": "35"})
     assert problems == ["probe.ipynb: неизвестный параметр «teritory»; возможно, имелось в виду "

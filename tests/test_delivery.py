@@ -18,22 +18,22 @@ from aiosmtpd.smtp import AuthResult
 from helpers.config import MailSettings, mail_settings
 from helpers.delivery import ledger
 from helpers.delivery.__main__ import main as delivery_main
-from helpers.delivery.compose import key_figures
 from helpers.delivery.deliver import deliver, report_failure
 from helpers.delivery.recipients import RecipientsError, parse_recipients
 from helpers.delivery.send import SendError, _auth_plain_utf8, permanent_reason, send
 from helpers.render import catalog
+from helpers.render.digest import key_figures
 
-CARDS = """<html><body><div class="key-figures">
-<div class="key-figure status-ok"><div class="kf-label">Учителя в «Сферуме»</div>
-<div class="kf-fact">82,4 %</div><div class="kf-plan">план: 80 %</div>
-<div class="kf-status">✓ выполнено</div></div>
-<div class="key-figure status-bad"><div class="kf-label">Родители в чатах</div>
-<div class="kf-fact">41,0 %</div><div class="kf-plan">план: 60 %</div>
-<div class="kf-status">✗ не выполнено</div></div>
-</div><section class="changes"><h3 class="changes-title">Что изменилось с 9 сентября 2024 г.</h3>
-<ul><li>Место по K1: 26 из 89 (+3 места)</li><li>K1: 22,6 % (+1,2 п.п.)</li></ul></section>
-<p>…</p></body></html>"""
+CARDS = "<html><body><p>…</p></body></html>"
+PAGE_ONE = {  # as the notebook leaves it (helpers.presentation.blocks.PageOne.payload)
+    "lead": "", "findings": [],
+    "key_figures": [
+        {"label": "Учителя в «Сферуме»", "fact": "82,4 %", "plan": "80 %", "status": "met",
+         "note": "", "status_label": "✓ выполнено"},
+        {"label": "Родители в чатах", "fact": "41,0 %", "plan": "60 %", "status": "behind",
+         "note": "", "status_label": "✗ не выполнено"}],
+    "changes": {"title": "Что изменилось с 9 сентября 2024 г.",
+                "items": ["Место по K1: 26 из 89 (+3 места)", "K1: 22,6 % (+1,2 п.п.)"]}}
 
 
 class Inbox:
@@ -82,7 +82,7 @@ def publish(output: Path, territory: str = "35", *, name: str = "Рейтинг_
         "kind": "regional_ranking", "territory": territory, "territory_name": "Вологодская область",
         "title": "Рейтинг регионов", "parameters": {"region_code": territory}, "status": status,
         "error": None if status == "ok" else "KeyError: 'k1'\n  строка 2\n  строка 3",
-        "snapshot_date": "2024-09-16", "fingerprint": {"total": total},
+        "snapshot_date": "2024-09-16", "fingerprint": {"total": total}, "page_one": PAGE_ONE,
         "outputs": {"pdf": f"regional_ranking/{territory}/{name}",
                     "html": f"regional_ranking/{territory}/page.html"}})
     return pdf
@@ -185,13 +185,12 @@ def test_a_failed_run_is_reported_to_the_analysts_with_the_first_error_lines(tmp
     assert "KeyError: 'k1'" in message.get_content() and "строка 3" in message.get_content()
 
 
-def test_key_figures_are_read_from_the_published_page(tmp_path: Path) -> None:
-    page = tmp_path / "page.html"
-    page.write_text(CARDS, encoding="utf-8")
-    figures = key_figures(page)
+def test_key_figures_are_read_from_page_one_as_the_notebook_left_it() -> None:
+    figures = key_figures({"page_one": PAGE_ONE})
     assert [(f.label, f.fact, f.plan, f.status) for f in figures] == [
         ("Учителя в «Сферуме»", "82,4 %", "80 %", "✓ выполнено"),
         ("Родители в чатах", "41,0 %", "60 %", "✗ не выполнено")]
+    assert key_figures({"status": "failed"}) == ()
 
 
 def test_a_bad_recipients_file_lists_every_problem() -> None:

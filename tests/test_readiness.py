@@ -23,6 +23,8 @@ from helpers.briefings.migration_readiness import KIND, READS, present
 from helpers.briefings.migration_readiness import build as rd
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators.campaigns import Campaign, DepartmentChat, load_campaigns
+from helpers.presentation.blocks import Note
+from helpers.presentation.charts import Chart
 from helpers.warehouse import store
 
 D24, D25 = dt.date(2024, 9, 16), dt.date(2025, 11, 10)
@@ -512,13 +514,16 @@ def test_names_are_escaped_in_the_html(built: rd.Readiness) -> None:
 
 
 def test_no_department_chat_on_the_target_platform_gives_a_line_not_a_chart(
-        built: rd.Readiness, monkeypatch: pytest.MonkeyPatch) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(present, "show_html", shown.append)
-    monkeypatch.setattr(present.charts, "show", lambda *_: pytest.fail("a chart of nothing"))
-    present.show_seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
-    (line,) = shown
-    assert "в выгрузке нет" in line and "Сферум (VK Мессенджер)" in line
+        built: rd.Readiness) -> None:
+    block = present.seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
+    assert isinstance(block, Note)
+    assert "в выгрузке нет" in block.html and "Сферум (VK Мессенджер)" in block.html
+
+
+def test_the_last_visits_chart_is_described_in_words(built: rd.Readiness) -> None:
+    block = present.seen_ages(built)
+    assert isinstance(block, Chart) and block.caption
+    assert "доля участников" in block.description and "%" in block.description
 
 
 def test_unknown_campaign_is_refused() -> None:
@@ -784,7 +789,8 @@ def test_notebook_runs_on_a_tiny_warehouse(tiny_warehouse: Path, tmp_path: Path,
     assert "tea1" not in text and "dir1" not in text  # no member ids in what readers see
     sheets = [table["name"] for table in find_tables(nb)]
     assert sheets[0] == "Изменения" and {"Наименее готовые школы", "Школы не готовы"} <= set(sheets)
-    excel_only = [c for c in nb.cells if "remove_output" in c.metadata.get("tags", [])]
+    excel_only = [c for c in nb.cells if "remove_output" in c.metadata.get("tags", [])
+                  and "lab.show_style()" not in c.source]
     assert len(excel_only) == 3  # «Изменения», the municipalities' chart, all schools not ready
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from helpers import cli
+from helpers.batch import territories
 from helpers.batch.cluster import ClusterRefused, DaskExecutor
 from helpers.batch.executors import Executor, LocalExecutor
 from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single
@@ -58,6 +59,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dask-scheduler", default=os.environ.get("DASK_SCHEDULER", ""))
     parser.add_argument("--kinds", action="store_true",
                         help="перечислить виды справок: уровни территорий, что читает каждый")
+    parser.add_argument("--territories", nargs="?", const="", default=None, metavar="НАЗВАНИЕ",
+                        help="перечислить коды территорий (с НАЗВАНИЕМ — только подходящие)")
     return parser.parse_args(argv)
 
 
@@ -138,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if args.kinds:
         sys.stdout.write(kinds_text())
+        return 0
+    if args.territories is not None:
+        sys.stdout.write(territories.territories_text(args.territories))
         return 0
     config = settings()
     common = {"period": config.period} if config.period else {}

@@ -231,7 +231,7 @@ def _item(number: int, entry: Mapping[str, Any], output_dir: Path) -> dict[str, 
     if ok:
         page = (output_dir / entry["outputs"][HTML.key]).read_text(encoding="utf-8")
         body = briefing_body(page, f"b{number}", str(entry.get("territory_name") or ""))
-        changes = page_changes(page)
+        changes = page_changes(entry)
     error = str(entry.get("error") or "нет файла справки").splitlines()[0][:200]
     return {"number": number, "ok": ok, "title": entry.get("title", entry["kind"]),
             "territory_name": entry.get("territory_name", entry["territory"]), "snapshot": snapshot,

@@ -115,9 +115,56 @@ def by_code(code: str) -> Territory:
                   for row in frame.itertuples()})
     if text in known:
         return known[text]
+    named = search(text) if not text.isdigit() else []
+    if named:
+        codes = "; ".join(f"{t.code} — {t.name}" for t in named[:SUGGESTED])
+        raise UnknownTerritory(f"«{text}» — название, а нужен код территории; по названию "
+                               f"подходит: {codes}. {WHERE_CODES}")
     hint = difflib.get_close_matches(text, list(known), n=3, cutoff=0.6)
-    suggestion = f"; возможно, имелось в виду: {', '.join(hint)}" if hint else ""
-    raise UnknownTerritory(f"неизвестный код территории «{text}»{suggestion}")
+    suggestion = "; возможно, имелось в виду: " + ", ".join(
+        f"{code} ({known[code].name})" for code in hint) if hint else ""
+    raise UnknownTerritory(f"неизвестный код территории «{text}»{suggestion}. {WHERE_CODES}")
+
+
+SUGGESTED = 5  # territories a message suggests for a name
+WHERE_CODES = ("Коды территорий: make territories (поиск по названию: make territories "
+               "Q=Вологда) / unknown territory code: see make territories")
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w]+", " ", text.lower().replace("ё", "е")).split()
+
+
+def every_territory() -> list[Territory]:
+    """The country, its regions and every municipality of the one list, in that order."""
+    listed = [Territory(r.oktmo, r.name, "municipality", r.region_code)
+              for r in _municipality_frame().itertuples()]
+    return [national(), *regions(), *listed]
+
+
+def search(query: str) -> list[Territory]:
+    """The territories whose name holds every word of ``query`` (case and «ё» ignored), or,
+    when none does, the closest names."""
+    wanted, everything = _words(query), every_territory()
+    if not wanted:
+        return everything
+    found = [t for t in everything if all(any(w.startswith(q) or q in w for w in _words(t.name))
+                                          for q in wanted)]
+    if found:
+        return found
+    names = {" ".join(_words(t.name)): t for t in everything}
+    close = difflib.get_close_matches(" ".join(wanted), list(names), n=SUGGESTED, cutoff=0.6)
+    return [names[name] for name in close]
+
+
+def territories_text(query: str = "") -> str:
+    """The territories a briefing can be about, code and name, one a line (``query``: by name)."""
+    found = search(query)
+    if not found:
+        return f"По запросу «{query}» территорий не найдено.\n"
+    levels = {"national": "страна", "region": "регион", "municipality": "МО"}
+    return "".join(f"{t.code:>10}  {t.name} ({levels[t.level]}"
+                   f"{', регион ' + t.region if t.level == 'municipality' else ''})\n" for t in found)
 
 
 SCHOOL_DATA = ("regions with school data", "регионы с данными по школам")

@@ -1,9 +1,10 @@
 """The messages: a Russian subject, a short HTML + plain-text body, the PDFs attached.
 
-Key figures come from the published HTML's first-page cards (``key-figure``: label, fact, plan,
-status), not from recomputing each kind's result: the HTML is exactly what the reader's PDF
-shows, reading it needs neither the warehouse nor a kernel, and every kind that shows cards
-gets them in its mail with no code per kind.
+Key figures and the week's changes come from the briefing's page one as the notebook left it
+(its manifest entry's ``page_one``, see :mod:`helpers.render.digest`), not from recomputing each
+kind's result nor from the published HTML: they are exactly what the reader's PDF shows,
+reading them needs neither the warehouse nor a kernel, and every kind that shows cards gets them
+in its mail with no code per kind.
 
 Headers are folded with ``policy.default.clone(max_line_length=998)``: Python 3.11's folding of
 long encoded words drops a space at a word boundary («— данные на 16.09.2024» loses a space), and
@@ -24,10 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bs4 import BeautifulSoup
-
 from helpers.render import exporters
-from helpers.render.digest import PageChanges, page_changes, parse_page, text_of
+from helpers.render.digest import KeyFigure as Figure
+from helpers.render.digest import PageChanges, key_figures, page_changes
 from helpers.render.provenance import parse_date
 from helpers.vocabulary import counted, fmt_date
 
@@ -37,14 +37,6 @@ ATTACHED_NOTE = "PDF приложены к письму."
 LINKS_NOTE = "Файлы слишком велики для письма — ссылки выше."
 # Without CATALOG_URL there is nowhere a reader could open a link (the output folder is on the
 # server's disk): the message carries no link at all, and files that do not fit are not sent.
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    fact: str
-    plan: str
-    status: str
 
 
 @dataclass(frozen=True)
@@ -69,22 +61,6 @@ class Item:
         return parse_date(self.entry.get("snapshot_date"))
 
 
-def key_figures(page: Path | BeautifulSoup) -> tuple[Figure, ...]:
-    """The first page's key-figure cards of a published HTML briefing (none if it has no cards)."""
-    if isinstance(page, Path):
-        if not page.exists():
-            return ()
-        page = parse_page(page.read_text(encoding="utf-8"))
-    cards = page.select_one(".key-figures")
-    if cards is None:
-        return ()
-    return tuple(
-        Figure(text_of(card.select_one(".kf-label")), text_of(card.select_one(".kf-fact")),
-               text_of(card.select_one(".kf-plan")).removeprefix("план:").strip(),
-               text_of(card.select_one(".kf-status")))
-        for card in cards.select(".key-figure"))
-
-
 def item_for(entry: Mapping[str, Any], output_dir: Path) -> Item:
     outputs = entry.get("outputs") or {}
 
@@ -93,11 +69,7 @@ def item_for(entry: Mapping[str, Any], output_dir: Path) -> Item:
         return path if path and path.exists() else None
 
     files = {e.key: path for e in exporters.EXPORTERS if e.attach and (path := file(e.key))}
-    page = file("html")
-    if page is None:
-        return Item(entry, (), files)
-    soup = parse_page(page.read_text(encoding="utf-8"))  # read and parsed once for both
-    return Item(entry, key_figures(soup), files, page_changes(soup))
+    return Item(entry, key_figures(entry), files, page_changes(entry))
 
 
 def _date_text(day: dt.date | None) -> str:

@@ -14,8 +14,11 @@ figure; a figure made elsewhere is described from what it plots (:func:`describe
 
 from __future__ import annotations
 
+import base64
+import html
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -25,6 +28,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from helpers.presentation.display import next_number, show_lab_only
 from helpers.vocabulary import STATUSES, fmt_date, fmt_date_short, fmt_decimal, fmt_int, fmt_percent, plural
 
 # Status colours (colour-blind safe) — always paired with a word or a marker shape.
@@ -35,6 +39,21 @@ FIGURE_WIDTH_CM = 16.5  # the text width of an A4 page with ГОСТ margins
 # the HTML ``alt``, the PDF ``/Alt``), kept beside its figure until :func:`show` displays it.
 _DESCRIPTIONS: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
 DESCRIPTION_KEY = "description"  # the display metadata key the HTML template reads
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart block: the figure, its caption and its description in words (by default the
+    one its chart function derived, :func:`description_of`)."""
+
+    figure: Figure
+    caption: str
+    description: str = ""
+    workbook: bool = False  # also a picture on the workbook's «Графики» sheet
+
+    def __post_init__(self) -> None:
+        if not self.description:
+            object.__setattr__(self, "description", description_of(self.figure))
 
 
 def apply_style() -> None:
@@ -160,18 +179,85 @@ def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
     return _described(figure, describe_plan_fact(rows, title=title))
 
 
-def show(figure: Figure, caption: str, description: str | None = None) -> None:
+def show(figure: Figure, caption: str, description: str | None = None, *, png: bool = False) -> None:
     """Display a chart as SVG (sharp in print, text kept as text) with its caption and its
-    description (by default the one its chart function derived, :func:`description`), then free it."""
-    from io import StringIO
+    description (by default the one its chart function derived, :func:`description_of`), then
+    free it; ``png``: a PNG beside it, for the workbook's «Графики» sheet."""
+    from io import BytesIO, StringIO
 
-    from IPython.display import SVG, display
+    from IPython.display import display
 
     said = description or description_of(figure)
     buffer = StringIO()
     figure.savefig(buffer, format="svg")
+    bundle = {"image/svg+xml": buffer.getvalue()}
+    if png:
+        picture = BytesIO()
+        figure.savefig(picture, format="png")
+        bundle["image/png"] = base64.b64encode(picture.getvalue()).decode("ascii")
     plt.close(figure)
-    display(SVG(buffer.getvalue()), metadata={"caption": caption, DESCRIPTION_KEY: said})
+    display(bundle, raw=True, metadata={"caption": caption, DESCRIPTION_KEY: said})
+    if caption:  # the page numbers the captioned figures only
+        number = html.escape(next_number("figure"))
+        show_lab_only(f'<p class="lab-figure-caption" data-number="{number}">{html.escape(caption)}</p>')
+
+
+# --- charts for analysts: one call from a frame to a captioned, described chart block -----------
+
+def _values_axis(axis: matplotlib.axis.Axis, percent: bool) -> None:
+    if percent:
+        _percent_axis(axis)
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_int(v)))
+
+
+def bars(frame: pd.DataFrame, *, label: str, value: str, title: str, caption: str,
+         percent: bool = True, target: float | None = None) -> Chart:
+    """Horizontal bars of ``value`` by ``label`` (largest on top), each bar's value written
+    beside it, a percent axis for shares, the target as a dashed line."""
+    ordered = frame.sort_values(value)
+    figure, axes = _figure(max(5.0, 0.55 * len(ordered) + 1.5))
+    axes.barh([str(v) for v in ordered[label]], ordered[value], color=PRIMARY)
+    written = fmt_percent if percent else fmt_int
+    for y, number in enumerate(ordered[value]):
+        axes.annotate(written(number), (number, y), xytext=(3, 0), textcoords="offset points",
+                      va="center", fontsize=8)
+    if target is not None:
+        axes.axvline(target, color=TARGET, linestyle="--", linewidth=1)
+    _values_axis(axes.xaxis, percent)
+    axes.set_title(title, loc="left")
+    axes.grid(axis="y", visible=False)
+    description = describe_bars(frame, label=label, value=value, title=title, target=target,
+                                fmt=written)
+    return Chart(figure, caption, description, workbook=True)
+
+
+def line(frame: pd.DataFrame, *, date: str, value: str, title: str, caption: str,
+         percent: bool = True, target: float | None = None, label: str = "") -> Chart:
+    """``value`` over the dates of ``date`` as a line with markers, dates as ДД.ММ, a percent
+    axis for shares from 0, the target as a dashed line."""
+    figure, axes = _figure(7)
+    axes.plot(frame[date], frame[value], color=PRIMARY, marker="o", markersize=3)
+    if target is not None:
+        axes.axhline(target, color=TARGET, linestyle="--", linewidth=1)
+    axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: fmt_date_short(mdates.num2date(v).date())[:5]))
+    _values_axis(axes.yaxis, percent)
+    axes.set_ylim(0, max(frame[value].max(), target or 0) * 1.2 or 1)
+    axes.set_title(title, loc="left")
+    series = [(label or title, frame.rename(columns={date: "snapshot_date"}))]
+    description = describe_trend(series, value=value, target=target, title=title,
+                                 fmt=fmt_percent if percent else fmt_int)
+    return Chart(figure, caption, description, workbook=True)
+
+
+def plan_vs_fact(frame: pd.DataFrame, *, label: str, fact: str, plan: str, status: str,
+                 title: str, caption: str) -> Chart:
+    """Fact against plan of shares, one bar each (``status``: a key of the vocabulary's
+    statuses, coloured and worded), the plan as a black tick."""
+    rows = pd.DataFrame({"label": frame[label], "fact": frame[fact], "plan": frame[plan],
+                         "status": frame[status]})
+    return Chart(plan_fact_chart(rows, title=title), caption, workbook=True)
 
 
 def funnel_chart(steps: pd.DataFrame, *, label: str, value: str, share: str, title: str,
@@ -240,13 +326,19 @@ def _sentence(*parts: str) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip())
 
 
-def _target_phrase(target: float | None, values: Iterable[float]) -> str:
+def _target_value(target: float, fmt: Callable[[float], str]) -> str:
+    """A target as the charts write it: a share without decimals («75 %»), else as ``fmt``."""
+    return fmt_percent(target, 0) if fmt is fmt_percent else fmt(target)
+
+
+def _target_phrase(target: float | None, values: Iterable[float],
+                   fmt: Callable[[float], str] = fmt_percent) -> str:
     """«Пунктир — цель 75 %; её достигли 3 из 12.» (empty without a target)."""
     if target is None or pd.isna(target):
         return ""
     shown = [v for v in values if pd.notna(v)]
     reached = sum(v >= target for v in shown)
-    return f"Пунктир — цель {fmt_percent(target, 0)}; её достигли {reached} из {len(shown)}."
+    return f"Пунктир — цель {_target_value(target, fmt)}; её достигли {reached} из {len(shown)}."
 
 
 def _extremes(names: Iterable[object], values: Iterable[float], fmt: Callable[[float], str]) -> str:
@@ -265,23 +357,23 @@ HIGHLIGHT_MARK = "▶ "  # how a bar chart's label marks the briefing's own terr
 
 
 def describe_bars(frame: pd.DataFrame, *, label: str, value: str, title: str,
-                  target: float | None = None) -> str:
+                  target: float | None = None, fmt: Callable[[float], str] = fmt_percent) -> str:
     """The description of :func:`category_bars`: what it shows, the highlighted bar, the highest
     and lowest, the target."""
     labels = frame[label].astype(str)
     marked = labels.str.startswith(HIGHLIGHT_MARK)
     names = labels.str.removeprefix(HIGHLIGHT_MARK)
     count = len(frame)
-    highlighted = "".join(f"Выделено: {name} ({fmt_percent(share)})."
+    highlighted = "".join(f"Выделено: {name} ({fmt(share)})."
                           for name, share in zip(names[marked], frame[value][marked], strict=True))
     bars = plural(count, "столбец", "столбца", "столбцов")
     return _sentence(f"Столбчатая диаграмма: {title}; {count} {bars}.",
-                     highlighted, _extremes(names, frame[value], fmt_percent),
-                     _target_phrase(target, frame[value]))
+                     highlighted, _extremes(names, frame[value], fmt),
+                     _target_phrase(target, frame[value], fmt))
 
 
 def describe_trend(series: list[tuple[str, pd.DataFrame]], *, value: str, target: float | None,
-                   title: str) -> str:
+                   title: str, fmt: Callable[[float], str] = fmt_percent) -> str:
     """The description of :func:`trend_chart`: each line from its first to its last date, its
     highest and lowest points when they lie between, and the target against the last point."""
     parts = [f"Линейный график: {title}."]
@@ -291,16 +383,16 @@ def describe_trend(series: list[tuple[str, pd.DataFrame]], *, value: str, target
             continue
         dates = [fmt_date(pd.Timestamp(day).date()) for day in rows["snapshot_date"]]
         values = rows[value].tolist()
-        line = f"{name}: с {fmt_percent(values[0])} ({dates[0]}) до {fmt_percent(values[-1])} ({dates[-1]})"
+        line = f"{name}: с {fmt(values[0])} ({dates[0]}) до {fmt(values[-1])} ({dates[-1]})"
         high, low = values.index(max(values)), values.index(min(values))
         if {high, low} - {0, len(values) - 1}:
-            line += (f"; наибольшее значение {fmt_percent(values[high])} ({dates[high]}), "
-                     f"наименьшее {fmt_percent(values[low])} ({dates[low]})")
+            line += (f"; наибольшее значение {fmt(values[high])} ({dates[high]}), "
+                     f"наименьшее {fmt(values[low])} ({dates[low]})")
         if target is not None and pd.notna(target):
             line += "; цель достигнута" if values[-1] >= target else "; ниже цели"
         parts.append(line + ".")
     if target is not None and pd.notna(target):
-        parts.append(f"Пунктир — цель {fmt_percent(target, 0)}.")
+        parts.append(f"Пунктир — цель {_target_value(target, fmt)}.")
     return _sentence(*parts)
 
 

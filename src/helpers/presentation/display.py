@@ -18,6 +18,8 @@ from IPython.display import HTML, display
 
 TABLE_MIME = "application/vnd.sferum.table+json"
 PROVENANCE_MIME = "application/vnd.sferum.provenance+json"
+PAGE_ONE_MIME = "application/vnd.sferum.page-one+json"  # lead, key figures, findings, changes
+LAB_ONLY = "sferum_lab_only"  # output metadata: for JupyterLab only, not on the page nor hashed
 
 # Number formats a table column may declare; the Excel writer maps them to Excel formats.
 NUMBER_FORMATS = ("int", "signed", "percent", "pp", "decimal", "date", "text")
@@ -59,6 +61,26 @@ def table_payload(
     }
 
 
+_numbered = {"table": 0, "figure": 0}  # captions shown since the setup cell, as the PDF numbers them
+
+
+WORKBOOK_ONLY = "Только в книге Excel — "  # in Lab, before the caption of a table the page leaves out
+
+
+def reset_numbers() -> None:
+    """Number tables and figures from 1 again (the setup cell of a notebook run)."""
+    _numbered.update(table=0, figure=0)
+
+
+def next_number(what: str) -> str:
+    """The next caption's number as the page will print it: «Таблица 3 — », «Рисунок 2 — ».
+
+    The page numbers its captions itself (:func:`helpers.render.html.number_captions`); this is
+    the same count for JupyterLab, which shows it from the caption's ``data-number``."""
+    _numbered[what] += 1
+    return f"{'Таблица' if what == 'table' else 'Рисунок'} {_numbered[what]} — "
+
+
 def show_table(
     frame: pd.DataFrame,
     html_view: str,
@@ -68,24 +90,37 @@ def show_table(
     formats: dict[str, str] | None = None,
     status_columns: Sequence[str] = (),
     row_formats: dict[str, list[str]] | None = None,
+    numbered: bool = True,
 ) -> None:
-    """Display a table: ``html_view`` for readers, the raw values for the Excel workbook."""
+    """Display a table: ``html_view`` for readers, the raw values for the Excel workbook.
+
+    ``numbered``: the page shows it and counts it; a table of a ``remove_output`` cell (the
+    workbook's only) is not counted, and JupyterLab says so in its caption."""
     payload = table_payload(
         frame, name=name, title=title, formats=formats, status_columns=status_columns,
         row_formats=row_formats,
     )
-    display({"text/html": captioned(html_view, title), TABLE_MIME: payload}, raw=True)
+    number = next_number("table") if numbered else WORKBOOK_ONLY
+    display({"text/html": captioned(html_view, title, number), TABLE_MIME: payload}, raw=True)
 
 
-def captioned(html_view: str, title: str) -> str:
+def captioned(html_view: str, title: str, number: str = "") -> str:
     """The table's caption as its ``<caption>`` (tagged ``Caption`` inside the PDF's ``Table``):
-    a caption inside the table is never printed at the foot of a page without its rows."""
-    caption = f'<caption class="table-caption">{html.escape(title)}</caption>'
+    a caption inside the table is never printed at the foot of a page without its rows.
+    ``number`` goes to ``data-number``, for JupyterLab (the page writes its own)."""
+    numbered = f' data-number="{html.escape(number)}"' if number else ""
+    caption = f'<caption class="table-caption"{numbered}>{html.escape(title)}</caption>'
     start = html_view.find("<table")
     end = html_view.find(">", start) + 1
     if start < 0 or end <= 0:
-        return f'<p class="table-caption">{html.escape(title)}</p>' + html_view
+        return f'<p class="table-caption"{numbered}>{html.escape(title)}</p>' + html_view
     return html_view[:end] + caption + html_view[end:]
+
+
+def show_lab_only(fragment: str) -> None:
+    """Display HTML that JupyterLab shows and the page leaves out (its stylesheet, a figure's
+    numbered caption: the page prints its own)."""
+    display({"text/html": fragment}, raw=True, metadata={LAB_ONLY: True})
 
 
 def show_provenance(provenance: dict[str, Any], html_view: str) -> None:

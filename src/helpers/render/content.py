@@ -3,12 +3,13 @@
 Delivery mails a briefing again only when this hash changed (``helpers.delivery.ledger``): a
 re-render after a code deploy that changes no word and no figure sends nothing; a changed
 figure is sent. The hash covers, in display order, the text of every displayed HTML fragment
-(markup stripped: a renamed CSS class is not news), every table's title, columns and values
-(the Excel-only tables included), the notebook's own prose (markdown cells), printed text and
-each chart's caption — and leaves out the provenance block (render time, code version, data
-hash), image bytes and file bytes, and a chart's description for screen readers: it is worded
-by code from the same figures the briefing's tables and cards show, so a deploy that words it
-better is not news to a reader, while the figures it describes are hashed where they are shown.
+(markup stripped: a renamed CSS class is not news), page one as data (lead, key figures,
+findings, changes), every table's title, columns and values (the Excel-only tables included),
+the notebook's own prose (markdown cells), printed text and each chart's caption — and leaves
+out the provenance block (render time, code version, data hash), JupyterLab's stylesheet, image
+bytes and file bytes, and a chart's description for screen readers: it is worded by code from
+the same figures the briefing's tables and cards show, so a deploy that words it better is not
+news to a reader, while the figures it describes are hashed where they are shown.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from bs4 import BeautifulSoup
 from nbformat import NotebookNode
 
-from helpers.presentation.display import PROVENANCE_MIME, TABLE_MIME
+from helpers.presentation.display import LAB_ONLY, PAGE_ONE_MIME, PROVENANCE_MIME, TABLE_MIME
 
 __all__ = ["content_hash", "content_parts"]
 
@@ -40,10 +41,14 @@ def _source(cell: NotebookNode) -> str:
 
 def _output_parts(output: NotebookNode) -> Iterator[Any]:
     data: Mapping[str, Any] = output.get("data", {})
+    if (output.get("metadata") or {}).get(LAB_ONLY):
+        return
     if output.get("output_type") == "stream":
         yield " ".join(str(output.get("text", "")).split())
     elif PROVENANCE_MIME in data:
         return
+    elif PAGE_ONE_MIME in data:
+        yield data[PAGE_ONE_MIME]
     elif TABLE_MIME in data:
         table = data[TABLE_MIME]
         yield {key: table.get(key) for key in ("name", "title", "columns", "rows")}

@@ -1,12 +1,13 @@
-"""What a published briefing says on its first page, read back from its HTML for other outputs:
-the «Что изменилось» block's title and items (the meeting pack's cover and each mail's body lead
-with them). BeautifulSoup reads the page as the reader's PDF shows it; no warehouse or kernel."""
+"""What a briefing says on its first page, as the notebook left it: page one's data (see
+:class:`helpers.presentation.blocks.PageOne`), kept in the briefing's manifest entry. The meeting
+pack's cover and each mail lead with its «Что изменилось»; mail lists its key figures. Nothing
+here reads published HTML."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from bs4 import BeautifulSoup
+from typing import Any
 
 LEAD_CHANGES = 5  # how many changes a cover or a mail leads with
 
@@ -19,24 +20,29 @@ class PageChanges:
     items: list[str] = field(default_factory=list)
 
 
-def text_of(node: object) -> str:
-    """A node's text with its whitespace collapsed ('' for no node)."""
-    return " ".join(node.get_text(" ", strip=True).split()) if node else ""  # type: ignore[attr-defined]
+@dataclass(frozen=True)
+class KeyFigure:
+    """One key-figure card as the reader sees it: indicator, fact, plan and status in words."""
+
+    label: str
+    fact: str
+    plan: str
+    status: str
 
 
-def parse_page(page: str) -> BeautifulSoup:
-    """A published page, parsed once for everything read from it."""
-    return BeautifulSoup(page, "html.parser")
+def page_one_of(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A manifest entry's page one (empty for a briefing that showed none, or failed)."""
+    return entry.get("page_one") or {}
 
 
-def page_changes(page: str | BeautifulSoup, limit: int = LEAD_CHANGES) -> PageChanges:
-    """The first ``limit`` items of the page's changes block (empty when it has none)."""
-    soup = parse_page(page) if isinstance(page, str) else page
-    block = soup.select_one("section.changes")
-    if block is None:
-        return PageChanges()
-    title = block.select_one(".changes-title")
-    items = [text_of(item) for item in block.select("li")][:limit]
-    if not items:  # no base, or nothing moved: the block's own sentence says which
-        items = [text_of(p) for p in block.select("p")][:1]
-    return PageChanges(text_of(title) if title else "", items)
+def page_changes(entry: Mapping[str, Any], limit: int = LEAD_CHANGES) -> PageChanges:
+    """The first ``limit`` changes of a briefing's page one (empty when it has none)."""
+    changes = page_one_of(entry).get("changes") or {}
+    return PageChanges(str(changes.get("title") or ""), [str(i) for i in changes.get("items", [])][:limit])
+
+
+def key_figures(entry: Mapping[str, Any]) -> tuple[KeyFigure, ...]:
+    """The key-figure cards of a briefing's page one (none if it has no cards)."""
+    return tuple(KeyFigure(str(card["label"]), str(card["fact"]), str(card["plan"]),
+                           str(card["status_label"]))
+                 for card in page_one_of(entry).get("key_figures", []))

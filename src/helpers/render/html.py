@@ -19,9 +19,9 @@ from typing import Any
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
-from helpers import vocabulary as words
 from helpers.config import TEMPLATES_DIR
 from helpers.presentation.display import PROVENANCE_MIME
+from helpers.presentation.lab import status_css
 from helpers.render.payloads import find_provenance
 from helpers.render.provenance import provenance_rows
 from helpers.vocabulary import fmt_date
@@ -114,13 +114,6 @@ def briefing_exporter() -> HTMLExporter:
     )
 
 
-def status_css() -> str:
-    """The status colours as CSS variables, from the vocabulary the Excel writer also uses."""
-    return ":root {" + "".join(
-        f" --{s.code}-fill: #{s.fill.lower()}; --{s.code}-ink: #{s.ink.lower()};"
-        for s in words.STATUSES.values()) + " }"
-
-
 def _heading_text(inner: str) -> str:
     return html.unescape(_TAG.sub("", _ANCHOR_LINK.sub("", inner))).strip()
 
@@ -157,7 +150,7 @@ def ascii_heading_ids(page: str) -> str:
 
 
 _NUMBERED = re.compile(
-    r'<(?P<tag>caption|p) class="table-caption">(?P<title>.*?)</(?P=tag)>'
+    r'<(?P<tag>caption|p) class="table-caption"(?: data-number="[^"]*")?>(?P<title>.*?)</(?P=tag)>'
     r'|<p class="table-continued" data-continues="(?P<continues>[^"]*)">[^<]*</p>'
     r"|<figcaption>", re.DOTALL)
 

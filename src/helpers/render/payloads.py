@@ -10,9 +10,9 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from helpers.presentation.display import PROVENANCE_MIME, TABLE_MIME
+from helpers.presentation.display import PAGE_ONE_MIME, PROVENANCE_MIME, TABLE_MIME
 
-__all__ = ["Figure", "find_figures", "find_payloads", "find_provenance", "find_tables"]
+__all__ = ["Figure", "find_figures", "find_page_one", "find_payloads", "find_provenance", "find_tables"]
 
 PNG_MIME = "image/png"
 IMAGE_MIMES = (PNG_MIME, "image/svg+xml", "image/jpeg")
@@ -63,6 +63,13 @@ def find_provenance(nb: NotebookNode) -> dict[str, Any]:
     """The provenance payload the notebook displayed last, or an empty dict if it showed none."""
     found = find_payloads(nb, PROVENANCE_MIME)
     return found[-1] if found else {}
+
+
+def find_page_one(nb: NotebookNode) -> dict[str, Any]:
+    """Page one as data (lead, key figures, findings, changes; see
+    :class:`helpers.presentation.blocks.PageOne`), or an empty dict if the notebook showed none."""
+    found = find_payloads(nb, PAGE_ONE_MIME)
+    return found[0] if found else {}
 
 
 def find_figures(nb: NotebookNode) -> list[Figure]:

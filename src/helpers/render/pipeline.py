@@ -25,7 +25,7 @@ from helpers.render.content import content_hash
 from helpers.render.execute import NotebookFailed, WarmKernel, execute_notebook
 from helpers.render.exporters import EXPORTERS, Export
 from helpers.render.html import BriefingHead
-from helpers.render.payloads import find_provenance
+from helpers.render.payloads import find_page_one, find_provenance
 from helpers.render.pdf import PdfPrinter
 from helpers.render.provenance import code_version, parse_date, render_moment
 from helpers.render.publish import move_into_place, staged, temp_sibling
@@ -53,6 +53,7 @@ class BriefingResult:
     rendered_at: str
     duration_s: float
     content_hash: str | None = None  # what the reader gets (helpers.render.content); delivery keys on it
+    page_one: dict[str, Any] = field(default_factory=dict)  # lead, key figures, findings, changes
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for make bench;
     # not in the manifest)
 
@@ -222,11 +223,13 @@ def render_briefing(
     run = _Run(kind, territory, territory_name, title, dict(parameters), output_dir, render_moment())
     executed = temp_sibling(run.executed_dir / f"{briefing_stem(kind, territory, None)}.ipynb")
     provenance: dict[str, Any] = {}
+    page_one: dict[str, Any] = {}
     content: str | None = None
     try:
         nb = execute_notebook(notebook_path, executed, parameters, timeout=timeout, kernel=kernel)
         clock.lap("execute")
         provenance = run.provenance(find_provenance(nb))
+        page_one = find_page_one(nb)
         content = content_hash(nb, {"title": title, "territory": territory_name,
                                     "snapshot_date": _snapshot(provenance)})
         paths = _publish_outputs(nb, executed, run=run, provenance=provenance, printer=printer, clock=clock)
@@ -252,6 +255,7 @@ def render_briefing(
         rendered_at=run.rendered_at.isoformat(),
         duration_s=clock.total(),
         content_hash=content if status == "ok" else None,
+        page_one=page_one if status == "ok" else {},
         timings=clock.laps,
     )
     if update_catalog:

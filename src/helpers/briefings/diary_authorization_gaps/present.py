@@ -30,7 +30,9 @@ from helpers.briefings.diary_authorization_gaps.build import (
     Check,
     Diary,
 )
-from helpers.presentation import charts, fragments
+from helpers.presentation import blocks, charts, fragments
+from helpers.presentation.blocks import Block, Changes, Note, PageOne, Provenance, Table, shared
+from helpers.presentation.charts import Chart
 from helpers.presentation.fragments import KeyFigure
 
 KIND = "diary_authorization_gaps"
@@ -356,11 +358,16 @@ def _changes_items(diary: Diary) -> list[Markup]:
     return items
 
 
-def changes_html(diary: Diary) -> str:
-    """Page 1's «Что изменилось с <дата>», or the sentence that there is no base to compare with."""
+def week_changes(diary: Diary) -> Changes:
+    """Page 1's «Что изменилось с <дата>», or that there is no base to compare with, as data."""
     c = diary.changes
     more = fragments.markup(_render("changes_more")) if c.has_base else ""
-    return fragments.changes_html(c.base_date, changes_items(diary), min_days=c.min_days, more=more)
+    return Changes(c.base_date, changes_items(diary), min_days=c.min_days, more=more)
+
+
+def changes_html(diary: Diary) -> str:
+    """Page 1's «Что изменилось с <дата>», or the sentence that there is no base to compare with."""
+    return week_changes(diary).html()
 
 
 CHANGES_FORMATS = {
@@ -764,3 +771,81 @@ def provenance(diary: Diary) -> dict[str, str]:
 def provenance_html(diary: Diary) -> str:
     return _render("provenance", diary=diary)
 
+
+
+# --- the blocks a notebook shows ----------------------------------------------------------------
+
+def page_one(diary: Diary) -> PageOne:
+    """Page 1: who can log in, the cards, «Главное» and what changed since the base."""
+    return blocks.page_one(lead=lead_html(diary), key_figures=key_figures(diary),
+                           findings=findings(diary), summary=summary_html(diary),
+                           changes=week_changes(diary))
+
+
+def funnel(diary: Diary) -> list[Block]:
+    """The funnel from the contingent to a log-in: its table and its chart."""
+    table = funnel_table(diary)
+    return [Table(table, funnel_table_caption(diary), "Воронка", shared(FUNNEL_FORMATS, table)),
+            Chart(funnel_chart(diary), funnel_caption(diary))]
+
+
+def checks(diary: Diary, side: str) -> list[Block]:
+    """The checks of one side (``school`` or ``parent``), and for the school the parents' note."""
+    sheet = "Проверки школы" if side == "school" else "Проверки родителя"
+    table = checks_table(diary, side)
+    shown: list[Block] = [Table(table, checks_caption(diary, side), sheet,
+                                shared(CHECK_FORMATS, table), ["Статус"])]
+    return [*shown, Note(parents_note_html(diary))] if side == "school" else shown
+
+
+def _municipality_chart(diary: Diary) -> Chart:
+    return Chart(municipality_chart(diary), municipality_caption(diary, "chart"))
+
+
+def municipalities(diary: Diary) -> list[Block]:
+    """The region's municipalities: the note, both sides' tables and the chart."""
+    rows = municipality_highlight(diary)
+    school, parent = municipality_school_table(diary), municipality_parent_table(diary)
+    return [Note(municipality_note_html(diary)),
+            Table(school, municipality_caption(diary, "school"), "МО — проверки школы",
+                  shared(MUNICIPALITY_FORMATS, school), highlight_rows=rows),
+            Table(parent, municipality_caption(diary, "parent"), "МО — проверки родителя",
+                  shared(MUNICIPALITY_FORMATS, parent), ["Статус"], rows),
+            _municipality_chart(diary)]
+
+
+def worst_schools(diary: Diary) -> list[Block]:
+    """The schools with the largest gaps: chart, table and note."""
+    worst = worst_schools_table(diary)
+    return [Chart(worst_chart(diary), worst_chart_caption(diary)),
+            Table(worst, worst_caption(diary), "Школы по пробелам", shared(WORST_FORMATS, worst),
+                  ["Статус"]),
+            Note(worst_note_html(diary))]
+
+
+def actions_summary(diary: Diary) -> list[Block]:
+    """What to fix, summed over the schools, and where the per-school lists are."""
+    summary = actions_summary_table(diary)
+    return [Table(summary, actions_summary_caption(diary), "Действия — итог",
+                  shared(ACTION_FORMATS, summary)),
+            Note(excel_note_html(diary))]
+
+
+def workbook_lists(diary: Diary) -> list[Table]:
+    """The per-school actions and checks and the week's changes, for the workbook only."""
+    actions, schools, changes = actions_table(diary), schools_table(diary), changes_table(diary)
+    return [Table(actions, actions_caption(diary), "Действия по школам",
+                  shared(ACTION_FORMATS, actions), excel_only=True),
+            Table(schools, schools_caption(diary), "Проверки по школам",
+                  shared(SCHOOL_FORMATS, schools), SCHOOL_STATUS_COLUMNS, excel_only=True),
+            Table(changes, changes_caption(diary), "Изменения", shared(CHANGES_FORMATS, changes),
+                  excel_only=True)]
+
+
+def methodology(diary: Diary) -> list[Block]:
+    """Definitions and sources, and the provenance."""
+    return [Note(methodology_html(diary)), Provenance(provenance(diary), provenance_html(diary))]
+
+
+__all__ = ["actions_summary", "checks", "funnel", "methodology", "municipalities", "page_one",
+           "workbook_lists", "worst_schools"]

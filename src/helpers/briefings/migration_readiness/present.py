@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from helpers import vocabulary as words
 from helpers.briefings.migration_readiness.build import ACTIVE_MEMBERS_MIN, READY, Readiness
 from helpers.ingestion.contract.forms import PLATFORMS
-from helpers.presentation import charts, fragments
-from helpers.presentation.display import show_html
+from helpers.presentation import blocks, charts, fragments
+from helpers.presentation.blocks import Block, Changes, Chart, Note, PageOne, Provenance, Table
 from helpers.presentation.fragments import KeyFigure
 
 KIND = "migration_readiness"
@@ -199,13 +199,12 @@ def seen_ages_note_html(readiness: Readiness) -> str:
     return _fragment("seen_ages_note", target_platform=_target(readiness))
 
 
-def show_seen_ages(readiness: Readiness) -> None:
+def seen_ages(readiness: Readiness) -> Block:
     """The last-seen histogram of the department's chats (a line instead when none is on the
     target platform yet)."""
     if readiness.seen_ages.empty:
-        show_html(seen_ages_note_html(readiness))
-        return
-    charts.show(seen_ages_chart(readiness), seen_ages_caption(readiness))
+        return Note(seen_ages_note_html(readiness))
+    return Chart(seen_ages_chart(readiness), seen_ages_caption(readiness))
 
 
 # --- the schools' required chats -------------------------------------------------------------
@@ -547,10 +546,15 @@ def _moved(town: pd.Series) -> tuple[str, str]:
     return _short(town["municipality"]), words.fmt_places(town["move"])
 
 
+def week_changes(readiness: Readiness) -> Changes:
+    """Page one's «Что изменилось с <дата>» (or that there is no snapshot to compare with), as data."""
+    week = readiness.changes
+    return Changes(week.base_date, change_items(readiness), min_days=week.min_days)
+
+
 def changes_html(readiness: Readiness) -> str:
     """Page one's «Что изменилось с <дата>» (or that there is no snapshot to compare with)."""
-    changes = readiness.changes
-    return fragments.changes_html(changes.base_date, change_items(readiness), min_days=changes.min_days)
+    return week_changes(readiness).html()
 
 
 def _old_chat_label(row: pd.Series) -> str:
@@ -648,3 +652,73 @@ def not_ready_top_title(readiness: Readiness, count: int = TOP_SCHOOLS) -> str:
     return (f"{words.fmt_int(shown)} наименее готовых школ из {words.fmt_int(len(readiness.not_ready))} "
             f"не готовых (все — на листе «{NOT_READY_SHEET}» книги Excel): число не созданных обязательных "
             "чатов, созданных, но неактивных, и открытых на прежних платформах")
+
+
+# --- the blocks a notebook shows ----------------------------------------------------------------
+
+def page_one(readiness: Readiness) -> PageOne:
+    """Page one: the campaign, the region's readiness against the target, «Главное», the changes."""
+    return blocks.page_one(lead=lead_html(readiness), key_figures=key_figures(readiness),
+                           findings=findings(readiness), summary=summary_html(readiness),
+                           changes=week_changes(readiness))
+
+
+def changes(readiness: Readiness) -> Table:
+    """Everything behind «Что изменилось», for the workbook only."""
+    return Table(changes_table(readiness), changes_title(readiness), CHANGES_SHEET,
+                 row_formats=changes_row_formats(readiness), excel_only=True)
+
+
+def department(readiness: Readiness) -> list[Block]:
+    """The department's chats with school heads and ОМСУ, the note and their members' last visits."""
+    return [Table(department_table(readiness), department_title(readiness), "Чаты департамента",
+                  department_formats(readiness), ["Статус"]),
+            Note(department_note_html(readiness)), seen_ages(readiness)]
+
+
+def chat_types(readiness: Readiness) -> Table:
+    """The schools' required chats on the target platform, by type."""
+    return Table(chat_types_table(readiness), chat_types_title(readiness), "Чаты школ",
+                 CHAT_TYPE_FORMATS, ["Статус"])
+
+
+def old_platforms(readiness: Readiness) -> list[Block]:
+    """The chats still open on the old platforms after the switch date, and the note."""
+    return [Table(old_platforms_table(readiness), old_platforms_title(readiness), "Прежние платформы",
+                  OLD_FORMATS),
+            Note(old_platforms_note_html(readiness))]
+
+
+def municipalities(readiness: Readiness) -> Table:
+    """The municipalities ranked by readiness."""
+    return Table(municipality_table(readiness), municipality_title(readiness), "Рейтинг МО",
+                 MUNICIPALITY_FORMATS, ["Статус"])
+
+
+def roles(readiness: Readiness) -> list[Block]:
+    """The coverage of the school's working roles, and the note."""
+    return [Table(roles_table(readiness), roles_title(readiness), "Роли", roles_formats(readiness)),
+            Note(roles_note_html(readiness))]
+
+
+def not_ready_top(readiness: Readiness) -> Table:
+    """The least ready schools."""
+    return Table(not_ready_top_table(readiness), not_ready_top_title(readiness),
+                 "Наименее готовые школы", NOT_READY_FORMATS)
+
+
+def not_ready(readiness: Readiness) -> Table:
+    """Every school not ready, for the workbook only."""
+    return Table(not_ready_table(readiness), not_ready_title(readiness), NOT_READY_SHEET,
+                 NOT_READY_FORMATS, excel_only=True)
+
+
+def methodology(readiness: Readiness) -> list[Block]:
+    """Definitions and sources, and the provenance."""
+    return [Note(methodology_html(readiness)),
+            Provenance(provenance(readiness), provenance_html(readiness))]
+
+
+__all__ = ["changes", "chat_types", "department", "methodology", "municipalities",
+           "municipality_chart", "not_ready", "not_ready_top", "old_platforms", "page_one",
+           "roles"]

@@ -22,7 +22,8 @@ from helpers.briefings.municipality_scorecard import build
 from helpers.briefings.municipality_scorecard.build import SHARE_KPIS, Scorecard, Todo
 from helpers.indicators import campaigns
 from helpers.indicators import kpis as ind
-from helpers.presentation import charts, fragments, tables
+from helpers.presentation import blocks, charts, fragments, tables
+from helpers.presentation.blocks import Block, Changes, Chart, Note, PageOne, Provenance, Table
 from helpers.presentation.fragments import KeyFigure
 
 KIND = "municipality_scorecard"
@@ -252,15 +253,19 @@ def changes_items(card: Scorecard) -> list[Markup]:
     return items
 
 
-def changes_html(card: Scorecard) -> str:
-    """The «Что изменилось с <дата>» block of page one (or that there is no base)."""
+def week_changes(card: Scorecard) -> Changes:
+    """The «Что изменилось с <дата>» block of page one (or that there is no base), as data."""
     week = card.changes
     named = max(len(week.schools_entered), len(week.schools_left),
                 *week.k1_crossings["direction"].value_counts().tolist(), 0)
     more = _sentence("changes_item", item="more") \
         if named > NAMES_IN_CHANGES or len(week.tasks_moved) else ""
-    return fragments.changes_html(week.base_date, changes_items(card), min_days=week.min_days,
-                                  more=more)
+    return Changes(week.base_date, changes_items(card), min_days=week.min_days, more=more)
+
+
+def changes_html(card: Scorecard) -> str:
+    """The «Что изменилось с <дата>» block of page one (or that there is no base)."""
+    return week_changes(card).html()
 
 
 CHANGE_WORDS = {
@@ -540,3 +545,72 @@ def provenance_html(card: Scorecard) -> str:
                    activity_base=card.changes.activity_base, tasks_base=card.changes.tasks_base,
                    data_hash=card.data_hash)
 
+
+
+# --- the blocks a notebook shows ----------------------------------------------------------------
+
+def page_one(card: Scorecard) -> PageOne:
+    """Page one: what the briefing is about, the KPIs against the targets, «Главное», the changes."""
+    return blocks.page_one(lead=lead_html(card), key_figures=key_figures(card),
+                           findings=findings(card), summary=summary_html(card),
+                           changes=week_changes(card))
+
+
+def changes(card: Scorecard) -> Table:
+    """Everything behind «Что изменилось», for the workbook only."""
+    return Table(changes_table(card), changes_title(card), "Изменения", CHANGES_FORMATS,
+                 row_formats=changes_row_formats(card), excel_only=True)
+
+
+def tasks(card: Scorecard) -> list[Block]:
+    """The ОМСУ's tasks: deadline, status, schools behind; and the note under them."""
+    return [Table(tasks_table(card), "Задачи ОМСУ: срок, статус и число школ, не выполнивших задачу",
+                  "Задачи ОМСУ", TASK_FORMATS, TASK_STATUS_COLUMNS),
+            Note(tasks_note_html(card))]
+
+
+def kpis(card: Scorecard) -> Table:
+    """The KPIs of the municipality and of the region against the targets."""
+    return Table(kpi_table(card),
+                 "Плановые показатели на 2024–2025 годы: муниципальное образование и область",
+                 "Показатели", KPI_FORMATS, KPI_STATUS_COLUMNS)
+
+
+def schools(card: Scorecard) -> list[Block]:
+    """The schools and what is left to do: the first of a long list here, all in the workbook."""
+    return [Note(schools_note_html(card)),
+            Table(schools_table(card), SCHOOLS_TITLE, "Школы", SCHOOL_FORMATS,
+                  SCHOOL_STATUS_COLUMNS, html=schools_body_html(card))]
+
+
+def school_tasks(card: Scorecard) -> Table:
+    """Each school's KPIs and tasks, for the workbook only."""
+    return Table(school_tasks_table(card), "Показатели и выполнение задач по школам",
+                 "Задачи по школам", SCHOOL_TASKS_FORMATS, school_tasks_status_columns(card),
+                 excel_only=True)
+
+
+def trend(card: Scorecard) -> list[Block]:
+    """K1 of the municipality and the region over the snapshots, and the note under it."""
+    return [Chart(trend_chart(card), trend_caption(card)),
+            Note(trend_note_html(card))]
+
+
+def trend_data(card: Scorecard) -> Table:
+    """The chart's data, for the workbook only."""
+    return Table(trend_table(card), "K1 муниципального образования и области по срезам",
+                 "Динамика K1", TREND_FORMATS, excel_only=True)
+
+
+def schools_appendix(card: Scorecard) -> Note:
+    """The schools not in the section's table (a long list only)."""
+    return Note(schools_appendix_html(card))
+
+
+def methodology(card: Scorecard) -> list[Block]:
+    """Definitions and sources, and the provenance."""
+    return [Note(methodology_html(card)), Provenance(provenance(card), provenance_html(card))]
+
+
+__all__ = ["changes", "kpis", "methodology", "page_one", "school_tasks", "schools",
+           "schools_appendix", "tasks", "trend", "trend_data"]

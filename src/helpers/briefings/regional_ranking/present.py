@@ -21,7 +21,9 @@ from helpers.briefings.regional_ranking.build import (
     region_row,
 )
 from helpers.indicators import kpis as ind
-from helpers.presentation import charts, fragments
+from helpers.presentation import blocks, charts, fragments
+from helpers.presentation.blocks import Block, Changes, Note, PageOne, Provenance, Table, shared
+from helpers.presentation.charts import Chart
 from helpers.presentation.fragments import KeyFigure
 
 KPIS = ("k1", "k2", "k3", "k4", "k5")
@@ -589,3 +591,88 @@ def provenance(ranking: Ranking) -> dict[str, str]:
 
 def provenance_html(ranking: Ranking) -> str:
     return _render("provenance", ranking, data_hash=ranking.data_hash)
+
+
+# --- the blocks a notebook shows ----------------------------------------------------------------
+
+def page_one(ranking: Ranking) -> PageOne:
+    """Page one: (the region's card heading,) «Главное», the key figures, «Что изменилось»."""
+    week = ranking.changes
+    return blocks.page_one(lead=lead_html(ranking), key_figures=page_one_figures(ranking),
+                           findings=findings(ranking), summary="", html_page=page_one_html(ranking),
+                           changes=Changes(week.base_date, change_items(ranking),
+                                           min_days=week.min_days))
+
+
+def _trend(ranking: Ranking, caption: str) -> Chart:
+    return Chart(trend_chart(ranking), caption)
+
+
+def region_card(ranking: Ranking) -> list[Block]:
+    """A region's card: its place, its neighbours in the ranking, its K1 against the country's
+    (nothing in the national briefing)."""
+    if not ranking.highlight_region:
+        return []
+    neighbours = neighbours_table(ranking)
+    return [Note(region_position_html(ranking)),
+            Table(neighbours, neighbours_title(ranking), "Соседи по рейтингу",
+                  shared(RANKING_FORMATS, neighbours), ["Статус K1"], neighbour_highlight(ranking)),
+            _trend(ranking, region_trend_caption(ranking))]
+
+
+def national(ranking: Ranking) -> list[Block]:
+    """The country against its plan: the lead, (the country's cards in a region's card,) the
+    plan-vs-fact chart and (in the national briefing) the K1 trend."""
+    shown: list[Block] = [Note(lead_html(ranking))]
+    if ranking.highlight_region:  # page one is about the region there, this section about Russia
+        shown.append(Note(fragments.key_figures_html(key_figures(ranking))))
+    shown.append(Chart(plan_fact_chart(ranking), plan_fact_caption(ranking)))
+    if not ranking.highlight_region:  # a region's card shows it above, with the region's line
+        shown.append(_trend(ranking, trend_caption(ranking)))
+    return shown
+
+
+def lagging(ranking: Ranking) -> Table:
+    """ТОП-5 lowest K1."""
+    return Table(lagging_table(ranking), lagging_title(ranking), "ТОП-5 отстающих", LAGGING_FORMATS)
+
+
+def dynamics(ranking: Ranking) -> Table:
+    """ТОП-5 largest ΔK1."""
+    return Table(dynamics_table(ranking), dynamics_title(ranking), "ТОП-5 динамики", DYNAMICS_FORMATS)
+
+
+def districts(ranking: Ranking) -> list[Block]:
+    """The federal districts: their table and their K1 as bars."""
+    return [Table(district_table(ranking), "Показатели по федеральным округам", "Федеральные округа",
+                  DISTRICT_FORMATS, DISTRICT_STATUS_COLUMNS),
+            Chart(district_chart(ranking), district_caption(ranking))]
+
+
+def not_integrated(ranking: Ranking) -> Table:
+    """The regions whose diary is not yet integrated with Сферум."""
+    return Table(not_integrated_table(ranking), "Базовая интеграция ЭЖД со Сферумом не завершена",
+                 "Без интеграции", NOT_INTEGRATED_FORMATS)
+
+
+def methodology(ranking: Ranking) -> list[Block]:
+    """Definitions and sources, the provenance, then a page break before the appendix."""
+    return [Note(methodology_html(ranking)),
+            Provenance(provenance(ranking), provenance_html(ranking)),
+            Note(fragments.page_break_html())]
+
+
+def ranking_of_regions(ranking: Ranking) -> Table:
+    """The appendix: every region ranked by K1."""
+    return Table(ranking_table(ranking), ranking_title(ranking), "Рейтинг регионов", RANKING_FORMATS,
+                 RANKING_STATUS_COLUMNS, highlight_rows(ranking))
+
+
+def changes(ranking: Ranking) -> Table:
+    """Every region's moves since the base, for the workbook only."""
+    return Table(changes_table(ranking), changes_title(ranking), "Изменения", CHANGES_FORMATS,
+                 CHANGES_STATUS_COLUMNS, excel_only=True)
+
+
+__all__ = ["changes", "districts", "dynamics", "lagging", "methodology", "national",
+           "not_integrated", "page_one", "ranking_of_regions", "region_card"]
