@@ -52,7 +52,7 @@ READERS_FOUND := $(and $(shell command -v pdftotext),$(shell command -v soffice)
 # One shell step: apt-get install the packages $(1) (updating the lists once if that fails).
 apt_install = (apt-get install -y --no-install-recommends $(1) >/dev/null 2>&1 || \
 	   (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(1) >/dev/null)) \
-	  || { echo "apt-get install $(1) failed"; exit 1; }
+	  || { echo "Не удалось установить пакеты: apt-get install $(1) / apt-get install failed"; exit 1; }
 
 .PHONY: help setup browser readers notebook-filter data validate ingest briefings briefing kinds territories pack visual-references \
         schedule schedule-status schedule-export deliver bench test test-all test-mta lint audit lab clean \
@@ -64,7 +64,7 @@ help: ## List the targets
 	@printf '  Variables: DATA_DIR=%s OUTPUT_DIR=%s PERIOD=%s CHROMIUM=%s\n' "$$DATA_DIR" "$$OUTPUT_DIR" "$${PERIOD:-latest}" "$${CHROMIUM:-$(or $(CHROMIUM_FOUND),not found)}"
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON_SYS)" || { echo "Python 3.11 not found: apt-get install python3 python3-venv"; exit 1; }
+	@test -n "$(PYTHON_SYS)" || { echo "Не найден Python 3.11; установите: sudo apt-get install python3 python3-venv / Python 3.11 not found"; exit 1; }
 	$(PYTHON_SYS) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -86,10 +86,10 @@ notebook-filter: $(STAMP) ## Keep notebook outputs out of git: nbstripout as the
 readers: ## Install poppler-utils and libreoffice-calc when missing (as root), which the tests read the outputs with
 	@if [ -n "$(READERS_FOUND)" ]; then exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing $(DEBIAN_READER_PACKAGES) for the readers' checks..."; \
+	  echo "Устанавливаю $(DEBIAN_READER_PACKAGES) для проверок, которыми тесты читают справки / installing the readers' checks..."; \
 	  $(call apt_install,$(DEBIAN_READER_PACKAGES)); \
 	else \
-	  echo "The tests open the outputs as readers would; install: sudo apt-get install $(DEBIAN_READER_PACKAGES)"; \
+	  echo "Тесты открывают справки программами читателей; установите: sudo apt-get install $(DEBIAN_READER_PACKAGES) / the tests need these packages"; \
 	fi
 
 browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root), else say what to install
@@ -100,12 +100,12 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	elif [ -n "$(CHROMIUM_FOUND)" ] && fc-list 2>/dev/null | grep -qi dejavu; then \
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing $(DEBIAN_BROWSER_PACKAGES) for PDF rendering..."; \
+	  echo "Устанавливаю $(DEBIAN_BROWSER_PACKAGES) для печати PDF / installing the browser for PDF..."; \
 	  $(call apt_install,$(DEBIAN_BROWSER_PACKAGES)); \
 	else \
-	  echo "PDF rendering needs Chromium and a font with Cyrillic glyphs. Install them:"; \
+	  echo "Для PDF нужны Chromium и шрифт с кириллицей / PDF rendering needs Chromium and a Cyrillic font. Установите:"; \
 	  echo "  sudo apt-get install $(DEBIAN_BROWSER_PACKAGES)"; \
-	  echo "or point CHROMIUM=/path/to/chromium at another Chromium build."; \
+	  echo "или укажите другой Chromium: CHROMIUM=/путь/к/chromium / or point CHROMIUM= at another Chromium build."; \
 	  exit 1; \
 	fi
 
@@ -180,10 +180,10 @@ MTA_PACKAGES := postfix sasl2-bin libsasl2-modules
 test-mta: $(STAMP) ## Delivery against Debian's postfix (STARTTLS, own CA, SASL, Cyrillic password); as root, installs postfix
 	@if ! command -v postfix >/dev/null || ! command -v saslpasswd2 >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing $(MTA_PACKAGES) (not started: the test runs its own instance)..."; \
+	    echo "Устанавливаю $(MTA_PACKAGES) (не запускаю: тест поднимает свой экземпляр) / installing postfix for the test..."; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(MTA_PACKAGES) >/dev/null \
-	      || { echo "apt-get install $(MTA_PACKAGES) failed"; exit 1; }; \
-	  else echo "make test-mta needs root and: apt-get install $(MTA_PACKAGES)"; exit 1; fi; \
+	      || { echo "Не удалось установить: apt-get install $(MTA_PACKAGES) / install failed"; exit 1; }; \
+	  else echo "make test-mta нужны права root и пакеты: apt-get install $(MTA_PACKAGES) / needs root and these packages"; exit 1; fi; \
 	fi
 	$(PY) -m pytest -q -m mta tests/test_mta.py
 

@@ -25,7 +25,7 @@ import pytest
 
 from helpers import vocabulary as words
 from helpers.briefings import inputs
-from helpers.briefings.diary_authorization_gaps import KIND, READS, build, present
+from helpers.briefings.diary_authorization_gaps import KIND, READS, build, parts
 from helpers.indicators.campaigns import Task
 from helpers.warehouse import slices, store
 
@@ -196,7 +196,7 @@ def test_contingent_takes_the_monitoring_at_the_registry_date() -> None:
 
 
 def test_counts_agree_with_their_nouns() -> None:
-    nouns = present.PARENT_NOUNS
+    nouns = parts.PARENT_NOUNS
     assert [words.counted(n, *nouns) for n in (1, 2, 5, 11, 21, 32, 112)] == [
         "1 родитель", "2 родителя", "5 родителей", "11 родителей", "21 родитель", "32 родителя",
         "112 родителей"]
@@ -226,19 +226,19 @@ def test_parents_count_in_each_school_and_once_above(region: build.Diary, munici
 
 
 def test_checks_are_counted_and_rated(region: build.Diary) -> None:
-    school = present.checks_table(region, "school").set_index("Проверка")
+    school = parts.checks_table(region, "school").set_index("Проверка")
     assert school["Выполнено"].tolist() == [10, 9, 7, 7, 7]
     assert school["Проверено"].tolist() == [12, 11, 11, 8, 8]
     assert school["Исправить"].tolist() == [2, 2, 4, 1, 1]
     assert school["Статус"].iloc[0] == "▲ близко к цели"  # 10 of 12 = 83 % ≥ 80 % of the target
     assert school["Статус"].iloc[2] == "✖ отстаёт"  # 7 of 11
-    parent = present.checks_table(region, "parent")
+    parent = parts.checks_table(region, "parent")
     assert parent["Выполнено"].tolist() == [7, 5, 3] and parent["Проверено"].tolist() == [8, 6, 4]
     assert region.region["age_unknown"] == 1
 
 
 def test_action_list_names_what_to_fix_with_counts(region: build.Diary) -> None:
-    table = present.actions_table(region)
+    table = parts.actions_table(region)
     s2 = dict(zip(table.loc[table["Код ОО"] == "S2", "Что сделать"],
                   table.loc[table["Код ОО"] == "S2", "Записей"], strict=True))
     assert s2 == {
@@ -249,14 +249,14 @@ def test_action_list_names_what_to_fix_with_counts(region: build.Diary) -> None:
         "Указать школу ребёнка в карточке родителя": 1,
         "Создать учётную запись ребёнка до 14 лет на Госуслугах": 1,
     }
-    summary = present.actions_summary_table(region).set_index("Что сделать")
+    summary = parts.actions_summary_table(region).set_index("Что сделать")
     assert summary.loc["Создать ЛОГИН родителю", "Записей"] == 1  # B, once
     assert summary.loc["Внести ученика в реестр «Ученики»", "Школ"] == 2
     assert summary["№"].tolist() == list(range(1, len(summary) + 1))
 
 
 def test_schools_ranked_by_gaps_worst_first(region: build.Diary) -> None:
-    table = present.worst_schools_table(region)
+    table = parts.worst_schools_table(region)
     assert table["Образовательная организация"].str.startswith(
         ("МБОУ «Третья ООШ»", "МОУ «СОШ № 2»", "МОУ «СОШ № 1»")).all()
     assert table["Доля"].tolist() == [0.0, 0.25, 0.5]
@@ -268,15 +268,15 @@ def test_schools_ranked_by_gaps_worst_first(region: build.Diary) -> None:
 def test_municipality_briefing_compares_with_the_region(municipality: build.Diary) -> None:
     assert municipality.territory_name == "Бабаевский муниципальный округ"
     assert build.funnel(municipality)["count"].tolist() == [8, 7, 7, 6, 4, 4, 4, 4, 3]
-    assert "Доля по региону" in present.funnel_table(municipality).columns
+    assert "Доля по региону" in parts.funnel_table(municipality).columns
     assert len(municipality.local_schools) == 2
-    figures = present.key_figures(municipality)
+    figures = parts.key_figures(municipality)
     assert figures[0].fact == "37,5\u00a0%" and "по региону: 25,0\u00a0%" in figures[0].note
-    highlight = present.municipality_highlight(municipality)
-    assert present.municipality_parent_table(municipality)["Муниципальное образование"].iloc[highlight[0]] \
+    highlight = parts.municipality_highlight(municipality)
+    assert parts.municipality_parent_table(municipality)["Муниципальное образование"].iloc[highlight[0]] \
         == "Бабаевский м.\u00a0о."
     assert highlight[-1] == 2  # the region's total, last
-    assert present.worst_schools_table(municipality)["Образовательная организация"].tolist() == [
+    assert parts.worst_schools_table(municipality)["Образовательная организация"].tolist() == [
         "МОУ «СОШ № 2»", "МОУ «СОШ № 1»"]
 
 
@@ -288,12 +288,12 @@ def test_unknown_municipality_is_refused() -> None:
 def test_auth_info_task_against_its_deadline(region: build.Diary) -> None:
     statuses = dict(zip(region.schools["school_id"], region.schools["auth_status"], strict=True))
     assert statuses == {"S1": "done", "S2": "late", "S3": "overdue"}
-    auth = present.key_figures(region)[-1]
+    auth = parts.key_figures(region)[-1]
     assert auth.fact == "1 из 3" and auth.status == "behind"
 
 
 def test_key_figures_of_the_first_page(region: build.Diary, municipality: build.Diary) -> None:
-    figures = {f.label: f for f in present.key_figures(region)}
+    figures = {f.label: f for f in parts.key_figures(region)}
     assert figures["Могут войти в электронный дневник через Госуслуги"].fact == "25,0\u00a0%"
     school_part = figures["Школа выполнила свою часть (проверки 1–5) для обучающихся"]
     assert school_part.fact == "50,0\u00a0%"  # 6 of 12
@@ -301,7 +301,7 @@ def test_key_figures_of_the_first_page(region: build.Diary, municipality: build.
     assert children.fact == "80,0\u00a0%"  # (5 + 3) of (6 + 4)
     schools = figures["Школ, где могут войти не менее 80\u00a0% обучающихся"]
     assert schools.fact == "0 из 3" and schools.status == "behind"
-    assert present.key_figures(municipality)[4].note == "по региону: 0 из 3"
+    assert parts.key_figures(municipality)[4].note == "по региону: 0 из 3"
 
 
 def test_period_selects_the_registry_export() -> None:
@@ -324,22 +324,22 @@ def test_data_hash_follows_the_data(region: build.Diary) -> None:
     changed.loc[changed["parent_id"] == "G", "esia_confirmed"] = True
     assert _build().data_hash == region.data_hash
     assert _build(parents=changed).data_hash != region.data_hash
-    assert present.provenance(region) == {"snapshot_date": "2024-09-16", "data_hash": region.data_hash}
+    assert parts.provenance(region) == {"snapshot_date": "2024-09-16", "data_hash": region.data_hash}
 
 
 def test_display_shapes_have_no_identifiers_of_people(region: build.Diary, municipality: build.Diary) -> None:
     people = set(_pupils()["pupil_id"]) | set(_parents()["parent_id"])
     for diary in (region, municipality):
-        frames = [present.funnel_table(diary), present.checks_table(diary, "school"),
-                  present.checks_table(diary, "parent"), present.municipality_school_table(diary),
-                  present.municipality_parent_table(diary), present.worst_schools_table(diary),
-                  present.actions_summary_table(diary), present.actions_table(diary),
-                  present.schools_table(diary)]
+        frames = [parts.funnel_table(diary), parts.checks_table(diary, "school"),
+                  parts.checks_table(diary, "parent"), parts.municipality_school_table(diary),
+                  parts.municipality_parent_table(diary), parts.worst_schools_table(diary),
+                  parts.actions_summary_table(diary), parts.actions_table(diary),
+                  parts.schools_table(diary)]
         for frame in frames:
             cells = set(frame.astype(str).to_numpy().ravel()) | set(frame.columns)
             assert not cells & people
-        assert "Методика" not in present.methodology_html(diary)  # the heading is the notebook's
-        assert present.lead_html(diary).startswith('<p class="lead">')
+        assert "Методика" not in parts.methodology_html(diary)  # the heading is the notebook's
+        assert parts.lead_html(diary).startswith('<p class="lead">')
 
 
 def test_warehouse_without_registries_says_what_to_do(tmp_path: Path) -> None:
@@ -364,7 +364,7 @@ def test_optional_tables_may_be_missing(tmp_path: Path) -> None:
     store.rebuild(path, {t: frames[t] for t in required}, keys={})
     diary = build.load("35", warehouse_path=path)
     assert diary.contingent_date is None and diary.region["contingent"] == 12  # the school registry
-    assert diary.tasks_date is None and present.key_figures(diary)[-1].status == "unknown"
+    assert diary.tasks_date is None and parts.key_figures(diary)[-1].status == "unknown"
     assert diary.territory_name == "Вологодская область"
 
 
@@ -380,14 +380,14 @@ def test_reads_declares_every_table_the_build_uses() -> None:
 
 
 def test_task_states_read_as_the_vocabulary_says(region: build.Diary) -> None:
-    table = present.schools_table(region).set_index("Код ОО")
+    table = parts.schools_table(region).set_index("Код ОО")
     assert table["Статус задачи"].to_dict() == {
         "S1": words.task_label("done"), "S2": words.task_label("late"), "S3": words.task_label("overdue")}
-    assert set(present.SCHOOL_STATUS_COLUMNS) <= set(table.columns)
+    assert set(parts.SCHOOL_STATUS_COLUMNS) <= set(table.columns)
     pending = _build(tasks=_tasks().assign(auth_info=pd.NaT, snapshot_date=dt.date(2024, 9, 20)))
-    assert set(present.schools_table(pending)["Статус задачи"]) == {"○ в работе, срок не наступил"}
+    assert set(parts.schools_table(pending)["Статус задачи"]) == {"○ в работе, срок не наступил"}
     no_report = _build(tasks=_tasks().iloc[0:0])
-    assert set(present.schools_table(no_report)["Статус задачи"]) == {"— нет данных"}
+    assert set(parts.schools_table(no_report)["Статус задачи"]) == {"— нет данных"}
 
 
 def test_names_are_text_not_markup() -> None:
@@ -396,27 +396,27 @@ def test_names_are_text_not_markup() -> None:
     regions = pd.DataFrame({"region_code": ["35"], "name_ru": ["Область <i>&</i>"]})
     diary = build.build({**_frames(), "municipalities": municipalities}, region_code="35",
                         oktmo=MO_A, **{**PARAMS, "regions": regions})
-    pieces = [present.lead_html(diary), present.municipality_note_html(diary),
-              present.methodology_html(diary), present.parents_note_html(diary)]
+    pieces = [parts.lead_html(diary), parts.municipality_note_html(diary),
+              parts.methodology_html(diary), parts.parents_note_html(diary)]
     html = "".join(pieces)
     assert "<b>Бабаевский" not in html and "<i>" not in html
-    assert "&lt;b&gt;Бабаевский&lt;/b&gt; &amp; Ко" in present.lead_html(diary)
-    assert "(Область &lt;i&gt;&amp;&lt;/i&gt;)" in present.lead_html(diary)
-    note = present.municipality_note_html(diary)
+    assert "&lt;b&gt;Бабаевский&lt;/b&gt; &amp; Ко" in parts.lead_html(diary)
+    assert "(Область &lt;i&gt;&amp;&lt;/i&gt;)" in parts.lead_html(diary)
+    note = parts.municipality_note_html(diary)
     assert "«&lt;b&gt;Бабаевский&lt;/b&gt; &amp; Ко м.\u00a0о.» выделена" in note
 
 
 def test_fragments_of_a_region_and_a_municipality(region: build.Diary, municipality: build.Diary) -> None:
-    assert present.municipality_note_html(region) == ""
-    assert "Бабаевский м.\u00a0о." in present.municipality_note_html(municipality)
-    assert "1 запись без детей" in present.parents_note_html(region)
-    assert present.provenance_html(region) == (
+    assert parts.municipality_note_html(region) == ""
+    assert "Бабаевский м.\u00a0о." in parts.municipality_note_html(municipality)
+    assert "1 запись без детей" in parts.parents_note_html(region)
+    assert parts.provenance_html(region) == (
         '<p class="provenance-inline">Данные: реестры ЭЖД на 16 сентября 2024\u00a0г., '
         f"контрольная сумма {region.data_hash}.</p>")
-    lead = present.lead_html(municipality)
+    lead = parts.lead_html(municipality)
     assert "Бабаевский муниципальный округ (Вологодская область):" in lead
     assert "2 школы" in lead and "в реестре 4 родителя" in lead
-    method = present.methodology_html(region)
+    method = parts.methodology_html(region)
     assert "«м.\u00a0о.» — муниципальный округ" in method and "не ниже 80\u00a0% цели" in method
     assert "срок — 30 сентября 2024\u00a0г." in method
 
@@ -555,57 +555,57 @@ def test_build_compares_with_the_export_a_week_older() -> None:
 def test_no_export_old_enough_means_no_base_and_the_block_says_so() -> None:
     recent = _build(**_with_base(days=6))
     assert not recent.changes.has_base and recent.changes.funnel.empty
-    html = present.changes_html(recent)
+    html = parts.changes_html(recent)
     assert "Среза, сделанного не позднее чем за 7 дней до этой справки, нет" in html.replace("\u00a0", " ")
-    assert present.changes_items(recent) == [] and present.changes_table(recent).empty
-    assert "За неделю" not in present.funnel_table(recent).columns
-    assert "сравнивать не с чем" in present.changes_caption(recent)
+    assert parts.changes_items(recent) == [] and parts.changes_table(recent).empty
+    assert "За неделю" not in parts.funnel_table(recent).columns
+    assert "сравнивать не с чем" in parts.changes_caption(recent)
     assert not _build().changes.has_base  # the plain fixture: one export only
 
 
 def test_changes_read_with_signs_and_units(region: build.Diary) -> None:
     week = _build(**_with_base())
-    items = [str(item) for item in present.changes_items(week, budget=99)]
+    items = [str(item) for item in parts.changes_items(week, budget=99)]
     assert items[0].startswith("Могут войти 25,0\u00a0% (+8,3\u00a0п.п.); по шагам, п.п.: реестр +16,7;")
     assert items[1] == "Порог 80\u00a0% тех, кто может войти, не перешла ни одна школа — ни вверх, ни вниз."
     assert items[2] == ("По муниципальным образованиям доля выросла сильнее всего: "
                         "Бабаевский м.\u00a0о. +12,5\u00a0п.п.")
     assert items[3] == "В реестре «Ученики» появились записи 1 школы (МБОУ «Третья ООШ»)."
-    assert present.changes_items(week, budget=0) == present.changes_items(week, budget=99)[:2]
-    html = present.changes_html(week)
+    assert parts.changes_items(week, budget=0) == parts.changes_items(week, budget=99)[:2]
+    html = parts.changes_html(week)
     assert "Что изменилось с 9 сентября 2024\u00a0г." in html and "лист «Изменения»" in html
-    table = present.changes_table(week)
+    table = parts.changes_table(week)
     assert table["Раздел"].value_counts().to_dict() == {"Воронка": 9, "Муниципальные образования": 2,
                                                          "Школы": 3}
     schools = table[table["Раздел"] == "Школы"]
     assert schools["Что изменилось"].iloc[0] == "появилась в реестре «Ученики»"  # moves first
-    assert "За неделю" in present.funnel_table(week).columns
+    assert "За неделю" in parts.funnel_table(week).columns
 
 
 def test_a_municipality_missing_from_the_base_says_so_and_keeps_its_place() -> None:
     third = _build(MO_B, **_with_base())
     assert not third.changes.territory_in_base and third.changes.funnel.empty
-    items = [str(item) for item in present.changes_items(third, budget=99)]
+    items = [str(item) for item in parts.changes_items(third, budget=99)]
     assert items[0] == ("В выгрузке на 9 сентября 2024\u00a0г. записей по территории «Бабушкинский "
                         "муниципальный округ» не было — воронку сравнить не с чем.")
     assert "Место в регионе по доле тех, кто может войти: 2-е из 2 (в прошлом срезе места не было)." in items
-    assert "Воронка" not in set(present.changes_table(third)["Раздел"])
-    method = present.methodology_html(third)
+    assert "Воронка" not in set(parts.changes_table(third)["Раздел"])
+    method = parts.methodology_html(third)
     assert "«Ученики» и «Реестр родителей» на 9 сентября 2024\u00a0г. Порог школы — 80\u00a0%" in method
-    assert "такой выгрузки нет. Порог школы" in present.methodology_html(_build())
+    assert "такой выгрузки нет. Порог школы" in parts.methodology_html(_build())
     first = _build(MO_A, **_with_base())
     assert "Место в регионе по доле тех, кто может войти: 1-е из 2 (без изменений)." in \
-        [str(item) for item in present.changes_items(first, budget=99)]
+        [str(item) for item in parts.changes_items(first, budget=99)]
 
 
 def test_crossings_are_worded_both_ways() -> None:
-    html = present._inline(
+    html = parts._inline(
         "change", kind="crossings", threshold=0.8, reached=4, reached_names=["А", "Б", "В"], lost=1,
-        lost_names=["Г"], school_locative=present.SCHOOL_LOCATIVE)
+        lost_names=["Г"], school_locative=parts.SCHOOL_LOCATIVE)
     assert str(html) == ("Доля тех, кто может войти, достигла 80\u00a0% в 4 школах (А, Б, В и ещё 1), "
                          "опустилась ниже 80\u00a0% в 1 школе (Г).")
-    lost_only = present._inline("change", kind="crossings", threshold=0.8, reached=0, reached_names=[],
-                                lost=2, lost_names=["Г", "Д"], school_locative=present.SCHOOL_LOCATIVE)
+    lost_only = parts._inline("change", kind="crossings", threshold=0.8, reached=0, reached_names=[],
+                                lost=2, lost_names=["Г", "Д"], school_locative=parts.SCHOOL_LOCATIVE)
     assert str(lost_only) == ("Доля тех, кто может войти, опустилась ниже 80\u00a0% в 2 школах (Г, Д); "
                               "не достигла ни в одной.")
 
@@ -613,7 +613,7 @@ def test_crossings_are_worded_both_ways() -> None:
 # --- page 1: the findings -------------------------------------------------------------------------
 
 def test_findings_are_computed_from_the_figures(region: build.Diary, municipality: build.Diary) -> None:
-    found = [str(f) for f in present.findings(region)]
+    found = [str(f) for f in parts.findings(region)]
     assert found[0] == ("Могут войти <strong>25,0\u00a0%</strong> обучающихся; меньше всего — "
                         "Бабушкинский м.\u00a0о. (0,0\u00a0%).")
     # losses 2, 0, 1, 2, 1, 0, 1, 2: the registry first (a tie, the first wins), a step of the school
@@ -625,24 +625,24 @@ def test_findings_are_computed_from_the_figures(region: build.Diary, municipalit
                                "и указать ребёнка (3 записи в 1 школе); родителям — ")
     assert found[4] == ("Информация по авторизации не доведена до 1 школы, срок прошёл (30.09.2024); "
                         "с опозданием — до 1 школы. В реестре «Ученики» нет 2 обучающихся.")
-    assert [str(f) for f in present.findings(municipality)][0] == (
+    assert [str(f) for f in parts.findings(municipality)][0] == (
         "Могут войти <strong>37,5\u00a0%</strong> обучающихся (по региону — 25,0\u00a0%): "
         "1-е место из 2 в регионе.")
     assert build.municipality_place(municipality) == (1, 2)
     assert build.school_side_loss(region.territory) == ("step_registry", 2)
-    summary = present.summary_html(region)
+    summary = parts.summary_html(region)
     assert summary.count("<li>") == 5 and "книге Excel" in summary
     assert "&lt;strong&gt;" not in summary  # the findings are markup made by the fragments
 
 
 def test_page_one_budget_counts_the_findings(region: build.Diary) -> None:
-    assert present.estimated_lines("x" * present.LINE_CHARS) == 1
-    assert present.estimated_lines("<b>" + "x" * (present.LINE_CHARS + 1) + "</b>") == 2
-    used = sum(present.estimated_lines(f) for f in present.findings(region))
-    assert present.changes_budget(region) == present.PAGE_ONE_LINES - used
+    assert parts.estimated_lines("x" * parts.LINE_CHARS) == 1
+    assert parts.estimated_lines("<b>" + "x" * (parts.LINE_CHARS + 1) + "</b>") == 2
+    used = sum(parts.estimated_lines(f) for f in parts.findings(region))
+    assert parts.changes_budget(region) == parts.PAGE_ONE_LINES - used
     municipality = _build(MO_A)
-    used = sum(present.estimated_lines(f) for f in present.findings(municipality))
+    used = sum(parts.estimated_lines(f) for f in parts.findings(municipality))
     # its lead (169 characters) takes three 13-pt lines, one more than two: two 11-pt lines less;
     # its cards' notes compare with the region: one line less
-    assert present.estimated_lines(present.lead_html(municipality), present.LEAD_LINE_CHARS) == 3
-    assert present.changes_budget(municipality) == present.PAGE_ONE_LINES - used - 2 - 1
+    assert parts.estimated_lines(parts.lead_html(municipality), parts.LEAD_LINE_CHARS) == 3
+    assert parts.changes_budget(municipality) == parts.PAGE_ONE_LINES - used - 2 - 1

@@ -54,7 +54,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "helpers.demo": ("helpers.briefings", "helpers.presentation", "helpers.render",
                      "helpers.batch", "helpers.delivery", "helpers.schedule"),
 }
-PRESENT_MAY_USE = ("helpers.presentation", *PLOTTING)  # a briefing's present.py only
+PRESENT_MAY_USE = ("helpers.presentation", *PLOTTING)  # a briefing's present.py and parts.py only
 
 
 def module_name(path: Path) -> str:
@@ -77,7 +77,7 @@ def imports(path: Path) -> set[str]:
 def rules_for(name: str) -> tuple[str, ...]:
     prefixes = [p for p in FORBIDDEN if name == p or name.startswith(p + ".")]
     rules = FORBIDDEN[max(prefixes, key=len)] if prefixes else ()
-    if name.startswith("helpers.briefings.") and name.endswith(".present"):
+    if name.startswith("helpers.briefings.") and name.endswith((".present", ".parts")):
         rules = tuple(r for r in rules if not r.startswith(PRESENT_MAY_USE))
     return rules
 
@@ -102,7 +102,9 @@ def test_every_briefing_kind_has_the_same_shape() -> None:
 
     for kind in registry():
         folder = PACKAGE_DIR / "briefings" / kind
-        assert {p.name for p in folder.glob("*.py")} == {"__init__.py", "build.py", "present.py"}, kind
+        files = {p.name for p in folder.glob("*.py")}
+        assert {"__init__.py", "build.py", "present.py"} <= files <= {"__init__.py", "build.py",
+                                                                      "present.py", "parts.py"}, kind
         assert (PACKAGE_DIR / "templates" / "briefing" / "fragments" / kind).is_dir(), kind
 
 

@@ -10,7 +10,7 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from helpers.presentation import charts, lab
+from helpers.presentation import charts, lab, tables
 from helpers.presentation.blocks import BlockError, Changes, PageOne, Table, shared
 from helpers.presentation.fragments import KeyFigure
 
@@ -28,6 +28,11 @@ def test_a_format_for_a_column_the_table_lacks_is_an_error_naming_the_columns() 
     assert "region_name" in message and "k1" in message
 
 
+def test_the_older_tables_show_refuses_a_misspelled_column_too() -> None:
+    with pytest.raises(BlockError, match="нет столбцов \\['К1'\\]"):
+        tables.show(REGIONS, name="Регионы", title="Регионы", formats={"К1": "percent"})  # Cyrillic К
+
+
 def test_shared_formats_keep_only_the_table_s_columns() -> None:
     assert shared({"k1": "percent", "Доля по региону": "percent"}, REGIONS) == {"k1": "percent"}
 
@@ -38,6 +43,13 @@ def test_an_excel_only_table_shows_its_first_rows_and_how_many_are_in_the_workbo
     assert "Школа № 9<" in view and "Школа № 10<" not in view
     assert "ещё 3\u00a0552 строки — в книге Excel" in view
     assert len(view) < 20_000
+
+
+def test_an_excel_only_preview_formats_each_row_as_its_row_format_says() -> None:
+    frame = pd.DataFrame({"Показатель": ["K1", "Школ"] * 8, "Было": [0.25, 12.0] * 8})
+    kinds = {"Было": ["percent", "int"] * 8}
+    view = Table(frame, "Изменения", "Изменения", row_formats=kinds, excel_only=True).view()
+    assert ">25,0\u00a0%<" in view and ">12<" in view and "ещё 6 строк" in view
 
 
 def test_page_one_leaves_as_data_with_plain_text_and_status_words() -> None:

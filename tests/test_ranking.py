@@ -11,7 +11,7 @@ import pytest
 from helpers.briefings import inputs
 from helpers.briefings.regional_ranking import KIND
 from helpers.briefings.regional_ranking.build import Ranking, build
-from helpers.briefings.regional_ranking.present import (
+from helpers.briefings.regional_ranking.parts import (
     highlight_rows,
     key_figures,
     plan_fact,
@@ -87,7 +87,7 @@ def test_plan_fact_rows_are_shares_with_statuses(history) -> None:
 
 
 def test_region_card_places_the_region_among_its_neighbours(history) -> None:
-    from helpers.briefings.regional_ranking.present import (
+    from helpers.briefings.regional_ranking.parts import (
         neighbour_highlight,
         neighbours_table,
         region_key_figures,
@@ -107,7 +107,7 @@ def test_region_card_places_the_region_among_its_neighbours(history) -> None:
 
 
 def test_region_card_of_the_first_region_has_neighbours_only_below(history) -> None:
-    from helpers.briefings.regional_ranking.present import neighbour_highlight, neighbours_table
+    from helpers.briefings.regional_ranking.parts import neighbour_highlight, neighbours_table
 
     ranking = ranking_of(history)
     leader = ranking.regions["region_code"].iloc[0]
@@ -141,7 +141,7 @@ def test_the_notebook_leaves_the_window_to_the_targets() -> None:
 
 
 def test_a_full_target_reads_100_percent_on_both_cards(history) -> None:
-    from helpers.briefings.regional_ranking.present import region_key_figures
+    from helpers.briefings.regional_ranking.parts import region_key_figures
 
     ranking = ranking_of(history, highlight_region="35")
     k4 = ranking.targets.k4.label
@@ -151,7 +151,7 @@ def test_a_full_target_reads_100_percent_on_both_cards(history) -> None:
 
 
 def test_names_come_out_escaped_in_the_html(history) -> None:
-    from helpers.briefings.regional_ranking.present import (
+    from helpers.briefings.regional_ranking.parts import (
         methodology_html,
         region_card_heading_html,
         region_position_html,
@@ -279,7 +279,7 @@ def test_national_figures_change_by_ratios_of_sums() -> None:
 
 
 def test_no_base_says_so_instead_of_inventing_one() -> None:
-    from helpers.briefings.regional_ranking.present import change_items, changes_html
+    from helpers.briefings.regional_ranking.parts import change_items, changes_html
 
     ranking = tiny(period="2024-09-08")  # 02.09 is the only snapshot: nothing a week older
     assert ranking.changes.base_date is None and not ranking.changes.has_base
@@ -295,7 +295,7 @@ def _text(items: list) -> str:
 
 
 def test_the_changes_block_words_the_moves_the_russian_way() -> None:
-    from helpers.briefings.regional_ranking.present import change_items, changes_html
+    from helpers.briefings.regional_ranking.parts import change_items, changes_html
 
     ranking = tiny()
     text = _text(change_items(ranking))
@@ -316,7 +316,7 @@ def test_the_changes_block_words_the_moves_the_russian_way() -> None:
 
 
 def test_the_region_card_says_its_rank_its_kpis_and_its_lists() -> None:
-    from helpers.briefings.regional_ranking.present import change_items
+    from helpers.briefings.regional_ranking.parts import change_items
 
     text = _text(change_items(tiny(highlight_region="04")))
     assert "Место по K1 — 1 из 7: +3 места (на 9 сентября 2024 г. — 4)." in text
@@ -331,7 +331,7 @@ def test_the_region_card_says_its_rank_its_kpis_and_its_lists() -> None:
 
 
 def test_names_in_the_page_one_boxes_are_escaped() -> None:
-    from helpers.briefings.regional_ranking.present import changes_html, summary_html
+    from helpers.briefings.regional_ranking.parts import changes_html, summary_html
 
     ranking = tiny()
     regions = ranking.changes.regions.copy()
@@ -348,7 +348,7 @@ def test_names_in_the_page_one_boxes_are_escaped() -> None:
 
 
 def test_page_one_findings_are_computed() -> None:
-    from helpers.briefings.regional_ranking.present import findings
+    from helpers.briefings.regional_ranking.parts import findings
 
     text = _text(findings(tiny()))
     # 136 of 700 active; more than 25 % needs 176: 40 short; 02 and 04 met the target
@@ -378,7 +378,7 @@ def test_k1_gap_reads_strict_and_non_strict_targets() -> None:
 
 
 def test_the_changes_sheet_lists_every_region_of_either_snapshot() -> None:
-    from helpers.briefings.regional_ranking.present import (
+    from helpers.briefings.regional_ranking.parts import (
         CHANGES_FORMATS,
         CHANGES_STATUS_COLUMNS,
         changes_table,
@@ -431,7 +431,7 @@ def test_the_demo_has_real_weekly_movements_checked_from_the_raw_snapshots(histo
 
 
 def test_page_one_is_one_block_in_the_house_style() -> None:
-    from helpers.briefings.regional_ranking.present import page_one_html
+    from helpers.briefings.regional_ranking.parts import page_one_html
 
     national, card = page_one_html(tiny()), page_one_html(tiny(highlight_region="04"))
     for html in (national, card):

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from helpers.briefings import inputs, skeleton
-from helpers.briefings.migration_readiness import KIND, READS, present
+from helpers.briefings.migration_readiness import KIND, READS, parts
 from helpers.briefings.migration_readiness import build as rd
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators.campaigns import Campaign, DepartmentChat, load_campaigns
@@ -387,16 +387,16 @@ def test_department_coverage_is_capped_and_a_missing_chat_is_zero() -> None:
 
 
 def test_age_bins_and_histogram(built: rd.Readiness) -> None:
-    labels = [present.age_bin_label(first, end) for first, end, _ in rd.age_bins(7)]
+    labels = [parts.age_bin_label(first, end) for first, end, _ in rd.age_bins(7)]
     assert labels == ["0", "1", "2", "3", "4", "5", "6", "7–13", "14–29", "30–89", "90 и более"]
-    assert [present.age_bin_label(first, end) for first, end, _ in rd.age_bins(30)][-3:] \
+    assert [parts.age_bin_label(first, end) for first, end, _ in rd.age_bins(30)][-3:] \
         == ["30–59", "60–89", "90 и более"]
-    bins = present.seen_ages_bins(built)
+    bins = parts.seen_ages_bins(built)
     hist = bins[bins["chat"] == "Директора школ ВО"].set_index("bin")
     # 1 day, 5 hours, 10 days ago, never
     assert hist["members"].to_dict() == {"0": 1, "1": 1, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0,
                                          "7–13": 1, "14–29": 0, "30–89": 0, "90 и более": 0,
-                                         present.NEVER_SEEN: 1}
+                                         parts.NEVER_SEEN: 1}
     assert hist["share"].sum() == pytest.approx(1)
     assert hist.loc["6", "active"] and not hist.loc["7–13", "active"]
 
@@ -455,7 +455,7 @@ def test_role_coverage_and_staff_activity(built: rd.Readiness) -> None:
 
 
 def test_not_ready_table_counts_what_is_missing(built: rd.Readiness) -> None:
-    table = present.not_ready_table(built)
+    table = parts.not_ready_table(built)
     assert table["Школа"].tolist() == ["МБОУ «СОШ № 3»", "МБОУ «СОШ № 1»"]  # least ready first
     s3, s1 = table.iloc[0], table.iloc[1]
     assert s3[["Нет общешк. чата", "Нет чата сотр.", "Нет чатов классов", "Нет чатов родит."]].tolist() \
@@ -465,18 +465,18 @@ def test_not_ready_table_counts_what_is_missing(built: rd.Readiness) -> None:
 
 
 def test_key_figures_and_texts(built: rd.Readiness) -> None:
-    figures = present.key_figures(built)
+    figures = parts.key_figures(built)
     assert figures[0].fact == "57,1\u00a0%" and figures[0].status == "behind"
     assert figures[1].fact == "1 из 3"
     assert figures[3].fact == "1" and figures[3].status == "behind"  # the WhatsApp chat
     assert figures[4].fact == "3 из 3" and figures[5].fact == "1 из 2"
-    lead = present.lead_html(built)
+    lead = parts.lead_html(built)
     assert "16 сентября 2024" in lead and "через 6 дней после даты перехода" in lead
-    assert "Индекс готовности школы" in present.methodology_html(built)
-    assert present.provenance(built) == {"snapshot_date": "2024-09-16", "data_hash": built.data_hash}
-    assert built.data_hash in present.provenance_html(built)
+    assert "Индекс готовности школы" in parts.methodology_html(built)
+    assert parts.provenance(built) == {"snapshot_date": "2024-09-16", "data_hash": built.data_hash}
+    assert built.data_hash in parts.provenance_html(built)
     # K1 on the target platform: 4 / 13 against «более 25 %»
-    note = present.roles_note_html(built)
+    note = parts.roles_note_html(built)
     assert "30,8\u00a0%" in note and "более 25\u00a0%" in note
 
 
@@ -485,7 +485,7 @@ def test_a_department_chat_with_more_members_than_expected(built: rd.Readiness) 
     not «40 из 28»."""
     department = built.department.copy()
     department.loc[department.index[-1], "joined"] = department["expected"].iloc[-1] + 5
-    figures = present.key_figures(dataclasses.replace(built, department=department))
+    figures = parts.key_figures(dataclasses.replace(built, department=department))
     expected = int(department["expected"].iloc[-1])
     assert figures[5].fact == str(expected + 5) and figures[5].plan == f"не менее {expected}"
     assert figures[4].fact == "3 из 3" and figures[4].plan == "все"
@@ -493,9 +493,9 @@ def test_a_department_chat_with_more_members_than_expected(built: rd.Readiness) 
 
 def test_when_the_export_is_on_or_before_the_cutover(built: rd.Readiness) -> None:
     on_day = dataclasses.replace(built, campaign=_campaign(cutover=D24))
-    assert "(в день перехода)" in present.lead_html(on_day)
+    assert "(в день перехода)" in parts.lead_html(on_day)
     before = dataclasses.replace(built, campaign=_campaign(cutover=D24 + dt.timedelta(days=21)))
-    assert "(за 21 день до даты перехода)" in present.lead_html(before)
+    assert "(за 21 день до даты перехода)" in parts.lead_html(before)
 
 
 def test_names_are_escaped_in_the_html(built: rd.Readiness) -> None:
@@ -504,24 +504,24 @@ def test_names_are_escaped_in_the_html(built: rd.Readiness) -> None:
                                       DepartmentChat("dept_omsu", "Департамент – ОМСУ", ("omsu",))))
     data = _build(_frames(CHATS_24, _members_24()), odd, regions=pd.DataFrame(
         {"region_code": ["35"], "name_ru": ["Область <b>«Тест» & Co</b>"]}))
-    lead = present.lead_html(data)
+    lead = parts.lead_html(data)
     assert "<strong>Область &lt;b&gt;«Тест» &amp; Co&lt;/b&gt;</strong>" in lead
     assert "Перевод &lt;b&gt;&amp;" in lead and "<b>&" not in lead
-    note = present.department_note_html(data)
+    note = parts.department_note_html(data)
     assert "«Директора &lt;b&gt;&amp; Co» — 4" in note and "<b>&" not in note
-    methodology = present.methodology_html(data)
+    methodology = parts.methodology_html(data)
     assert "Директора &lt;b&gt;&amp; Co" in methodology and "<b>&" not in methodology
 
 
 def test_no_department_chat_on_the_target_platform_gives_a_line_not_a_chart(
         built: rd.Readiness) -> None:
-    block = present.seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
+    block = parts.seen_ages(dataclasses.replace(built, seen_ages=built.seen_ages.iloc[0:0]))
     assert isinstance(block, Note)
     assert "в выгрузке нет" in block.html and "Сферум (VK Мессенджер)" in block.html
 
 
 def test_the_last_visits_chart_is_described_in_words(built: rd.Readiness) -> None:
-    block = present.seen_ages(built)
+    block = parts.seen_ages(built)
     assert isinstance(block, Chart) and block.caption
     assert "доля участников" in block.description and "%" in block.description
 
@@ -643,11 +643,11 @@ def test_municipality_moves_with_a_tie_and_municipalities_of_one_export() -> Non
     assert pd.isna(moves.loc["m3", "move"])
     assert moves.loc["m4", "rank_before"] == 3 and pd.isna(moves.loc["m4", "rank_after"])
     assert moves.index.tolist() == ["m1", "m2", "m3", "m4"]
-    assert _plain(present.words.fmt_places(moves.loc["m1", "move"])) == "+1 место"
+    assert _plain(parts.words.fmt_places(moves.loc["m1", "move"])) == "+1 место"
 
 
 def test_the_changes_block_words_the_moves(moved: rd.Readiness) -> None:
-    items = [_plain(item) for item in present.change_items(moved)]
+    items = [_plain(item) for item in parts.change_items(moved)]
     assert items == [
         "Индекс готовности региона — 57,1 % (+14,3 п.п.); готовых школ — 1 (+1).",
         "Стали готовыми к переходу — 1 школа: МБОУ «СОШ № 2» (Бабаевский м. о.); перестали быть "
@@ -656,33 +656,33 @@ def test_the_changes_block_words_the_moves(moved: rd.Readiness) -> None:
         "В чаты департамента вступили: «Директора школ ВО» — 2 (теперь 3 из 3); «Департамент – ОМСУ» — 0 "
         "(теперь 1 из 2).",
     ]  # no municipality moved: no line of the ranking
-    block = _plain(present.changes_html(moved))
+    block = _plain(parts.changes_html(moved))
     assert "Что изменилось с 9 сентября 2024 г." in block and "(+14,3 п.п.)" in block
 
 
 def test_no_base_says_so_and_lists_nothing(built: rd.Readiness) -> None:
-    assert present.change_items(built) == []
-    block = _plain(present.changes_html(built))
+    assert parts.change_items(built) == []
+    block = _plain(parts.changes_html(built))
     assert "не позднее чем за 7 дней" in block and "сравнивать не с чем" in block
     assert "Что изменилось с" not in block
-    table = present.changes_table(built)
-    assert table.empty and list(table.columns) == present.CHANGES_COLUMNS
-    assert "сравнивать не с чем" in present.changes_title(built)
+    table = parts.changes_table(built)
+    assert table.empty and list(table.columns) == parts.CHANGES_COLUMNS
+    assert "сравнивать не с чем" in parts.changes_title(built)
 
 
 def test_the_changes_sheet_lists_every_move(moved: rd.Readiness) -> None:
-    table = present.changes_table(moved).map(_plain)
+    table = parts.changes_table(moved).map(_plain)
     assert table["Что изменилось"].tolist() == [
         "Индекс готовности региона", "Готовые к переходу школы", "Школа стала готовой",
         *["Чат на прежней платформе закрыт в срок"] * 2,
         "Чат на прежней платформе закрыт после даты перехода",
         *["Чат департамента: участники ожидаемых ролей"] * 2, *["Место МО по индексу готовности"] * 2]
-    raw = present.changes_table(moved)  # shares and counts stay numbers, formatted per row
+    raw = parts.changes_table(moved)  # shares and counts stay numbers, formatted per row
     assert raw.iloc[0, 3:].tolist() == pytest.approx([3 / 7, 4 / 7, 1 / 7])
     assert raw.iloc[1, 3:].tolist() == [0, 1, 1]
     assert table.iloc[2, :3].tolist() == ["Школа стала готовой", "Бабаевский м. о.", "МБОУ «СОШ № 2»"]
     assert raw.iloc[2, 3:].tolist() == pytest.approx([0.75, 1.0, 0.25])
-    formats = present.changes_row_formats(moved)
+    formats = parts.changes_row_formats(moved)
     assert formats["Было"][:3] == ["percent", "int", "percent"]
     assert formats["Изменение"][:2] == ["pp", "signed"]
     assert set(formats["Стало"][3:]) == {"text"}
@@ -691,13 +691,13 @@ def test_the_changes_sheet_lists_every_move(moved: rd.Readiness) -> None:
     assert table.iloc[4, 2] == "департамент: Telegram, чат департамента с директорами"
     assert table.iloc[6, 3:].tolist() == ["1 из 3", "3 из 3", "+2 (вступили — 2, вышли — 0)"]
     assert table.iloc[9, 3:].tolist() == ["2 (0,0 %)", "2 (25,0 %)", "без изменений"]
-    assert "с 09.09.2024 по 16.09.2024" in present.changes_title(moved)
+    assert "с 09.09.2024 по 16.09.2024" in parts.changes_title(moved)
 
 
 # --- page one and the schools not ready ---------------------------------------------------------
 
 def test_findings_are_computed(built: rd.Readiness) -> None:
-    lowest, late, missing = (_plain(f) for f in present.findings(built))
+    lowest, late, missing = (_plain(f) for f in parts.findings(built))
     # город Вологда 1 / 4, Бабаевский 7 / 10; both behind; s1 (50 %) and s3 (25 %) behind
     assert lowest == ("Наименьший индекс готовности: город Вологда — 25,0 %, Бабаевский м. о. — 70,0 %; "
                       "ниже 80 % — у 2 МО из 2 и у 2 школ из 3.")
@@ -706,34 +706,34 @@ def test_findings_are_computed(built: rd.Readiness) -> None:
                     "в 1 школе из 3; закрыто после даты перехода — 1.")  # one platform: not named
     two = built.old_platforms.assign(open=[2, 1])  # Telegram 2, WhatsApp 1
     assert "— 3 (Telegram — 2, WhatsApp — 1) в 1 школе" in _plain(
-        present.findings(dataclasses.replace(built, old_platforms=two))[1])
+        parts.findings(dataclasses.replace(built, old_platforms=two))[1])
     # 14 required, 10 created, 9 active; parents' chats 2 of 4
     assert missing == ("Не создано обязательных чатов школ — 4 из 14, меньше всего — чатов родителей классов "
                        "(создано 50,0 %); созданы, но неактивны — 1.")
-    summary = _plain(present.summary_html(built))
+    summary = _plain(parts.summary_html(built))
     assert "Главное" in summary and "«Школы не готовы»" in summary and "«Изменения»" in summary
 
 
 def test_findings_when_every_old_chat_is_closed_and_before_the_cutover(built: rd.Readiness) -> None:
     closed = built.old_platforms.assign(open=0)
-    late = _plain(present.findings(dataclasses.replace(built, old_platforms=closed))[1])
+    late = _plain(parts.findings(dataclasses.replace(built, old_platforms=closed))[1])
     assert late == ("Открытых чатов на прежних платформах не осталось (закрыто 4, из них после даты "
                     "перехода — 1).")
     early = dataclasses.replace(built, campaign=_campaign(cutover=D24 + dt.timedelta(days=2)))
-    assert _plain(present.findings(early)[1]) == (
+    assert _plain(parts.findings(early)[1]) == (
         "До даты перехода (18.09.2024) 2 дня: открытых чатов на прежних платформах — 1 из 4 в 1 школе из 3.")
 
 
 def test_the_body_keeps_the_least_ready_schools(built: rd.Readiness) -> None:
-    assert present.not_ready_top_table(built, 1).equals(present.not_ready_table(built).head(1))
-    assert present.not_ready_top_table(built)["Школа"].tolist() == ["МБОУ «СОШ № 3»", "МБОУ «СОШ № 1»"]
-    title = _plain(present.not_ready_top_title(built))
+    assert parts.not_ready_top_table(built, 1).equals(parts.not_ready_table(built).head(1))
+    assert parts.not_ready_top_table(built)["Школа"].tolist() == ["МБОУ «СОШ № 3»", "МБОУ «СОШ № 1»"]
+    title = _plain(parts.not_ready_top_title(built))
     assert title.startswith("2 наименее готовых школ из 2 не готовых") and "«Школы не готовы»" in title
 
 
 def test_page_one_names_are_escaped(built: rd.Readiness) -> None:
     odd = built.municipalities.assign(municipality="Район <b>&")
-    html = present.summary_html(dataclasses.replace(built, municipalities=odd))
+    html = parts.summary_html(dataclasses.replace(built, municipalities=odd))
     assert "Район &lt;b&gt;&amp;" in html and "<b>&" not in html and "&amp;amp;" not in html
 
 

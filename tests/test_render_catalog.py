@@ -7,6 +7,8 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+from bs4 import BeautifulSoup
+
 from helpers.briefings import registry
 from helpers.render.catalog import (
     INDEX_NAME,
@@ -112,6 +114,21 @@ def test_the_index_says_why_a_briefing_was_rendered() -> None:
     page = render_index([entry("35", reasons=["цели (targets.yml)", "данные: чаты"])],
                         "2024-09-16T15:00:00+03:00")
     assert "Причина: цели (targets.yml); данные: чаты" in page
+
+
+def test_the_index_shows_page_ones_key_figures_as_the_notebook_left_them() -> None:
+    cards = [{"label": "K1 · активны в чатах", "fact": "26,0 %", "plan": "более 25 %",
+              "status": "met", "note": "", "status_label": "✔ выполнено"},
+             {"label": "K3 · <школы>", "fact": "41,0 %", "plan": "60 %", "status": "behind",
+              "note": "", "status_label": "✘ не выполнено"}]
+    page = render_index([entry("35", page_one={"key_figures": cards, "changes": {}})],
+                        "2024-09-16T15:00:00+03:00")
+    text = " ".join(BeautifulSoup(page, "html.parser").get_text(" ").split())
+    assert "K1 · активны в чатах: 26,0 % — ✔ выполнено" in text
+    assert 'class="fig-behind"' in page and "&lt;школы&gt;" in page  # escaped, status-coloured
+    failed = render_index([entry("35", status="failed", page_one={"key_figures": cards})],
+                          "2024-09-16T15:00:00+03:00")
+    assert "26,0" not in failed  # a failed render's figures are not the reader's
 
 
 def test_record_writes_manifest_and_index(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from helpers.briefings import inputs
 from helpers.briefings.municipality_scorecard import build as sc
-from helpers.briefings.municipality_scorecard import present
+from helpers.briefings.municipality_scorecard import parts
 from helpers.config import NOTEBOOKS_DIR
 from helpers.indicators import kpis as ind
 from helpers.indicators.campaigns import Task, load_tasks
@@ -266,7 +266,7 @@ def test_school_todo(card: sc.Scorecard) -> None:
         sc.Todo("task", task=POSTED, state="overdue"),
         sc.Todo("kpi_gaps", gaps=(("k1", 2), ("k2", 25), ("k4", 2), ("k5", 9))),
     ]
-    assert present.school_todo(schools.loc["s2"]) == [
+    assert parts.school_todo(schools.loc["s2"]) == [
         "разместить положение на сайте (срок 30.09.2024 прошёл)",
         "до цели не хватает, чел.: K1 — 2, K2 — 25, K4 — 2, K5 — 9",
     ]
@@ -274,7 +274,7 @@ def test_school_todo(card: sc.Scorecard) -> None:
     # s3: posted without the page address; K4 9/10
     assert list(schools.at["s3", "todo"]) == [sc.Todo("regulation_url"),
                                               sc.Todo("kpi_gaps", gaps=(("k4", 1),))]
-    assert present.school_todo(schools.loc["s3"]) == [
+    assert parts.school_todo(schools.loc["s3"]) == [
         "указать ссылку на положение на сайте школы", "до цели не хватает, чел.: K4 — 1"]
     assert schools.at["s3", "todo_count"] == 2
     assert list(schools.at["s1", "todo"]) == [] and schools.at["s1", "todo_count"] == 0
@@ -282,14 +282,14 @@ def test_school_todo(card: sc.Scorecard) -> None:
 
 def test_todo_words() -> None:
     # a task not yet due; a task the wording does not know; missing data
-    assert present.todo_text(sc.Todo("task", task=POSTED, state="pending")) == \
+    assert parts.todo_text(sc.Todo("task", task=POSTED, state="pending")) == \
         "разместить положение на сайте (до 30.09.2024)"
     unknown = Task("extra", "Особая задача", "extra", "school", D(2024, 9, 30))
-    assert present.todo_text(sc.Todo("task", task=unknown, state="overdue")) == \
+    assert parts.todo_text(sc.Todo("task", task=unknown, state="overdue")) == \
         "выполнить задачу «Особая задача» (срок 30.09.2024 прошёл)"
-    assert present.todo_text(sc.Todo("activity_data")) == \
+    assert parts.todo_text(sc.Todo("activity_data")) == \
         "представить данные мониторинга активности в Сферуме"
-    assert present.todo_text(sc.Todo("tasks_data")) == "представить сведения о выполнении задач"
+    assert parts.todo_text(sc.Todo("tasks_data")) == "представить сведения о выполнении задач"
     school = pd.Series({"in_activity": False, "in_tasks": False, "regulation_adopted": "pending",
                         "regulation_posted": "overdue", "test_week": "overdue"})
     # data first, then overdue before pending; the ОМСУ's own task (test week) is not the school's
@@ -300,15 +300,15 @@ def test_todo_words() -> None:
 
 def test_schools_most_to_do_first(card: sc.Scorecard) -> None:
     assert list(card.schools["school_id"]) == ["s2", "s3", "s1"]
-    table = present.schools_table(card)
+    table = parts.schools_table(card)
     assert list(table["№"]) == [1, 2, 3]
     assert table["Что сделать"].iloc[2] == "всё выполнено"
     assert table["Статус K1"].iloc[0] == "✖ отстаёт"
 
 
 def test_gaps_text() -> None:
-    assert present.gaps_text({}) == ""
-    assert present.gaps_text({"k1": 7, "k4": 2}) == "до цели не хватает, чел.: K1 — 7, K4 — 2"
+    assert parts.gaps_text({}) == ""
+    assert parts.gaps_text({"k1": 7, "k4": 2}) == "до цели не хватает, чел.: K1 — 7, K4 — 2"
 
 
 # --- the scorecard ---------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def test_dates_and_trend(card: sc.Scorecard) -> None:
     assert card.activity_date == D(2024, 9, 16)
     assert card.tasks_date == card.as_of == D(2024, 10, 1)
     assert list(card.municipality_trend["k1"]) == pytest.approx([9 / 40, 10 / 40])
-    assert present.provenance(card) == {"snapshot_date": "2024-10-01", "data_hash": card.data_hash}
+    assert parts.provenance(card) == {"snapshot_date": "2024-10-01", "data_hash": card.data_hash}
 
 
 def test_period_before_the_tasks_export(tasks_file: Path) -> None:
@@ -339,9 +339,9 @@ def test_period_before_the_tasks_export(tasks_file: Path) -> None:
     assert early.as_of == D(2024, 9, 12)
     assert set(early.tasks["status"]) == {"unknown"}
     assert early.tasks["schools_missing"].isna().all()
-    figures = present.key_figures(early)
+    figures = parts.key_figures(early)
     assert figures[4].fact == "—" and figures[4].status == "unknown"
-    assert present.provenance(early)["snapshot_date"] == "2024-09-09"
+    assert parts.provenance(early)["snapshot_date"] == "2024-09-09"
 
 
 def test_data_after_the_period_does_not_change_the_hash(tasks_file: Path) -> None:
@@ -372,39 +372,39 @@ def test_bad_period_is_refused(tasks_file: Path) -> None:
 
 
 def test_display_tables(card: sc.Scorecard) -> None:
-    tasks = present.tasks_table(card)
+    tasks = parts.tasks_table(card)
     assert list(tasks.columns) == ["Задача", "Срок", "Статус", "Школ не выполнили",
                                    "Школ с опозданием"]
     assert list(tasks["Статус"].str.replace("\u00a0", " ")) == ["✔ в срок", "▲ с опозданием",
                                                                 "✖ просрочено"]
     assert tasks["Срок"].iloc[0].replace("\u2060", "") == "13–20.09.2024"
     assert tasks["Срок"].iloc[1] == "до\u00a020.09.2024"
-    kpis = present.kpi_table(card)
+    kpis = parts.kpi_table(card)
     assert list(kpis["Показатель"].str[:2]) == ["K1", "K2", "K4", "K5"]
     assert kpis["Разница с областью"].iloc[0] == pytest.approx(0.25 - 0.2)
-    assert "тестовая неделя чатов — да" in present.tasks_note_html(card)
-    figures = present.key_figures(card)
+    assert "тестовая неделя чатов — да" in parts.tasks_note_html(card)
+    figures = parts.key_figures(card)
     assert [f.status for f in figures[:4]] == ["near", "near", "near", "behind"]
     assert figures[4].fact == "1 из 3" and figures[4].status == "behind"  # the test week only
     assert figures[5].fact == "2 из 3"  # s1 and s3 did every school task (s2 has not posted)
-    status = present.school_tasks_table(card)
+    status = parts.school_tasks_table(card)
     assert status.loc[0, "Положение принято"] == "▲ выполнено с опозданием"
-    assert present.school_tasks_status_columns(card) == [
+    assert parts.school_tasks_status_columns(card) == [
         "Тестовая неделя чатов", "Положение принято", "Положение на сайтах школ"]
 
 
 def test_status_columns_are_coloured(card: sc.Scorecard) -> None:
     # the task states of the tasks table (NBSP inside) are status cells, as the KPI statuses are
-    tasks = tables.html_view(present.tasks_table(card), present.TASK_FORMATS,
-                             present.TASK_STATUS_COLUMNS)
+    tasks = tables.html_view(parts.tasks_table(card), parts.TASK_FORMATS,
+                             parts.TASK_STATUS_COLUMNS)
     assert "status-met" in tasks and "status-near" in tasks and "status-behind" in tasks
-    kpis = tables.html_view(present.kpi_table(card), present.KPI_FORMATS,
-                            present.KPI_STATUS_COLUMNS)
+    kpis = tables.html_view(parts.kpi_table(card), parts.KPI_FORMATS,
+                            parts.KPI_STATUS_COLUMNS)
     assert "status-near" in kpis and "status-behind" in kpis
 
 
 def test_methodology_names_deadlines_and_sources(card: sc.Scorecard) -> None:
-    text = present.methodology_html(card)
+    text = parts.methodology_html(card)
     assert "13.09.2024" in text and "до 30.09.2024" in text.replace("\u00a0", " ")
     assert "более 25" in text and "params/tasks.yml" in text
     assert "16 сентября 2024" in text
@@ -420,18 +420,18 @@ def test_names_are_text_not_markup(tmp_path: Path) -> None:
     municipalities.loc[0, "name"] = "<b>Город</b> & Ко"
     card = sc.build(_frames(municipalities=municipalities), region_code=REGION, oktmo=CITY,
                     **_params(path))
-    lead = present.lead_html(card)
+    lead = parts.lead_html(card)
     assert "<strong>&lt;b&gt;Город&lt;/b&gt; &amp; Ко</strong>" in lead and "<b>Город" not in lead
-    note = present.tasks_note_html(card)  # the ОМСУ marked the week held
+    note = parts.tasks_note_html(card)  # the ОМСУ marked the week held
     assert "неделя &lt;b&gt;тестов&lt;/b&gt; &amp; чатов — да" in note and "<b>тестов" not in note
-    methodology = present.methodology_html(card)
+    methodology = parts.methodology_html(card)
     assert "«Неделя &lt;b&gt;тестов&lt;/b&gt; &amp; чатов»" in methodology
     assert "<b>тестов" not in methodology
     schools = _schools()
     schools.loc[1, "school_name"] = "<b>СОШ</b> & сад"
     card = sc.build(_frames(schools=schools), region_code=REGION, oktmo=CITY,
                     **_params(tmp_path / "tasks.yml"))
-    view = tables.html_view(present.schools_table(card), present.SCHOOL_FORMATS)
+    view = tables.html_view(parts.schools_table(card), parts.SCHOOL_FORMATS)
     assert "&lt;b&gt;СОШ&lt;/b&gt; &amp; сад" in view and "<b>СОШ" not in view
 
 
@@ -444,10 +444,10 @@ def test_a_region_without_tasks_export_gets_frames_without_columns(tasks_file: P
     assert card.as_of == card.activity_date == D(2024, 9, 16)
     # no export: nothing is asked of the schools but their KPIs
     assert all(item.kind == "kpi_gaps" for todo in card.schools["todo"] for item in todo)
-    assert present.key_figures(card)[5].fact == "—"
-    assert "выгрузки о выполнении задач на эту дату нет." in present.lead_html(card)
-    assert "(нет на эту дату)" in present.methodology_html(card)
-    assert "выгрузка задач" not in present.provenance_html(card)
+    assert parts.key_figures(card)[5].fact == "—"
+    assert "выгрузки о выполнении задач на эту дату нет." in parts.lead_html(card)
+    assert "(нет на эту дату)" in parts.methodology_html(card)
+    assert "выгрузка задач" not in parts.provenance_html(card)
 
 
 def test_a_region_without_schools_is_refused(tmp_path: Path) -> None:
@@ -541,18 +541,18 @@ def test_tasks_done_since_the_base_export(tasks_file: Path) -> None:
          "after": "done"},
     ]
     assert set(week.tasks_moved["direction"]) == {"done"}
-    assert "лист «Изменения»" in present.changes_html(card)  # which schools: in the workbook
+    assert "лист «Изменения»" in parts.changes_html(card)  # which schools: in the workbook
     # not done then: s1 1 (posting), s2 2, s3 2; now: s2's posting
     assert (week.open_before, week.open_after) == (5, 1)
-    items = [item.replace("\u00a0", " ") for item in present.changes_items(card)]
+    items = [item.replace("\u00a0", " ") for item in parts.changes_items(card)]
     assert items[-1] == ("С 24.09.2024 школы выполнили 4 задачи, не выполнено 1 (было 5); "
                          "ОМСУ выполнил: тестовая неделя чатов, положение принято.")
-    table = present.changes_table(card)
+    table = parts.changes_table(card)
     done = table[table["Что изменилось"] == "Задача выполнена"]
     assert len(done) == 6 and list(done["Школа или ОМСУ"])[:2] == ["город Вологда"] * 2
     assert done["Стало"].iloc[0] == "✔ выполнено в срок"
-    assert "выгрузка задач для сравнения 24 сентября 2024" in present.provenance_html(card)
-    assert "выгрузка задач на 24 сентября 2024" in present.methodology_html(card)
+    assert "выгрузка задач для сравнения 24 сентября 2024" in parts.provenance_html(card)
+    assert "выгрузка задач на 24 сентября 2024" in parts.methodology_html(card)
     # the base export is read: changing it changes the data hash
     changed = _two_task_exports()
     changed.loc[0, "test_week_held"] = True
@@ -580,23 +580,23 @@ def test_the_week_on_page_one(card: sc.Scorecard) -> None:
         {"school_id": "s1", "direction": "reached"}]
     assert (week.standing.rank_before, week.standing.rank_after) == (1, 1)
     assert week.standing.k1_delta == pytest.approx(0.025)
-    items = [item.replace("\u00a0", " ") for item in present.changes_items(card)]
+    items = [item.replace("\u00a0", " ") for item in parts.changes_items(card)]
     assert items == [
         "Место по K1 в области — 1 из 2 (без изменений); K1 — 25,0 % (+2,5 п.п.).",
         "Достигли цели по K1: 1 школа (МОУ «СОШ № 1»).",
         "Задачи: выгрузки на 24.09.2024 или раньше нет — сравнивать не с чем.",
     ]
-    html = present.changes_html(card)
+    html = parts.changes_html(card)
     assert "Что изменилось с 9 сентября 2024" in html and "лист «Изменения»" not in html
     assert "&amp;" not in html and "&#34;" not in html  # escaped once, not twice
-    table = present.changes_table(card)
+    table = parts.changes_table(card)
     assert table[["Что изменилось", "Школа или ОМСУ", "Было", "Стало"]].to_dict("records") == [
         {"Что изменилось": "Место по K1 в области", "Школа или ОМСУ": "город Вологда",
          "Было": "1 из 2; K1 22,5\u00a0%", "Стало": "1 из 2; K1 25,0\u00a0%"},
         {"Что изменилось": "Достигла цели по K1", "Школа или ОМСУ": "МОУ «СОШ № 1»",
          "Было": 0.2, "Стало": 0.3}]  # K1 stays a number, a share in the workbook
-    assert present.changes_row_formats(card) == {"Было": ["text", "percent"], "Стало": ["text", "percent"]}
-    assert "мониторинг активности — с 09.09.2024" in present.changes_title(card)
+    assert parts.changes_row_formats(card) == {"Было": ["text", "percent"], "Стало": ["text", "percent"]}
+    assert "мониторинг активности — с 09.09.2024" in parts.changes_title(card)
 
 
 def test_a_long_list_of_crossings_names_two_and_points_to_the_workbook(card: sc.Scorecard
@@ -606,22 +606,22 @@ def test_a_long_list_of_crossings_names_two_and_points_to_the_workbook(card: sc.
                               "k1_before": [0.2, 0.2, 0.2, 0.3], "k1_after": [0.3, 0.3, 0.3, 0.2],
                               "direction": ["reached", "reached", "reached", "lost"]})
     many = replace(card, changes=replace(card.changes, k1_crossings=crossings))
-    assert present.changes_items(many)[1] == ("Достигли цели по K1: 3 школы (СОШ 1, СОШ 2 и ещё 1); "
+    assert parts.changes_items(many)[1] == ("Достигли цели по K1: 3 школы (СОШ 1, СОШ 2 и ещё 1); "
                                               "опустились ниже цели по K1: 1 школа (СОШ 4).")
-    assert "Полные списки — в книге Excel, лист «Изменения»." in present.changes_html(many)
-    assert len(present.changes_table(many)) == 5  # the place and the four schools
+    assert "Полные списки — в книге Excel, лист «Изменения»." in parts.changes_html(many)
+    assert len(parts.changes_table(many)) == 5  # the place and the four schools
 
 
 def test_a_fall_and_a_place_unknown_at_the_base_in_words(card: sc.Scorecard) -> None:
     fell = replace(card, changes=replace(card.changes, standing=sc.Standing(
         k1_before=0.3, k1_after=0.2, rank_before=1, rank_after=3, municipalities_before=3,
         municipalities_after=4)))
-    assert present.changes_items(fell)[0].replace("\u00a0", " ") == \
+    assert parts.changes_items(fell)[0].replace("\u00a0", " ") == \
         "Место по K1 в области — 3 из 4 (−2 места, было 1); K1 — 20,0 % (−10,0 п.п.)."
     new = replace(card, changes=replace(card.changes, standing=sc.Standing(
         k1_before=None, k1_after=0.2, rank_before=None, rank_after=4, municipalities_before=3,
         municipalities_after=4)))
-    assert present.changes_items(new)[0].replace("\u00a0", " ") == \
+    assert parts.changes_items(new)[0].replace("\u00a0", " ") == \
         "Место по K1 в области — 4 из 4 (на 09.09.2024 места не было); K1 — 20,0 %."
 
 
@@ -632,13 +632,13 @@ def test_no_base_the_block_says_so(tasks_file: Path) -> None:
     week = early.changes
     assert week.base_date is None and week.k1_crossings.empty and week.tasks_moved.empty
     assert week.standing.rank_move is None
-    assert present.changes_items(early) == []
-    html = present.changes_html(early)
+    assert parts.changes_items(early) == []
+    html = parts.changes_html(early)
     assert "не позднее чем за 7 дней" in html and "сравнивать не с чем" in html
-    table = present.changes_table(early)
+    table = parts.changes_table(early)
     assert list(table["Что изменилось"]) == ["Сравнивать не с чем"]
-    assert "среза не позднее чем за 7 дней нет" in present.changes_title(early)
-    assert "выгрузки о выполнении задач нет" in present.changes_title(early)
+    assert "среза не позднее чем за 7 дней нет" in parts.changes_title(early)
+    assert "выгрузки о выполнении задач нет" in parts.changes_title(early)
 
 
 def test_a_school_missing_from_the_latest_snapshot_and_the_tasks_export(tasks_file: Path
@@ -651,10 +651,10 @@ def test_a_school_missing_from_the_latest_snapshot_and_the_tasks_export(tasks_fi
                     region_code=REGION, oktmo=CITY, **_params(tasks_file))
     assert card.changes.schools_left["school_id"].tolist() == ["s3"]
     assert card.changes.k1_crossings["school_id"].tolist() == ["s1"]  # s3 is no crossing
-    findings = [f.replace("\u00a0", " ") for f in present.findings(card)]
+    findings = [f.replace("\u00a0", " ") for f in parts.findings(card)]
     assert "Нет в мониторинге активности: 1 школа (МОУ «СОШ № 3»); нет в выгрузке задач: 1 школа " \
            "(МОУ «СОШ № 3»)." in findings
-    items = [item.replace("\u00a0", " ") for item in present.changes_items(card)]
+    items = [item.replace("\u00a0", " ") for item in parts.changes_items(card)]
     assert "Выпали из мониторинга активности: 1 школа (МОУ «СОШ № 3»)." in items
 
 
@@ -663,13 +663,13 @@ def test_a_school_missing_from_the_latest_snapshot_and_the_tasks_export(tasks_fi
 def test_the_findings_are_computed(card: sc.Scorecard) -> None:
     # K1: s2 only below target (1/10). Tasks: posting overdue (s2). Municipality: K1 10/40 is
     # not above 25 % (11 needed: 1 more), K2 294/397 needs 298 (4), K4 22/25 (3), K5 28/37 (9)
-    assert [f.replace("\u00a0", " ") for f in present.findings(card)] == [
+    assert [f.replace("\u00a0", " ") for f in parts.findings(card)] == [
         "Ниже цели по K1 (более 25 %) — 1 школа из 3; меньше всего: МОУ «СОШ № 2» (10,0 %).",
         "Просрочено задач ОМСУ: 1 из 3; просроченные задачи — у 1 школы из 3 (всего 1).",
         "Данные есть по всем 3 школам: в мониторинге активности и в выгрузке задач.",
         "До целей не хватает, чел.: K1 — 1, K2 — 4, K4 — 3, K5 — 9.",
     ]
-    html = present.summary_html(card)
+    html = parts.summary_html(card)
     assert html.count("<li>") == 4 and "Главное" in html and "в приложении" not in html
     assert "&amp;laquo;" not in html and "МОУ «СОШ № 2»" in html
 
@@ -677,28 +677,28 @@ def test_the_findings_are_computed(card: sc.Scorecard) -> None:
 def test_no_tasks_export_in_the_findings(tasks_file: Path) -> None:
     card = sc.build(_frames(tasks=pd.DataFrame()), region_code=REGION, oktmo=CITY,
                     **_params(tasks_file))
-    findings = [f.replace("\u00a0", " ") for f in present.findings(card)]
+    findings = [f.replace("\u00a0", " ") for f in parts.findings(card)]
     assert findings[1] == ("Выгрузки о выполнении задач на 16 сентября 2024 г. или раньше нет — "
                            "задачи ОМСУ и школ не оценены.")
     assert findings[2] == "Данные есть по всем 3 школам: в мониторинге активности."
-    assert present.changes_items(card)[-1].startswith("Достигли цели по K1")
+    assert parts.changes_items(card)[-1].startswith("Достигли цели по K1")
 
 
 def test_a_long_list_keeps_its_top_in_the_body_and_the_rest_in_the_appendix(
         card: sc.Scorecard, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert present.schools_in_body(card) == 3 and present.schools_appendix_html(card) == ""
-    monkeypatch.setattr(present, "SHORT_LIST", 2)
-    monkeypatch.setattr(present, "SCHOOLS_IN_BODY", 1)
-    assert present.schools_in_body(card) == 1
-    body = present.schools_body_html(card)
+    assert parts.schools_in_body(card) == 3 and parts.schools_appendix_html(card) == ""
+    monkeypatch.setattr(parts, "SHORT_LIST", 2)
+    monkeypatch.setattr(parts, "SCHOOLS_IN_BODY", 1)
+    assert parts.schools_in_body(card) == 1
+    body = parts.schools_body_html(card)
     assert "МОУ «СОШ № 2»" in body and "МОУ «СОШ № 3»" not in body  # most to do first
-    appendix = present.schools_appendix_html(card)
+    appendix = parts.schools_appendix_html(card)
     assert "Приложение. Остальные школы (2–3)" in appendix
     assert "МОУ «СОШ № 3»" in appendix and "МОУ «СОШ № 1»" in appendix
     assert "МОУ «СОШ № 2»" not in appendix
-    assert len(present.schools_table(card)) == 3  # the workbook's sheet: every school
-    assert "остальные 2 — в приложении" in present.schools_note_html(card)
-    assert "(первые 1; остальные 2 — в приложении)" in present.summary_html(card)
+    assert len(parts.schools_table(card)) == 3  # the workbook's sheet: every school
+    assert "остальные 2 — в приложении" in parts.schools_note_html(card)
+    assert "(первые 1; остальные 2 — в приложении)" in parts.summary_html(card)
 
 
 # --- the notebook ----------------------------------------------------------------------------

@@ -7,8 +7,11 @@
   its params and reference (as arguments: it opens no file) and its parameters, and ``load(…)``:
   :func:`helpers.briefings.skeleton.load`, which reads them in one place and builds; a kind's
   «what changed» is its snapshot and comparison given to :func:`~helpers.briefings.skeleton.now_and_base`;
-- ``<kind>/present.py`` — what the reader sees: tables, charts, key figures and the HTML
-  fragments rendered from ``templates/briefing/fragments/<kind>/``.
+- ``<kind>/present.py`` — what the reader sees, as the dozen blocks a notebook cell shows
+  (``show(present.schools(data))``: tables, charts, notes, page one);
+- ``<kind>/parts.py`` (when the blocks need more than a few lines) — the pieces they are made
+  of: frames, titles, captions, formats, key figures and the HTML fragments rendered from
+  ``templates/briefing/fragments/<kind>/``.
 
 Adding a kind is its package here, its notebook and its fragments — nothing else. Kinds kept
 outside the project (``KINDS_PATH``: folders of such packages, separated by ``:``) join this

@@ -90,7 +90,8 @@ class Table:
             return self.html
         frame = self.frame.head(PREVIEW_ROWS) if self.excel_only else self.frame
         rows = [r for r in self.highlight_rows if r < len(frame)]
-        view = tables.html_view(frame, self.formats, self.status_columns, rows)
+        row_formats = {column: list(kinds)[:len(frame)] for column, kinds in self.row_formats.items()}
+        view = tables.html_view(frame, self.formats, self.status_columns, rows, row_formats)
         rest = len(self.frame) - len(frame)
         if self.excel_only and rest > 0:
             more = words.counted(rest, "строка", "строки", "строк")
@@ -189,7 +190,8 @@ def show(block: Block | Sequence[Block]) -> None:
                    formats=block.formats, status_columns=block.status_columns,
                    row_formats=block.row_formats or None, numbered=not block.excel_only)
     elif isinstance(block, Chart):
-        charts.show(block.figure, block.caption, block.description or None, png=block.workbook)
+        charts.show(block.figure, block.caption, block.description or None,
+                    png=block.workbook or block.excel_only, numbered=not block.excel_only)
     elif isinstance(block, PageOne):
         from IPython.display import display
 

@@ -28,7 +28,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.presentation.display import next_number, show_lab_only
+from helpers.presentation.display import WORKBOOK_ONLY, next_number, show_lab_only
 from helpers.vocabulary import STATUSES, fmt_date, fmt_date_short, fmt_decimal, fmt_int, fmt_percent, plural
 
 # Status colours (colour-blind safe) — always paired with a word or a marker shape.
@@ -50,6 +50,7 @@ class Chart:
     caption: str
     description: str = ""
     workbook: bool = False  # also a picture on the workbook's «Графики» sheet
+    excel_only: bool = False  # only there: its cell is tagged remove_output, the page leaves it out
 
     def __post_init__(self) -> None:
         if not self.description:
@@ -179,10 +180,12 @@ def plan_fact_chart(rows: pd.DataFrame, *, title: str) -> Figure:
     return _described(figure, describe_plan_fact(rows, title=title))
 
 
-def show(figure: Figure, caption: str, description: str | None = None, *, png: bool = False) -> None:
+def show(figure: Figure, caption: str, description: str | None = None, *, png: bool = False,
+         numbered: bool = True) -> None:
     """Display a chart as SVG (sharp in print, text kept as text) with its caption and its
     description (by default the one its chart function derived, :func:`description_of`), then
-    free it; ``png``: a PNG beside it, for the workbook's «Графики» sheet."""
+    free it; ``png``: a PNG beside it, for the workbook's «Графики» sheet. JupyterLab shows the
+    caption with the number the page gives it (``numbered``: the page shows the chart)."""
     from io import BytesIO, StringIO
 
     from IPython.display import display
@@ -198,7 +201,7 @@ def show(figure: Figure, caption: str, description: str | None = None, *, png: b
     plt.close(figure)
     display(bundle, raw=True, metadata={"caption": caption, DESCRIPTION_KEY: said})
     if caption:  # the page numbers the captioned figures only
-        number = html.escape(next_number("figure"))
+        number = html.escape(next_number("figure") if numbered else WORKBOOK_ONLY)
         show_lab_only(f'<p class="lab-figure-caption" data-number="{number}">{html.escape(caption)}</p>')
 
 

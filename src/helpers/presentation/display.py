@@ -47,9 +47,10 @@ def table_payload(
     declared = set(formats.values()) | {kind for kinds in row_formats.values() for kind in kinds}
     unknown = declared - set(NUMBER_FORMATS)
     if unknown:
-        raise ValueError(f"unknown number formats {sorted(unknown)}; use one of {NUMBER_FORMATS}")
+        raise ValueError(f"Неизвестные форматы чисел {sorted(unknown)}; "
+                         f"допустимы: {', '.join(NUMBER_FORMATS)} / unknown number formats")
     if any(len(kinds) != len(frame) for kinds in row_formats.values()):
-        raise ValueError("row_formats: one format per row of the table")
+        raise ValueError("row_formats: нужен один формат на каждую строку таблицы / one format per row")
     return {
         "name": name,
         "title": title,

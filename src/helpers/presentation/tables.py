@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from helpers import vocabulary as words
-from helpers.presentation.display import show_table
 
 FORMATTERS: dict[str, Callable[[object], str]] = {
     "int": lambda v: words.fmt_int(v),  # type: ignore[arg-type]
@@ -91,6 +90,9 @@ def html_view(frame: pd.DataFrame, formats: dict[str, str], status_columns: Sequ
 def show(frame: pd.DataFrame, *, name: str, title: str, formats: dict[str, str],
          status_columns: Sequence[str] = (), highlight_rows: Sequence[int] = (),
          row_formats: dict[str, list[str]] | None = None) -> None:
-    """Display a table in the briefing and register it for the Excel workbook."""
-    show_table(frame, html_view(frame, formats, status_columns, highlight_rows, row_formats), name=name,
-               title=title, formats=formats, status_columns=status_columns, row_formats=row_formats)
+    """Display a table in the briefing and register it for the Excel workbook: the older spelling
+    of ``show(Table(…))``, with the same checks (a format for a column the frame lacks is an error)."""
+    from helpers.presentation import blocks  # blocks are made of this module's views
+
+    blocks.show(blocks.Table(frame, title, name, formats, status_columns, highlight_rows,
+                             row_formats or {}))
