@@ -81,3 +81,57 @@ def test_a_table_continued_on_the_next_page_says_so_and_repeats_its_header(tmp_p
         assert lines[2].split() == ["Школа", "K1"]  # the header row again
     assert all(f"МОУ «СОШ № {n}»" in text for n in range(90))  # no row lost or doubled
     assert sum(text.count(f"МОУ «СОШ № {n}» ") for n in range(90)) == 90
+
+
+def _page_texts(tmp_path: Path, pdf: bytes) -> list[str]:
+    import subprocess
+
+    (tmp_path / "printed.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "printed.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def two_tables(rows: int) -> str:
+    """Two long numbered tables one after the other, as a briefing's sections print them."""
+    from helpers.render.html import number_captions
+
+    second = table(rows).replace("МОУ «СОШ", "МБОУ «ООШ").replace("наименьшим", "наибольшим")
+    return number_captions(table(rows) + '<p style="height: 5mm">Абзац.</p>' + second)
+
+
+@pytest.mark.parametrize("filler_mm", [20, 120, 200])
+def test_a_continuation_line_never_leaves_a_page_with_a_row_or_two(tmp_path: Path, printer: PdfPrinter,
+                                                                    filler_mm: int) -> None:
+    pdf = printer.render(notebook_page(tmp_path, filler_mm, two_tables(rows=45)), running_title="Проверка")
+    assert table_breaks(pdf)[1] == []
+    pages = _page_texts(tmp_path, pdf)
+    rows = [sum(page.count(f"«{school} № ") for school in ("СОШ", "ООШ")) for page in pages]
+    # each page but the last is filled: the second table follows the first one's last rows
+    assert all(count >= 10 for count in rows[1:-1]), rows
+    assert sum(rows) == 90
+
+
+def tall_headed_table(rows: int = 8) -> str:
+    """A numbered table with a three-line caption and a two-line header row (the readiness
+    briefing's «наименее готовые школы»): caption and header fill the foot of a page alone."""
+    columns = {"Школа": [f"Ш{n}я" for n in range(rows)]}
+    names = ("Нет общешк. чата", "Нет чата сотр.", "Нет чатов классов", "Нет чатов родит.",
+             "Неактивных чатов", "Открыто на прежних")
+    columns.update({name: [1] * rows for name in names})
+    title = ("15 наименее готовых школ из 324 не готовых (все — на листе «Школы не готовы» книги Excel): "
+             "число не созданных обязательных чатов, созданных, но неактивных, и открытых на прежних "
+             "платформах")
+    return captioned(html_view(pd.DataFrame(columns), {}), title)
+
+
+@pytest.mark.parametrize("filler_mm", range(196, 214, 2))
+def test_a_table_with_no_row_under_its_caption_starts_the_next_page(tmp_path: Path, printer: PdfPrinter,
+                                                                     filler_mm: int) -> None:
+    from helpers.render.html import number_captions
+
+    pdf = printer.render(notebook_page(tmp_path, filler_mm, number_captions(tall_headed_table())),
+                         running_title="Проверка")
+    pages = _page_texts(tmp_path, pdf)
+    with_caption = next(page for page in pages if "Таблица 1 — " in page)
+    assert "Ш0я" in with_caption and "Раздел аналитика" in with_caption  # the heading goes along

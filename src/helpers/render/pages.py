@@ -91,8 +91,10 @@ def table_breaks(pdf_bytes: bytes) -> tuple[int, list[tuple[int, int]]]:
     breaks = []
     for index, table in enumerate(tables):
         rows = [row for row in _rows(table) if row.pages]
+        # a row starts a new page when it begins after the page the row above begins on (a row
+        # never breaks inside; header rows repeat on every page, so their first page counts)
         breaks += [(index, position) for position in range(1, len(rows))
-                   if rows[position].pages[0] > rows[position - 1].pages[-1]]
+                   if rows[position].pages[0] > rows[position - 1].pages[0]]
     return len(tables), breaks
 
 

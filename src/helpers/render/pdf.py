@@ -270,20 +270,61 @@ TIGHT_PAGE_ONE = "tight-page-one"
 # new page] of the printed PDF (render.pages.table_breaks), in the order of the document's tables.
 # A table is numbered by its caption, or by a «Продолжение таблицы N» just before it (an appendix);
 # tables without a number are left to Chromium, which repeats their header row.
+# A cut adds the «Продолжение» line at the top of the next page, which moves down everything after
+# it until the next forced page break: a later break measured before the cut may no longer be
+# where the page ends. So one pass cuts the first break and the later ones a forced page break
+# separates from the cut before them; the rest wait for the next print, measured again. A table
+# with no row under its caption on the page is not cut: it starts the next page (with the heading
+# just above it).
 SPLIT_TABLES = """(breaks) => {
   const tables = Array.from(document.querySelectorAll("table"));
-  let split = 0;
-  for (const [index, row] of breaks.slice().reverse()) {
+  const forced = (element) => {
+    const style = getComputedStyle(element);
+    return style.breakBefore === "page" || style.breakAfter === "page";
+  };
+  const forcedBetween = (first, last) => {
+    if (forced(last)) return true;
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT);
+    walker.currentNode = first;
+    for (let node = walker.nextNode(); node && node !== last; node = walker.nextNode()) {
+      if (node.contains(last)) continue;
+      if (forced(node)) return true;
+    }
+    return false;
+  };
+  const accepted = [];
+  let previous = null;
+  for (const [index, row] of breaks) {
     const table = tables[index];
-    const label = table && table.querySelector(":scope > caption .caption-number");
-    let before = table ? table.previousElementSibling : null;
+    if (!table) continue;
+    if (previous && (previous === table || !forcedBetween(previous, table))) continue;
+    accepted.push([table, row]);
+    previous = table;
+  }
+  let split = 0;
+  for (const [table, row] of accepted.reverse()) {
+    const label = table.querySelector(":scope > caption .caption-number");
+    let before = table.previousElementSibling;
     while (before && before.tagName === "STYLE") before = before.previousElementSibling;
     const heading = label || (before && before.matches(".table-continued") ? before : null);
     const written = heading ? (heading.textContent.match(/\\d+/) || [""])[0] : "";
-    const number = table && (table.dataset.tableNumber || written);
-    const rows = table ? Array.from(table.rows) : [];
-    const headRows = table && table.tHead ? table.tHead.rows.length : 0;
-    if (!number || row <= headRows || row >= rows.length) continue;
+    const number = table.dataset.tableNumber || written;
+    const rows = Array.from(table.rows);
+    const headRows = table.tHead ? table.tHead.rows.length : 0;
+    if (!number || row >= rows.length) continue;
+    if (row <= headRows) {  // not one row under the caption: the table starts the next page
+      const output = table.closest(".output_area");
+      const cell = table.closest(".cell");
+      let block = output || table;
+      if (cell && (!output || cell.querySelector(".output_area") === output)) {
+        block = cell;  // the first output of its cell: a heading cell just before goes along
+        const above = cell.previousElementSibling;
+        if (above && above.matches(".cell:has(:is(h1, h2, h3, h4):last-child)")) block = above;
+      }
+      block.style.breakBefore = "page";
+      split += 1;
+      continue;
+    }
     const part = table.cloneNode(false);
     part.removeAttribute("id");
     part.dataset.tableNumber = number;
@@ -301,7 +342,7 @@ SPLIT_TABLES = """(breaks) => {
   }
   return split;
 }"""
-MAX_CONTINUATION_PASSES = 4  # each pass prints again; the extra lines rarely need a second
+MAX_CONTINUATION_PASSES = 12  # each pass prints again (≈0.3 s); a chain of cuts one page apart takes one each
 
 
 def fit_page_one(page: Page) -> bool:
