@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import socket
-import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
-from helpers.config import PROJECT_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from lab_server import running_lab
 
 
 def test_make_lab_serves_jupyterlab(tmp_path: Path) -> None:
-    port = _free_port()
-    log = tmp_path / "lab.log"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    with log.open("w") as sink:
-        lab = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_PORT={port}"],
-                               cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env,
-                               start_new_session=True)
-    try:
-        url = None
-        deadline = time.monotonic() + 90
-        while url is None and time.monotonic() < deadline:
-            assert lab.poll() is None, log.read_text()
-            found = re.search(rf"http://(?:127\.0\.0\.1|localhost):{port}/lab\?token=\w+", log.read_text())
-            url = found.group(0) if found else None
-            time.sleep(0.5)
-        assert url, log.read_text()
-        with urllib.request.urlopen(url.replace("localhost", "127.0.0.1"), timeout=30) as page:
+    with running_lab(tmp_path, {}) as lab:
+        with urllib.request.urlopen(f"{lab.url}/lab?token={lab.token}", timeout=30) as page:
             body = page.read().decode("utf-8")
         assert page.status == 200 and "JupyterLab" in body
-    finally:
-        os.killpg(lab.pid, signal.SIGTERM)
-        lab.wait(timeout=30)

@@ -10,13 +10,8 @@ The diary notebook of the demo region runs in ``make test``; the other three are
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +19,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from lab_server import running_lab
 
 from helpers.config import PROJECT_ROOT
 from helpers.presentation.blocks import PREVIEW_ROWS
@@ -37,18 +33,12 @@ NOTEBOOK_SETTINGS = {"windowingMode": "none"}
 
 
 @dataclass(frozen=True)
-class Lab:
-    """A running ``make lab``: where it serves, its token and the folder it opened."""
+class LabOn:
+    """JupyterLab on a copy of the notebooks (``folder``)."""
 
     url: str
     token: str
     folder: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _chromium() -> str:
@@ -59,7 +49,7 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def lab(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabOn]:
     """``make lab`` on a copy of the notebooks, reading the demo warehouse."""
     root = tmp_path_factory.mktemp("lab")
     folder = root / "notebooks"
@@ -67,28 +57,10 @@ def lab(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     settings = root / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS))
-    port = _free_port()
-    env = {**os.environ, "WAREHOUSE": str(demo_warehouse),
-           "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
+    env = {"WAREHOUSE": str(demo_warehouse), "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces")}
-    log = root / "lab.log"
-    with log.open("w") as sink:
-        server = subprocess.Popen(
-            ["make", "--no-print-directory", "lab", f"LAB_PORT={port}", f"LAB_DIR={folder}"],
-            cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        token, deadline = None, time.monotonic() + 120
-        while token is None and time.monotonic() < deadline:
-            assert server.poll() is None, log.read_text()
-            found = re.search(rf"http://(?:127\.0\.0\.1|localhost):{port}/lab\?token=(\w+)", log.read_text())
-            token = found.group(1) if found else None
-            time.sleep(0.5)
-        assert token, log.read_text()
-        yield Lab(f"http://127.0.0.1:{port}", token, folder)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+    with running_lab(root, env, f"LAB_DIR={folder}") as started:
+        yield LabOn(started.url, started.token, folder)
 
 
 # What the page shows once Run All is done, read in the browser.
@@ -121,7 +93,7 @@ RAN = """() => {
 }"""
 
 
-def run_all_in_lab(lab: Lab, notebook: str) -> dict[str, Any]:
+def run_all_in_lab(lab: LabOn, notebook: str) -> dict[str, Any]:
     """Open ``notebook`` in Lab, click Run → Run All Cells, wait for the last cell, save with
     Ctrl+S, and return what the page shows."""
     from playwright.sync_api import sync_playwright
@@ -178,7 +150,7 @@ def assert_lab_shows_the_page(shown: dict[str, Any], saved: Path) -> None:
     assert all(cell.get("outputs", []) == [] for cell in on_disk["cells"]), "outputs saved to disk"
 
 
-def test_the_diary_notebook_runs_in_lab_as_the_briefing_reads(lab: Lab, published: Path) -> None:
+def test_the_diary_notebook_runs_in_lab_as_the_briefing_reads(lab: LabOn, published: Path) -> None:
     shown = run_all_in_lab(lab, "diary_authorization_gaps.ipynb")
     assert_lab_shows_the_page(shown, lab.folder / "diary_authorization_gaps.ipynb")
     # Excel-only tables: their first rows and how many more the workbook holds
@@ -194,6 +166,6 @@ def test_the_diary_notebook_runs_in_lab_as_the_briefing_reads(lab: Lab, publishe
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", ["regional_ranking", "municipality_scorecard", "migration_readiness"])
-def test_every_notebook_runs_in_lab(lab: Lab, notebook: str) -> None:
+def test_every_notebook_runs_in_lab(lab: LabOn, notebook: str) -> None:
     shown = run_all_in_lab(lab, f"{notebook}.ipynb")
     assert_lab_shows_the_page(shown, lab.folder / f"{notebook}.ipynb")
