@@ -273,7 +273,9 @@ TIGHT_PAGE_ONE = "tight-page-one"
 # A cut adds the «Продолжение» line at the top of the next page, which moves down everything after
 # it until the next forced page break: a later break measured before the cut may no longer be
 # where the page ends. So one pass cuts the first break and the later ones a forced page break
-# separates from the cut before them; the rest wait for the next print, measured again. A table
+# separates from the cut before them; the rest wait for the next print, measured again. A part
+# whose last rows run over (a table that ends needs its bottom edge on the page) hands them to the
+# part after it instead of being cut again. A table
 # with no row under its caption on the page is not cut: it starts the next page (with the heading
 # just above it).
 SPLIT_TABLES = """(breaks) => {
@@ -299,7 +301,8 @@ SPLIT_TABLES = """(breaks) => {
     if (!table) continue;
     if (previous && (previous === table || !forcedBetween(previous, table))) continue;
     accepted.push([table, row]);
-    previous = table;
+    const cut = table.nextElementSibling;  // a part cut before: its overflow moves into the next
+    previous = cut && cut.dataset.cut ? cut.nextElementSibling : table;
   }
   let split = 0;
   for (const [table, row] of accepted.reverse()) {
@@ -316,7 +319,9 @@ SPLIT_TABLES = """(breaks) => {
       const output = table.closest(".output_area");
       const cell = table.closest(".cell");
       let block = output || table;
-      if (cell && (!output || cell.querySelector(".output_area") === output)) {
+      const first = output ? cell && cell.querySelector(".output_area") === output
+                           : cell && cell.querySelector("table") === table;
+      if (first) {
         block = cell;  // the first output of its cell: a heading cell just before goes along
         const above = cell.previousElementSibling;
         if (above && above.matches(".cell:has(:is(h1, h2, h3, h4):last-child)")) block = above;
@@ -325,8 +330,17 @@ SPLIT_TABLES = """(breaks) => {
       split += 1;
       continue;
     }
+    const cut = table.nextElementSibling;  // this table is a part cut before: its last rows ran
+    const rest = cut && cut.dataset.cut ? cut.nextElementSibling : null;  // over, they go on with the rest
+    if (rest && rest.tBodies.length) {
+      const first = rest.tBodies[0].firstChild;
+      rows.slice(row).forEach((moved) => rest.tBodies[0].insertBefore(moved, first));
+      split += 1;
+      continue;
+    }
     const part = table.cloneNode(false);
     part.removeAttribute("id");
+    part.style.removeProperty("break-before");  // a table moved to its page: its note breaks now
     part.dataset.tableNumber = number;
     if (table.tHead) part.appendChild(table.tHead.cloneNode(true));
     const body = document.createElement("tbody");
@@ -336,6 +350,7 @@ SPLIT_TABLES = """(breaks) => {
     note.className = "table-caption table-continued";
     note.textContent = "Продолжение таблицы " + number;
     note.style.breakBefore = "page";
+    note.dataset.cut = "1";
     table.after(note);
     note.after(part);
     split += 1;
