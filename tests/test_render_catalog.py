@@ -125,6 +125,7 @@ def test_the_index_shows_page_ones_key_figures_as_the_notebook_left_them() -> No
                         "2024-09-16T15:00:00+03:00")
     text = " ".join(BeautifulSoup(page, "html.parser").get_text(" ").split())
     assert "K1 · активны в чатах: 26,0 % — ✔ выполнено" in text
+    assert "Показатели: ✔ выполнено — 1 ✘ не выполнено — 1" in text  # the summary line, in order
     assert 'class="fig-behind"' in page and "&lt;школы&gt;" in page  # escaped, status-coloured
     failed = render_index([entry("35", status="failed", page_one={"key_figures": cards})],
                           "2024-09-16T15:00:00+03:00")
