@@ -139,3 +139,25 @@ def test_a_table_with_no_row_under_its_caption_starts_the_next_page(tmp_path: Pa
     pages = _page_texts(tmp_path, pdf)
     with_caption = next(page for page in pages if "Таблица 1 — " in page)
     assert "Ш0я" in with_caption and "Раздел аналитика" in with_caption  # the heading goes along
+
+
+def _rows_per_page(tmp_path: Path, printer: PdfPrinter, filler_mm: int, rows: int) -> list[int]:
+    from helpers.render.html import number_captions
+
+    path = notebook_page(tmp_path, filler_mm, number_captions(table(rows)))
+    pdf = printer.render(path, running_title="Проверка")
+    return [page.count("«СОШ № ") for page in _page_texts(tmp_path, pdf)]
+
+
+@pytest.mark.parametrize("filler_mm", range(186, 218, 4))
+def test_a_short_table_is_never_cut(tmp_path: Path, printer: PdfPrinter, filler_mm: int) -> None:
+    # a five-row table at the foot of a page used to print 4 + 1, 3 + 2 … 1 + 4 rows
+    assert sorted(_rows_per_page(tmp_path, printer, filler_mm, rows=5))[-1] == 5
+
+
+@pytest.mark.parametrize("filler_mm", [14, 18, 22])
+def test_a_cut_leaves_at_least_three_rows_on_each_page(tmp_path: Path, printer: PdfPrinter,
+                                                       filler_mm: int) -> None:
+    # 31 rows after these fillers used to print 30 + 1 or 29 + 2
+    counts = [count for count in _rows_per_page(tmp_path, printer, filler_mm, rows=31) if count]
+    assert min(counts) >= 3 and sum(counts) == 31, counts

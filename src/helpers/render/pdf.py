@@ -275,10 +275,11 @@ TIGHT_PAGE_ONE = "tight-page-one"
 # where the page ends. So one pass cuts the first break and the later ones a forced page break
 # separates from the cut before them; the rest wait for the next print, measured again. A part
 # whose last rows run over (a table that ends needs its bottom edge on the page) hands them to the
-# part after it instead of being cut again. A table
-# with no row under its caption on the page is not cut: it starts the next page (with the heading
-# just above it).
-SPLIT_TABLES = """(breaks) => {
+# part after it instead of being cut again. No page holds fewer than ``least`` rows of a table
+# that goes on or ends there (MIN_ROWS_AT_BREAK, the typesetter's widows and orphans): a cut that
+# would leave fewer on the next page is moved up, and a table with fewer under its caption starts
+# the next page (with the heading just above it), so a short table is never cut.
+SPLIT_TABLES = """([breaks, least]) => {
   const tables = Array.from(document.querySelectorAll("table"));
   const forced = (element) => {
     const style = getComputedStyle(element);
@@ -315,7 +316,14 @@ SPLIT_TABLES = """(breaks) => {
     const rows = Array.from(table.rows);
     const headRows = table.tHead ? table.tHead.rows.length : 0;
     if (!number || row >= rows.length) continue;
-    if (row <= headRows) {  // not one row under the caption: the table starts the next page
+    const cut = table.nextElementSibling;  // this table is a part cut before: its last rows ran
+    const rest = cut && cut.dataset.cut ? cut.nextElementSibling : null;  // over, they go on with the rest
+    const previousCut = before && before.dataset.cut;  // a part: it starts a page, it is never moved
+    let at = row;
+    if (!rest && rows.length - at < least) at = rows.length - least;  // no row or two alone on a page
+    if (!previousCut && at - headRows < least) at = headRows;
+    at = Math.max(at, previousCut ? headRows + 1 : headRows);
+    if (at <= headRows) {  // too few rows under the caption: the table starts the next page
       const output = table.closest(".output_area");
       const cell = table.closest(".cell");
       let block = output || table;
@@ -330,11 +338,9 @@ SPLIT_TABLES = """(breaks) => {
       split += 1;
       continue;
     }
-    const cut = table.nextElementSibling;  // this table is a part cut before: its last rows ran
-    const rest = cut && cut.dataset.cut ? cut.nextElementSibling : null;  // over, they go on with the rest
     if (rest && rest.tBodies.length) {
       const first = rest.tBodies[0].firstChild;
-      rows.slice(row).forEach((moved) => rest.tBodies[0].insertBefore(moved, first));
+      rows.slice(at).forEach((moved) => rest.tBodies[0].insertBefore(moved, first));
       split += 1;
       continue;
     }
@@ -344,7 +350,7 @@ SPLIT_TABLES = """(breaks) => {
     part.dataset.tableNumber = number;
     if (table.tHead) part.appendChild(table.tHead.cloneNode(true));
     const body = document.createElement("tbody");
-    rows.slice(row).forEach((moved) => body.appendChild(moved));
+    rows.slice(at).forEach((moved) => body.appendChild(moved));
     part.appendChild(body);
     const note = document.createElement("p");
     note.className = "table-caption table-continued";
@@ -357,6 +363,7 @@ SPLIT_TABLES = """(breaks) => {
   }
   return split;
 }"""
+MIN_ROWS_AT_BREAK = 3  # rows of a table a page holds at least, above a cut and below it
 MAX_CONTINUATION_PASSES = 12  # each pass prints again (≈0.3 s); a chain of cuts one page apart takes one each
 
 
@@ -397,7 +404,7 @@ def print_continued(page: Page, print_page: Callable[[], bytes]) -> bytes:
         tables, breaks = table_breaks(pdf)
         if not breaks or tables != page.evaluate("document.querySelectorAll('table').length"):
             break
-        if not page.evaluate(SPLIT_TABLES, breaks):
+        if not page.evaluate(SPLIT_TABLES, [breaks, MIN_ROWS_AT_BREAK]):
             break
         pdf = print_page()
     return pdf
