@@ -262,6 +262,19 @@ def test_briefings_rendered_on_workers_that_share_no_disk_arrive_on_the_driver(m
         assert not (home / "output").exists() and not (home / "warehouse.duckdb").exists()
 
 
+def _stop_after_first_briefing(running: Cluster, output: Path, limit_s: float = 180) -> None:
+    """Stop the scheduler once the manifest holds a rendered briefing (the batch is under way)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            if any(e["status"] == "ok" for e in catalog.load_manifest(output)):
+                break
+        except (OSError, ValueError):  # the manifest is being replaced
+            pass
+        time.sleep(0.2)
+    running.stop_scheduler()
+
+
 @pytest.mark.slow
 def test_on_the_cluster_overruns_and_deadly_briefings_fail_and_a_lost_scheduler_ends_the_batch(
         machines) -> None:
@@ -281,10 +294,12 @@ def test_on_the_cluster_overruns_and_deadly_briefings_fail_and_a_lost_scheduler_
                        warehouse=warehouse, force=False, make_executor=lambda: executor(120))
     assert deadly.failed == 1 and "аварийно на этой справке 2 раз" in deadly.failures[0]
     running.wait_for(1)  # the nanny started the worker again: the cluster is still there
-    jobs = _jobs(sleep_seconds=3.0)
-    threading.Timer(25, running.stop_scheduler).start()
+    jobs = _jobs(sleep_seconds=5.0)
+    stopper = threading.Thread(target=_stop_after_first_briefing, args=(running, output))
+    stopper.start()  # on the first briefing done, not after a time: the machine's speed varies
     lost = run_batch("lost", jobs, output_dir=output, warehouse=warehouse, force=False,
                      make_executor=lambda: executor(120))
+    stopper.join()
     assert lost.lost and lost.exit_code == 1 and lost.rendered < len(CODES)
     done = {e["territory"] for e in catalog.load_manifest(output) if e["status"] == "ok"}
     assert len(done) == lost.rendered
