@@ -72,6 +72,19 @@ def test_federal_exports_only_give_the_ranking_and_every_region_card(warehouse) 
     assert all(j.parameters == {"highlight_region": j.territory.code} for j in ranking[1:])
 
 
+def test_a_line_that_plans_nothing_says_why(warehouse) -> None:
+    warehouse({"federal_snapshots": _table("35", ["2024-09-16"])})
+    told: list[str] = []
+    plan_batch("weekly", note=told.append)
+    assert len(told) == 4  # readiness, diary (regions), scorecard, diary (municipalities)
+    assert "справка 3: Готовность" in told[0] and "ни одной территории" in told[0]
+    assert "chats" in told[0] and "regions with school data" in told[0]
+    warehouse(lipetsk(["2024-09-16"]))
+    told.clear()
+    plan_batch("weekly", note=told.append)
+    assert told == []
+
+
 def test_the_weekly_batch_follows_the_regions_that_sent_school_data(warehouse) -> None:
     warehouse(lipetsk(["2024-09-16"]))
     jobs = plan_batch("weekly")

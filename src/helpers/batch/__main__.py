@@ -147,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     config = settings()
     common = {"period": config.period} if config.period else {}
+    unplanned: list[str] = []  # lines of the batch that give no briefing: told once the plan holds
     try:
         if args.kind or args.territory:
             jobs = plan_single(args.kind, args.territory or "RU", common=common)
             name = f"{args.kind}:{args.territory}"
         else:
-            jobs = plan_batch(args.batch, common=common, region=args.region)
+            jobs = plan_batch(args.batch, common=common, region=args.region, note=unplanned.append)
             name = args.batch + (f" (регион {args.region})" if args.region else "")
         if config.period:
             check_period(config.period, store.snapshot_range(config.warehouse))
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PlanError, ValueError) as exc:
         sys.stderr.write(f"План не составлен:\n{exc}\n")
         return EXIT_PLAN
+    for line in unplanned:
+        _warn(line)
     try:
         summary = run_batch(name, jobs, output_dir=config.output_dir, warehouse=config.warehouse,
                             force=args.force, note=_warn,

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -206,9 +206,19 @@ def load_batch(name: str) -> dict[str, Any]:
     return read_yaml(path)
 
 
+def nothing_planned(name: str, number: int, kind: Kind, expression: Any) -> str:
+    """Why a line of a batch gives no briefing: no territory sent what the kind reads."""
+    tables = ", ".join(kind.reads.names) if kind.reads is not None else "все таблицы"
+    return (f"{name}.yml, справка {number}: {kind.title} — не планируется: «{expression}» — ни одной "
+            f"территории, в хранилище нет данных, которые читает вид ({tables}) / no territory "
+            f"has the data this kind reads")
+
+
 def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: str = "",
-               kinds: dict[str, Kind] | None = None) -> list[Job]:
-    """Every job of a batch (only those in ``region`` when given), checked; raises ``PlanError``."""
+               kinds: dict[str, Kind] | None = None,
+               note: Callable[[str], None] | None = None) -> list[Job]:
+    """Every job of a batch (only those in ``region`` when given), checked; raises ``PlanError``.
+    A line that names no territory (no region sent its school data) is told to ``note``."""
     kinds = kinds or load_kinds()
     batch = load_batch(name)
     declared = batch.get("parameters") or {}
@@ -230,14 +240,16 @@ def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: st
             continue
         common_here = {**shared, **(line.get("parameters") or {})}
         period = str(common_here.get("period") or "")
+        expression = line.get("territories", "national")
         try:
-            for territory in territories.expand(line.get("territories", "national"),
-                                                reads=kind.reads,
-                                                period=period if _is_period(period) else ""):
-                job = job_for(kind, territory, common_here)
-                jobs.append(job)
+            named = territories.expand(expression, reads=kind.reads,
+                                       period=period if _is_period(period) else "")
+            jobs += [job_for(kind, territory, common_here) for territory in named]
         except (UnknownTerritory, PlanError) as exc:
             problems.append(f"{name}.yml, справка {number}: {exc}")
+            continue
+        if not named and note is not None:
+            note(nothing_planned(name, number, kind, expression))
     if region:
         code = territories.by_code(region).code
         jobs = [j for j in jobs if j.territory.region == code]

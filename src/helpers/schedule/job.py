@@ -63,7 +63,7 @@ def render(job: ScheduledJob, output_dir: Path, warehouse: Path, note: Callable[
     """Plan the job's batch (narrowed to its region and kinds) and render what is stale."""
     config = settings()
     common = {"period": config.period} if config.period else {}
-    jobs = plan_batch(job.batch, common=common, region=job.region)
+    jobs = plan_batch(job.batch, common=common, region=job.region, note=note)
     if job.kinds:
         jobs = [j for j in jobs if j.kind.name in job.kinds]
     workers = int(os.environ.get("JOBS") or os.cpu_count() or 1)
