@@ -93,9 +93,32 @@ RAN = """() => {
 }"""
 
 
-def run_all_in_lab(lab: LabOn, notebook: str) -> dict[str, Any]:
-    """Open ``notebook`` in Lab, click Run → Run All Cells, wait for the last cell, save with
-    Ctrl+S, and return what the page shows."""
+# The last code cell with a numbered table caption: the analyst's cell run again.
+LAST_TABLE_CELL = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cells = [...panel.querySelectorAll('.jp-CodeCell')];
+  return cells.findLastIndex(c => c.querySelector('.table-caption[data-number^="Таблица"]'));
+}"""
+
+
+def run_cell_again(page: Any, index: int) -> None:
+    """Select the ``index``-th code cell and run it alone (Ctrl+Enter), as an analyst re-runs
+    the cell they edited; wait for its new execution count."""
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").nth(index)
+    prompt = cell.locator(".jp-InputPrompt")
+    before = prompt.inner_text()
+    cell.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(
+        "([index, before]) => { const p = document.querySelectorAll("
+        "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')[index].textContent;"
+        " return p !== before && /\\[\\d+\\]/.test(p); }", arg=[index, before], timeout=120_000)
+
+
+def run_all_in_lab(lab: LabOn, notebook: str, *, again: bool = False) -> dict[str, Any]:
+    """Open ``notebook`` in Lab, click Run → Run All Cells, wait for the last cell (with
+    ``again``, run the last cell with a table once more and read the page again as
+    ``shown["again"]``), save with Ctrl+S, and return what the page shows."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -110,6 +133,9 @@ def run_all_in_lab(lab: LabOn, notebook: str) -> dict[str, Any]:
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             page.wait_for_function(RAN, timeout=RUN_TIMEOUT_MS, polling=1000)
             shown = page.evaluate(READ_PAGE)
+            if again:
+                run_cell_again(page, page.evaluate(LAST_TABLE_CELL))
+                shown["again"] = page.evaluate(READ_PAGE)
             page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").click()
             page.keyboard.press("Control+s")
             page.wait_for_function(  # the tab's «modified» dot is gone once the save is written
@@ -151,8 +177,9 @@ def assert_lab_shows_the_page(shown: dict[str, Any], saved: Path) -> None:
 
 
 def test_the_diary_notebook_runs_in_lab_as_the_briefing_reads(lab: LabOn, published: Path) -> None:
-    shown = run_all_in_lab(lab, "diary_authorization_gaps.ipynb")
+    shown = run_all_in_lab(lab, "diary_authorization_gaps.ipynb", again=True)
     assert_lab_shows_the_page(shown, lab.folder / "diary_authorization_gaps.ipynb")
+    assert shown["again"]["captions"] == shown["captions"]  # a cell run again keeps its numbers
     # Excel-only tables: their first rows and how many more the workbook holds
     assert shown["more"] and all(re.fullmatch(r"ещё [\d\u00a0 ]+ строк[аи]? — в книге Excel", m)
                                  for m in shown["more"]), shown["more"]

@@ -101,3 +101,21 @@ def test_lab_gets_the_card_and_status_styles_scoped_to_its_output_areas() -> Non
     rules = [line.split("{")[0] for line in css.splitlines() if "{" in line]
     assert all(selector.strip().startswith(lab.LAB_OUTPUT) for rule in rules
                for selector in rule.split(","))
+
+
+def test_in_lab_a_cell_run_again_keeps_its_numbers_and_papermill_counts_on(monkeypatch) -> None:
+    from helpers.presentation import display
+
+    runs = iter([("setup", "m0"), ("a", "m1"), ("a", "m1"), ("b", "m2"),  # Run All
+                 ("a", "m3"), ("a", "m3"),  # cell a again
+                 ("c", "m4"),  # a cell added since
+                 ("", "p1"), ("", "p2")])  # papermill: no cell id
+    monkeypatch.setattr(display, "_running_cell", lambda: next(runs))
+    display.reset_numbers()
+    shown = [display.next_number(what) for what in
+             ["table", "table", "table", "figure", "table", "table", "table", "table", "table"]]
+    assert shown == ["Таблица 1 — ", "Таблица 2 — ", "Таблица 3 — ", "Рисунок 1 — ",
+                     "Таблица 2 — ", "Таблица 3 — ", "Таблица 4 — ", "Таблица 5 — ", "Таблица 6 — "]
+    monkeypatch.setattr(display, "_running_cell", lambda: ("a", "m5"))
+    display.reset_numbers()  # the setup cell of the next Run All
+    assert display.next_number("table") == "Таблица 1 — "

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -62,15 +64,45 @@ def table_payload(
     }
 
 
-_numbered = {"table": 0, "figure": 0}  # captions shown since the setup cell, as the PDF numbers them
-
-
 WORKBOOK_ONLY = "Только в книге Excel — "  # in Lab, before the caption of a table the page leaves out
+
+
+@dataclass
+class _Numbering:
+    """Captions shown since the setup cell, counted as the PDF numbers them. In JupyterLab a cell
+    run again keeps the numbers it had (its n-th table is the same table), so that running one
+    cell does not renumber what the page prints; papermill sends no cell id and counts on."""
+
+    count: Counter[str] = field(default_factory=Counter)  # the last number given, per kind
+    by_cell: dict[tuple[str, str, int], int] = field(default_factory=dict)  # (cell, kind, n-th) →
+    run: str = ""  # the message id of the cell run being numbered
+    nth: Counter[str] = field(default_factory=Counter)  # captions of each kind in this run so far
+
+    def clear(self) -> None:
+        self.count.clear()
+        self.by_cell.clear()
+        self.run = ""
+        self.nth.clear()
+
+
+_numbering = _Numbering()
+
+
+def _running_cell() -> tuple[str, str]:
+    """The id of the cell the front end is running (JupyterLab sends it, papermill does not) and
+    the id of this run; empty outside a kernel."""
+    from IPython import get_ipython
+
+    kernel = getattr(get_ipython(), "kernel", None)
+    parent = kernel.get_parent() if kernel is not None else None
+    if not isinstance(parent, dict):
+        return "", ""
+    return str(parent.get("metadata", {}).get("cellId", "")), str(parent.get("header", {}).get("msg_id", ""))
 
 
 def reset_numbers() -> None:
     """Number tables and figures from 1 again (the setup cell of a notebook run)."""
-    _numbered.update(table=0, figure=0)
+    _numbering.clear()
 
 
 def next_number(what: str) -> str:
@@ -78,8 +110,18 @@ def next_number(what: str) -> str:
 
     The page numbers its captions itself (:func:`helpers.render.html.number_captions`); this is
     the same count for JupyterLab, which shows it from the caption's ``data-number``."""
-    _numbered[what] += 1
-    return f"{'Таблица' if what == 'table' else 'Рисунок'} {_numbered[what]} — "
+    cell, run = _running_cell()
+    if run != _numbering.run:
+        _numbering.run, _numbering.nth = run, Counter()
+    _numbering.nth[what] += 1
+    key = (cell, what, _numbering.nth[what])
+    number = _numbering.by_cell.get(key) if cell else None
+    if number is None:
+        _numbering.count[what] += 1
+        number = _numbering.count[what]
+        if cell:
+            _numbering.by_cell[key] = number
+    return f"{'Таблица' if what == 'table' else 'Рисунок'} {number} — "
 
 
 def show_table(
