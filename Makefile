@@ -11,6 +11,7 @@ PERIOD     ?=
 EXCLUDE    ?=
 SCALE      ?= region
 SCHOOL_REGIONS ?= 35
+DEMO_VARIANT ?= 0
 CHROMIUM   ?=
 BATCH      ?= weekly
 REGION     ?=
@@ -33,7 +34,7 @@ WORKER_DIR ?= data/worker
 # a value such as TERRITORY='RU; touch x' stays one value, and the programs check it (a bad one
 # ends in one line and exit code 2). Paths a recipe itself needs are single-quoted with $(call q,…).
 export DATA_DIR OUTPUT_DIR PERIOD CHROMIUM BATCH REGION KIND TERRITORY FORCE JOBS TIMEOUT SCHOOL_REGIONS \
-       EXECUTOR DASK_SCHEDULER EXCLUDE SCALE WORKER_DIR
+       EXECUTOR DASK_SCHEDULER EXCLUDE SCALE WORKER_DIR DEMO_VARIANT
 q = '$(subst ','\'',$(1))'
 # Delivery (also read from .env): exported only when given, so .env fills in the rest.
 MAIL_VARIABLES := SMTP_HOST SMTP_PORT SMTP_SECURITY SMTP_USER SMTP_PASSWORD SMTP_FROM SMTP_CA_FILE CATALOG_URL MAIL_MAX_MB DRY_RUN
@@ -109,8 +110,8 @@ browser: ## Install Debian's chromium and Cyrillic fonts when missing (as root),
 	  exit 1; \
 	fi
 
-data: $(STAMP) ## Generate the deterministic demo exports into data/demo when its generator, params/ or data/reference changed (FORCE=1: always; SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty)
-	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" $(if $(EXCLUDE),--exclude "$$EXCLUDE") $(if $(FORCE),,--if-changed)
+data: $(STAMP) ## Generate the deterministic demo exports into data/demo when its generator, params/ or data/reference changed (FORCE=1: always; SCALE=national: every region's schools; EXCLUDE=column=value; SCHOOL_REGIONS=35,48 or empty; DEMO_VARIANT=1: another random draw)
+	$(PY) -m helpers.demo --out $(DEMO_DIR) --scale "$$SCALE" --school-regions "$$SCHOOL_REGIONS" --variant "$$DEMO_VARIANT" $(if $(EXCLUDE),--exclude "$$EXCLUDE") $(if $(FORCE),,--if-changed)
 
 validate: $(STAMP) ## Check the exports under DATA_DIR; exit code 2 and one line per problem when bad
 	$(PY) -m helpers.ingestion --check

@@ -240,3 +240,26 @@ def test_demo_is_regenerated_only_when_changed(tmp_path: Path, capsys) -> None:
     assert edited.read_bytes() != b"edited by hand"
     assert generate([*arguments[:-1], "--exclude", "is_added_2022=1", "--if-changed"]) == 0
     assert "Демо-данные актуальны" not in capsys.readouterr().out  # other arguments
+
+
+def test_another_variant_draws_other_regions_and_keeps_the_slides(history: pd.DataFrame) -> None:
+    other = build_federal_history(variant=1)
+    assert_seed_figures(other)  # the slides' national figures and lists hold in every variant
+    keys = ["snapshot_date", "region_code"]
+    changed = (other.set_index(keys)["teachers_active"] != history.set_index(keys)["teachers_active"])
+    assert changed.mean() > 0.5
+    pd.testing.assert_frame_equal(build_federal_history(variant=1), other)  # still deterministic
+
+
+def test_the_variant_is_part_of_what_the_demo_is_made_from(tmp_path: Path, capsys) -> None:
+    arguments = ["--out", str(tmp_path), "--school-regions", "", "--if-changed"]
+    assert main(arguments) == 0
+    first = (tmp_path / "federal").iterdir().__next__().name
+    before = (tmp_path / "federal" / first).read_bytes()
+    capsys.readouterr()
+    assert main([*arguments, "--variant", "3"]) == 0
+    assert "Демо-данные актуальны" not in capsys.readouterr().out
+    assert (tmp_path / "federal" / first).read_bytes() != before
+    with pytest.raises(SystemExit):
+        main([*arguments, "--variant", "-1"])
+    assert "вариант — целое число от 0" in capsys.readouterr().err

@@ -560,3 +560,13 @@ def test_the_load_mode_writes_what_ingestion_accepts(tmp_path: Path,
     assert ingest.main(["--check"]) == 0
     assert np.isclose(totals["pupils"], history[history["region_code"].isin(["83", "87"])]
                       .groupby("region_code")["pupils_total"].last().sum())
+
+
+def test_another_variant_of_vologda_keeps_its_municipalities_and_the_slides(vologda_demo: RegionDemo) -> None:
+    from helpers.demo.regional import vologda_plan
+
+    other = build_region(vologda_plan(variant=1))
+    assert list(other.schools["oktmo"].value_counts().sort_index()) == \
+        list(vologda_demo.schools["oktmo"].value_counts().sort_index())  # the real municipalities
+    assert (other.schools["pupils"].to_numpy() != vologda_demo.schools["pupils"].to_numpy()).mean() > 0.5
+    assert_seed_figures(build_federal_history(fixed=federal_rows(other), variant=1))

@@ -33,6 +33,7 @@ from helpers.demo.stamp import STAMP, is_current, record, source_hash
 from helpers.warehouse.reference import load_regions
 
 MARKER = ".sferum-demo"  # a folder holding this file was written by this generator
+MAX_VARIANT = 10_000
 
 
 def _clean(out: Path) -> None:
@@ -44,6 +45,14 @@ def _clean(out: Path) -> None:
         return
     shutil.rmtree(out / "regions", ignore_errors=True)
     (out / "reference" / "municipalities.csv").unlink(missing_ok=True)
+
+
+def _variant(text: str) -> int:
+    """A variant number for ``--variant``: 0 … 10 000."""
+    if not text.strip().isdigit() or int(text) > MAX_VARIANT:
+        raise argparse.ArgumentTypeError(f"вариант — целое число от 0 до {MAX_VARIANT}, получено «{text}» "
+                                         f"/ a whole number 0…{MAX_VARIANT}")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--if-changed", action="store_true",
                         help="ничего не делать, если код генератора, params/, data/reference и "
                              "аргументы не менялись с прошлой генерации в эту папку")
+    parser.add_argument("--variant", type=_variant, default=0, metavar="N",
+                        help="другой случайный вариант тех же данных (0 — основной, сверенный со "
+                             "слайдами министерства; общероссийские показатели слайдов верны в любом)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="процессов для нагрузочного режима (по умолчанию 2)")
     args = parser.parse_args(argv)
@@ -77,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scale == "national":
         import helpers.demo.national  # noqa: F401 -- its code is part of what the demo is made from
     sources = source_hash({"scale": args.scale, "exclude": exclude,
-                           "school_regions": args.school_regions})
+                           "school_regions": args.school_regions, "variant": args.variant})
     if args.if_changed and is_current(out, sources):
         sys.stdout.write(f"Демо-данные актуальны ({out}): генератор, params/ и data/reference "
                          f"не менялись — не пересоздаю\n")
@@ -92,13 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(schooled) - set(load_regions()["region_code"]))
     if unknown:
         parser.error(f"неизвестные коды регионов: {', '.join(unknown)}")
-    vologda = build_region(vologda_plan()) if "35" in schooled else None
+    variant = args.variant
+    vologda = build_region(vologda_plan(variant)) if "35" in schooled else None
     requested = [c for c in schooled if c != "35"]
-    others = [build_region(plan) for plan in other_plans(build_federal_history(exclude=exclude),
-                                                          requested)] if requested else []
+    others = [build_region(plan) for plan in other_plans(
+        build_federal_history(exclude=exclude, variant=variant), requested, variant)] if requested else []
     built = ([vologda] if vologda is not None else []) + others
     fixed = pd.concat([federal_rows(demo) for demo in built], ignore_index=True) if built else None
-    history = build_federal_history(exclude=exclude, fixed=fixed)
+    history = build_federal_history(exclude=exclude, fixed=fixed, variant=variant)
     federal = write_federal_exports(history, out / "federal")
     lines = [f"{len(federal)} файлов федерального мониторинга: "
              f"{history['region_code'].nunique()} регионов → {out / 'federal'}"]
@@ -118,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scale == "national":
         from helpers.demo.national import write_national
 
-        totals = write_national(out, history, excluded | set(schooled), jobs=args.jobs)
+        totals = write_national(out, history, excluded | set(schooled), jobs=args.jobs, variant=variant)
         lines.append(f"нагрузочный режим: регионов {totals['regions']}, школ "
                      f"{totals['schools']}, учеников {totals['pupils']} → {out / 'regions'}")
     record(out, sources)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.demo.federal import VARIANT_STEP
 from helpers.demo.regional import RegionPlan, allocate, build_region
 from helpers.demo.regional_exports import write_region_fast
 from helpers.warehouse.reference import EXTRA_MUNICIPALITIES, MUNICIPALITY_COLUMNS, load_regions
@@ -29,9 +30,10 @@ from helpers.warehouse.reference import EXTRA_MUNICIPALITIES, MUNICIPALITY_COLUM
 SEED = 40_000
 
 
-def synthetic_municipalities(code: str, oktmo_prefix: str, schools: int) -> pd.DataFrame:
+def synthetic_municipalities(code: str, oktmo_prefix: str, schools: int, variant: int = 0
+                             ) -> pd.DataFrame:
     """Municipalities of a region for the load mode: a few city okrugs with more schools."""
-    rng = np.random.default_rng(SEED + int(code))
+    rng = np.random.default_rng(SEED + int(code) + variant * VARIANT_STEP)
     towns = int(np.clip(round(schools / 14), 3, 60))
     cities = 1 + int(towns > 20) + int(towns > 40)
     city = np.arange(towns) < cities
@@ -53,7 +55,7 @@ def synthetic_municipalities(code: str, oktmo_prefix: str, schools: int) -> pd.D
     })
 
 
-def national_plans(history: pd.DataFrame, skip: set[str]) -> list[RegionPlan]:
+def national_plans(history: pd.DataFrame, skip: set[str], variant: int = 0) -> list[RegionPlan]:
     """A plan per region of the federal history (except ``skip``), sized by its latest row."""
     regions = load_regions().set_index("region_code")
     latest = history[history["snapshot_date"] == history["snapshot_date"].max()]
@@ -63,19 +65,19 @@ def national_plans(history: pd.DataFrame, skip: set[str]) -> list[RegionPlan]:
         if code in skip:
             continue
         prefix = str(regions.at[code, "oktmo_code"] or "").strip() or code
-        towns = synthetic_municipalities(code, prefix.zfill(2), int(row.directors_total))
+        towns = synthetic_municipalities(code, prefix.zfill(2), int(row.directors_total), variant)
         plans.append(RegionPlan(
             code=code, region_name=str(row.region_name), short_name=str(row.region_name),
             municipalities=towns, pupils=int(row.pupils_total), teachers=int(row.teachers_total),
-            classes=int(row.class_teachers_total), load_mode=True,
+            classes=int(row.class_teachers_total), load_mode=True, variant=variant,
         ))
     return plans
 
 
-def other_plans(history: pd.DataFrame, codes: list[str]) -> list[RegionPlan]:
+def other_plans(history: pd.DataFrame, codes: list[str], variant: int = 0) -> list[RegionPlan]:
     """Plans of the regions ``codes`` as the load mode sizes them (synthetic municipalities)."""
     skip = set(load_regions()["region_code"]) - set(codes)
-    return [replace(plan, load_mode=False) for plan in national_plans(history, skip)]
+    return [replace(plan, load_mode=False) for plan in national_plans(history, skip, variant)]
 
 
 def _generate(plan: RegionPlan, folder: Path) -> dict[str, int]:
@@ -84,11 +86,11 @@ def _generate(plan: RegionPlan, folder: Path) -> dict[str, int]:
     return {"schools": len(demo.schools), "pupils": int(demo.schools["pupils"].sum())}
 
 
-def write_national(out: Path, history: pd.DataFrame, skip: set[str], *, jobs: int = 2
-                   ) -> dict[str, int]:
+def write_national(out: Path, history: pd.DataFrame, skip: set[str], *, jobs: int = 2,
+                   variant: int = 0) -> dict[str, int]:
     """School-level exports of every region but ``skip`` under ``out/regions``, and their
     municipalities in ``out/reference/municipalities.csv``."""
-    plans = national_plans(history, skip)
+    plans = national_plans(history, skip, variant)
     reference = pd.concat([p.municipalities for p in plans], ignore_index=True)
     (out / "reference").mkdir(parents=True, exist_ok=True)
     partial = out / "reference" / f".{EXTRA_MUNICIPALITIES}.part"

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.demo.federal import snapshot_dates
+from helpers.demo.federal import VARIANT_STEP, snapshot_dates
 from helpers.demo.people import (
     full_and_short_names,
     full_names,
@@ -112,13 +112,14 @@ class RegionPlan:
     teachers: int
     classes: int
     load_mode: bool = False  # national load mode: staff members only, registries unsorted
+    variant: int = 0  # another random draw of the same region (0: the demo checked against the slides)
 
     @property
     def seed(self) -> int:
-        return SEED + int(self.code) * 7919
+        return SEED + int(self.code) * 7919 + self.variant * VARIANT_STEP
 
 
-def vologda_plan() -> RegionPlan:
+def vologda_plan(variant: int = 0) -> RegionPlan:
     """Вологодская область with its 28 municipalities (``data/reference``) and 345 schools."""
     reference = load_municipalities()
     towns = reference[reference["region_code"] == "35"].copy()
@@ -128,7 +129,7 @@ def vologda_plan() -> RegionPlan:
     return RegionPlan(code="35", region_name=region_names()["35"], short_name="ВО",
                       municipalities=towns.reset_index(drop=True),
                       pupils=VOLOGDA_SIZES["pupils"], teachers=VOLOGDA_SIZES["teachers"],
-                      classes=VOLOGDA_SIZES["classes"])
+                      classes=VOLOGDA_SIZES["classes"], variant=variant)
 
 
 @dataclass
