@@ -74,7 +74,7 @@ class _Numbering:
     cell does not renumber what the page prints; papermill sends no cell id and counts on."""
 
     count: Counter[str] = field(default_factory=Counter)  # the last number given, per kind
-    by_cell: dict[tuple[str, str, int], int] = field(default_factory=dict)  # (cell, kind, n-th) →
+    by_cell: dict[tuple[str, str, int], int] = field(default_factory=dict)  # (cell, kind, n-th) → number
     run: str = ""  # the message id of the cell run being numbered
     nth: Counter[str] = field(default_factory=Counter)  # captions of each kind in this run so far
 
