@@ -196,6 +196,9 @@ def test_one_failing_briefing_does_not_stop_the_others(tmp_path: Path) -> None:
     assert (output / entries["35"]["outputs"]["pdf"]).exists()
     index = (output / "index.html").read_text(encoding="utf-8")
     assert "сбой на территории 48" in index
+    # the parameters the territory's level fills are named, and the catalog does not repeat them
+    assert entries["35"]["territory_parameters"] == ["fail_on", "territory"]
+    assert "territory = 35" not in index
 
 
 def test_a_briefing_over_its_time_is_stopped_and_recorded(tmp_path: Path) -> None:

@@ -208,3 +208,16 @@ def test_the_page_shows_the_last_run_of_each_scheduled_job(tmp_path) -> None:
     jobs = page.split("Запуски по расписанию")[1].split("</section>")[0]
     assert "7 декабря" in jobs and "07:00 МСК" in jobs and "30 ноября" not in jobs, jobs  # the last run only
     assert "✗ ошибка" in page and "KeyError" in page
+
+
+def test_the_index_leaves_out_the_parameters_the_territory_gives() -> None:
+    card = entry("22", parameters={"highlight_region": "22"}, territory_parameters=["highlight_region"])
+    wider = entry("35", parameters={"highlight_region": "35", "window_weeks": 8},
+                  territory_parameters=["highlight_region"])
+    older = entry("45", parameters={"highlight_region": "45"})  # recorded before the names were
+    page = render_index([card, wider, older], "2024-09-16T15:00:00+03:00")
+    text = " ".join(BeautifulSoup(page, "html.parser").get_text(" ").split())
+    assert "highlight_region = 22" not in text and "highlight_region = 35" not in text
+    assert "window_weeks = 8" in text  # what tells two briefings of one territory apart stays
+    assert "highlight_region = 45" in text
+

@@ -170,6 +170,11 @@ def job_for(kind: Kind, territory: Territory, common: Mapping[str, Any]) -> Job:
     return Job(kind, territory, {**dict(common), **parameters})
 
 
+def territory_parameters(job: Job) -> list[str]:
+    """The names of the job's parameters its territory gives (the kind's level fills them)."""
+    return sorted(job.kind.levels.get(job.territory.level, {}))
+
+
 BATCH_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
 

@@ -24,7 +24,7 @@ import nbformat
 
 from helpers.batch.executors import Executor, ExecutorLost, Outcome
 from helpers.batch.fingerprint import DataHasher, changes, fingerprint
-from helpers.batch.plan import Job
+from helpers.batch.plan import Job, territory_parameters
 from helpers.batch.progress import BatchProgress
 from helpers.batch.worker import FILES, SCRATCH, SCRATCH_DIR, TIMINGS
 from helpers.render import catalog
@@ -256,7 +256,8 @@ def run_batch(name: str, jobs: list[Job], *, output_dir: Path, warehouse: Path, 
                 pending.append({**entry, "fingerprint": prints[outcome.job.key],
                                 "reasons": why_of[outcome.job.key], "earlier": earlier[outcome.job.key],
                                 "section": outcome.job.kind.section_title,
-                                "section_order": outcome.job.kind.order})
+                                "section_order": outcome.job.kind.order,
+                                "territory_parameters": territory_parameters(outcome.job)})
                 _count(summary, outcome)
                 progress.advance(outcome)
                 if time.monotonic() - last_flush > FLUSH_SECONDS:

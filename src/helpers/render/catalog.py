@@ -179,6 +179,15 @@ def _duration_label(seconds: Any) -> str:
     return f"{seconds:.1f} с".replace(".", ",")
 
 
+def shown_parameters(entry: Mapping[str, Any]) -> str:
+    """The parameters a briefing was rendered with beyond those its territory gives (the batch
+    records their names as ``territory_parameters``: a region card's ``highlight_region = 22``
+    only repeats «Алтайский край»), as ``name = value`` pairs; all of them for an older entry."""
+    implied = set(entry.get("territory_parameters") or ())
+    return format_parameters({name: value for name, value in (entry.get("parameters") or {}).items()
+                              if name not in implied})
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
@@ -192,7 +201,7 @@ def _environment() -> jinja2.Environment:
         date_label=_date_label,
         moment_label=_moment_label,
         duration_label=_duration_label,
-        parameters_label=format_parameters,
+        parameters_label=shown_parameters,
         status_word=lambda status: STATUS_WORDS.get(status, status),
         outcome_word=lambda outcome: JOB_OUTCOME_WORDS.get(outcome, outcome),
     )
