@@ -85,6 +85,14 @@ def test_a_line_that_plans_nothing_says_why(warehouse) -> None:
     assert told == []
 
 
+def test_a_plan_that_fails_says_only_why_it_failed(warehouse) -> None:
+    warehouse({"federal_snapshots": _table("35", ["2024-09-16"])})
+    told: list[str] = []
+    with pytest.raises(PlanError):
+        plan_batch("weekly", common={"window_weeks": "четыре"}, note=told.append)
+    assert told == []  # no «не планируется» lines around the error
+
+
 def test_the_weekly_batch_follows_the_regions_that_sent_school_data(warehouse) -> None:
     warehouse(lipetsk(["2024-09-16"]))
     jobs = plan_batch("weekly")

@@ -19,7 +19,7 @@ from helpers import cli
 from helpers.batch import territories
 from helpers.batch.cluster import ClusterRefused, DaskExecutor
 from helpers.batch.executors import Executor, LocalExecutor
-from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single
+from helpers.batch.plan import PlanError, check_period, load_kinds, plan_batch, plan_single, tables_read
 from helpers.batch.run import BatchBusy, run_batch
 from helpers.config import settings
 from helpers.warehouse import store
@@ -68,11 +68,10 @@ def kinds_text() -> str:
     """Every declared kind: its name for KIND=, title, levels, tables and files it reads."""
     lines = []
     for kind in load_kinds().values():
-        tables = ", ".join(kind.reads.names) if kind.reads is not None else "все таблицы"
         files = ", ".join(item.shown_path for item in kind.inputs) or "—"
         lines += [f"{kind.name} — {kind.title}",
                   f"    уровни: {', '.join(kind.levels)}; блокнот: {kind.notebook.name}",
-                  f"    читает: {tables}; файлы: {files}"]
+                  f"    читает: {tables_read(kind)}; файлы: {files}"]
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     config = settings()
     common = {"period": config.period} if config.period else {}
-    unplanned: list[str] = []  # lines of the batch that give no briefing: told once the plan holds
+    unplanned: list[str] = []  # lines of the batch that give no briefing: told once every check holds
     try:
         if args.kind or args.territory:
             jobs = plan_single(args.kind, args.territory or "RU", common=common)

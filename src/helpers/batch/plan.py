@@ -211,24 +211,29 @@ def load_batch(name: str) -> dict[str, Any]:
     return read_yaml(path)
 
 
+def tables_read(kind: Kind) -> str:
+    """The warehouse tables a kind reads, for a message: «schools, chats, …»."""
+    return ", ".join(kind.reads.names) if kind.reads is not None else "все таблицы"
+
+
 def nothing_planned(name: str, number: int, kind: Kind, expression: Any) -> str:
     """Why a line of a batch gives no briefing: no territory sent what the kind reads."""
-    tables = ", ".join(kind.reads.names) if kind.reads is not None else "все таблицы"
     return (f"{name}.yml, справка {number}: {kind.title} — не планируется: «{expression}» — ни одной "
-            f"территории, в хранилище нет данных, которые читает вид ({tables}) / no territory "
-            f"has the data this kind reads")
+            f"территории, в хранилище нет данных, которые читает вид ({tables_read(kind)}) / no "
+            f"territory has the data this kind reads")
 
 
 def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: str = "",
                kinds: dict[str, Kind] | None = None,
                note: Callable[[str], None] | None = None) -> list[Job]:
     """Every job of a batch (only those in ``region`` when given), checked; raises ``PlanError``.
-    A line that names no territory (no region sent its school data) is told to ``note``."""
+    Once the plan holds, each line that names no territory (no region sent its school data) is
+    told to ``note``."""
     kinds = kinds or load_kinds()
     batch = load_batch(name)
     declared = batch.get("parameters") or {}
     shared = {**declared, **(common or {})} if isinstance(declared, dict) else declared
-    jobs, problems = [], []
+    jobs, problems, unplanned = [], [], []
     lines = batch.get("briefings") or []
     if not isinstance(lines, list) or not isinstance(shared, dict):
         raise PlanError([f"{name}.yml: «briefings» — список справок, «parameters» — словарь "
@@ -253,12 +258,16 @@ def plan_batch(name: str, *, common: Mapping[str, Any] | None = None, region: st
         except (UnknownTerritory, PlanError) as exc:
             problems.append(f"{name}.yml, справка {number}: {exc}")
             continue
-        if not named and note is not None:
-            note(nothing_planned(name, number, kind, expression))
+        if not named:
+            unplanned.append(nothing_planned(name, number, kind, expression))
     if region:
         code = territories.by_code(region).code
         jobs = [j for j in jobs if j.territory.region == code]
-    return check_jobs(jobs, problems)
+    checked = check_jobs(jobs, problems)
+    if note is not None:
+        for line in unplanned:
+            note(line)
+    return checked
 
 
 def plan_single(kind_name: str, territory_code: str, *, common: Mapping[str, Any] | None = None,
