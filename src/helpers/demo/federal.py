@@ -41,7 +41,6 @@ from helpers.ingestion.contract.forms import FEDERAL, Column
 from helpers.warehouse.reference import load_regions
 
 SEED = 20_240_916
-VARIANT_STEP = 1_000_003  # another draw of the demo: each generator's seed + variant × this prime
 FIRST_SNAPSHOT = dt.date(2024, 6, 3)
 LAST_SNAPSHOT = dt.date(2024, 9, 16)
 
@@ -382,6 +381,11 @@ def check_constraints(history: pd.DataFrame) -> list[str]:
 # --- the history ---------------------------------------------------------------------------
 
 
+def drawn(seed: int, variant: int) -> int:
+    """A generator's seed for another draw of the demo (variant 0: the seed itself)."""
+    return seed + variant * 1_000_003  # a prime step: no variant meets another region's seed
+
+
 def build_federal_history(exclude: Exclude | None = None, fixed: pd.DataFrame | None = None,
                           variant: int = 0) -> pd.DataFrame:
     """The demo federal monitoring: one row per region per weekly snapshot, canonical columns.
@@ -401,7 +405,7 @@ def build_federal_history(exclude: Exclude | None = None, fixed: pd.DataFrame | 
     regions = load_regions()
     dates = snapshot_dates()
     window = load_targets().delta_window_weeks
-    plan = _plan(regions, len(dates), np.random.default_rng(SEED + variant * VARIANT_STEP))
+    plan = _plan(regions, len(dates), np.random.default_rng(drawn(SEED, variant)))
     plan = plan[~plan.index.isin(excluded_codes(regions, exclude))]
     fixed_rows = _normalise_fixed(fixed)
     fixed_rows = fixed_rows[fixed_rows["region_code"].isin(plan.index)]

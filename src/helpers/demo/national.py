@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.demo.federal import VARIANT_STEP
+from helpers.demo.federal import drawn
 from helpers.demo.regional import RegionPlan, allocate, build_region
 from helpers.demo.regional_exports import write_region_fast
 from helpers.warehouse.reference import EXTRA_MUNICIPALITIES, MUNICIPALITY_COLUMNS, load_regions
@@ -33,7 +33,7 @@ SEED = 40_000
 def synthetic_municipalities(code: str, oktmo_prefix: str, schools: int, variant: int = 0
                              ) -> pd.DataFrame:
     """Municipalities of a region for the load mode: a few city okrugs with more schools."""
-    rng = np.random.default_rng(SEED + int(code) + variant * VARIANT_STEP)
+    rng = np.random.default_rng(drawn(SEED + int(code), variant))
     towns = int(np.clip(round(schools / 14), 3, 60))
     cities = 1 + int(towns > 20) + int(towns > 40)
     city = np.arange(towns) < cities

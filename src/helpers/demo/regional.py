@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.demo.federal import VARIANT_STEP, snapshot_dates
+from helpers.demo.federal import drawn, snapshot_dates
 from helpers.demo.people import (
     full_and_short_names,
     full_names,
@@ -116,7 +116,7 @@ class RegionPlan:
 
     @property
     def seed(self) -> int:
-        return SEED + int(self.code) * 7919 + self.variant * VARIANT_STEP
+        return drawn(SEED + int(self.code) * 7919, self.variant)
 
 
 def vologda_plan(variant: int = 0) -> RegionPlan:
