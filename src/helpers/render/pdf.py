@@ -321,8 +321,8 @@ SPLIT_TABLES = """([breaks, least]) => {
     const previousCut = before && before.dataset.cut;  // a part: it starts a page, it is never moved
     let at = row;
     if (!rest && rows.length - at < least) at = rows.length - least;  // no row or two alone on a page
-    if (!previousCut && at - headRows < least) at = headRows;
-    at = Math.max(at, previousCut ? headRows + 1 : headRows);
+    if (previousCut) at = Math.max(at, headRows + 1);  // it keeps a row on its page
+    else if (at - headRows < least) at = headRows;
     if (at <= headRows) {  // too few rows under the caption: the table starts the next page
       const output = table.closest(".output_area");
       const cell = table.closest(".cell");
